@@ -1,0 +1,54 @@
+// The contract between authentication (src/auth) and the request pipeline (src/proxy, src/server).
+import type { IncomingHttpHeaders } from 'node:http'
+import type { X509Certificate } from 'node:crypto'
+
+export interface UserInfo {
+  name: string
+  uid?: string
+  groups: string[]
+  extra: Record<string, string[]>
+}
+
+/** What an authenticator may look at. Never log it: it carries credentials. */
+export interface AuthRequest {
+  headers: IncomingHttpHeaders
+  /** Verified-by-nobody peer chain, leaf first; authenticators verify it themselves. Empty when none. */
+  peerCertificates: X509Certificate[]
+}
+
+/**
+ * One authentication method. Returns null when the request carries no credential of its kind
+ * (so the next method may try), a user on success, and throws AuthError when a credential of
+ * its kind is present but invalid.
+ */
+export interface Authenticator {
+  readonly name: string
+  authenticate(req: AuthRequest): Promise<UserInfo | null>
+}
+
+export class AuthError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'AuthError'
+  }
+}
+
+/** The outcome of the optional-authentication step (spec §5.1). */
+export type AuthDecision =
+  | { kind: 'user'; user: UserInfo; method: string }
+  /** Authentication did not run: pass on with identity headers cleared; the shard validates tokens. */
+  | { kind: 'anonymous' }
+  | { kind: 'unauthorized'; reason: string }
+
+/** Header names a mapping uses to pass the identity (spec §2.1, §5.4). */
+export interface IdentityHeaderNames {
+  user: string
+  group: string
+  extraPrefix: string
+}
+
+export const defaultIdentityHeaderNames: IdentityHeaderNames = {
+  user: 'X-Remote-User',
+  group: 'X-Remote-Group',
+  extraPrefix: 'X-Remote-Extra-',
+}

@@ -1,0 +1,135 @@
+// The one options object shared by the CLI (src/cli.ts) and createFrontProxy().
+// Field names are the upstream flag names in camelCase (spec §1); CLI parsing and
+// defaulting live in src/config, the server only consumes CompletedOptions.
+
+export interface SecureServingOptions {
+  /** --bind-address, default 0.0.0.0 */
+  bindAddress: string
+  /** --secure-port, default 443 (createFrontProxy defaults to 0: a free port) */
+  securePort: number
+  /** --cert-dir, default '' → rootDirectory */
+  certDir: string
+  /** --tls-cert-file */
+  tlsCertFile: string
+  /** --tls-private-key-file */
+  tlsPrivateKeyFile: string
+  /** --tls-sni-cert-key, repeatable `cert,key[:domain,...]` */
+  tlsSniCertKey: { certFile: string; keyFile: string; domains: string[] }[]
+  /** --tls-cipher-suites (Go names are mapped to OpenSSL names) */
+  tlsCipherSuites: string[]
+  /** --tls-min-version: VersionTLS12 | VersionTLS13 (default TLS 1.2) */
+  tlsMinVersion: string
+  /** --tls-curve-preferences */
+  tlsCurvePreferences: string[]
+  /** --http2-max-streams-per-connection, 0 → 100 */
+  http2MaxStreamsPerConnection: number
+  /** --disable-http2-serving */
+  disableHttp2Serving: boolean
+  /** --permit-port-sharing (SO_REUSEPORT) */
+  permitPortSharing: boolean
+  /** --permit-address-sharing */
+  permitAddressSharing: boolean
+}
+
+export interface AuthenticationOptions {
+  apiAudiences: string[]
+  clientCAFile: string
+  tokenAuthFile: string
+  oidcIssuerURL: string
+  oidcClientID: string
+  oidcCAFile: string
+  oidcUsernameClaim: string
+  oidcUsernamePrefix: string
+  oidcGroupsClaim: string
+  oidcGroupsPrefix: string
+  oidcSigningAlgs: string[]
+  oidcRequiredClaim: Record<string, string>
+  /**
+   * Beyond upstream: more issuers. Each entry has the same fields as the --oidc-* flags.
+   * From --oidc-issuers-file (YAML list) or createFrontProxy().
+   */
+  oidcIssuers: OIDCIssuerOptions[]
+  authenticationConfig: string
+  serviceAccountKeyFiles: string[]
+  serviceAccountIssuers: string[]
+  serviceAccountLookup: boolean
+  requestheaderUsernameHeaders: string[]
+  requestheaderUIDHeaders: string[]
+  requestheaderGroupHeaders: string[]
+  requestheaderExtraHeadersPrefix: string[]
+  requestheaderClientCAFile: string
+  requestheaderAllowedNames: string[]
+  authenticationTokenWebhookConfigFile: string
+  authenticationTokenWebhookVersion: string
+  authenticationTokenWebhookCacheTTL: string
+  authenticationPassOnGroups: string[]
+  authenticationDropGroups: string[]
+}
+
+export interface OIDCIssuerOptions {
+  issuerURL: string
+  clientID: string
+  caFile: string
+  usernameClaim: string
+  usernamePrefix: string
+  groupsClaim: string
+  groupsPrefix: string
+  signingAlgs: string[]
+  requiredClaims: Record<string, string>
+}
+
+export interface ProxyOptions {
+  /** --mapping-file (required) */
+  mappingFile: string
+  /** --root-directory, default .kcp, made absolute */
+  rootDirectory: string
+  /** --root-kubeconfig */
+  rootKubeconfig: string
+  /** --shards-kubeconfig (required) */
+  shardsKubeconfig: string
+  /** --profiler-address */
+  profilerAddress: string
+  /** --cors-allowed-origins (regexps) */
+  corsAllowedOrigins: string[]
+}
+
+export interface LoggingOptions {
+  /** -v / --v, default 2 */
+  v: number
+  /** --logging-format text|json, default text */
+  loggingFormat: 'text' | 'json'
+  vmodule: string
+  logFlushFrequency: string
+}
+
+/** Our additions (not in upstream); each documented in the README. */
+export interface ExtraOptions {
+  /** --metrics-bind-address: optional plain-HTTP /metrics listener for in-cluster scraping ('' = off). */
+  metricsBindAddress: string
+  /** --shutdown-delay-duration: readiness fails this long before the listener closes (LB deregistration). */
+  shutdownDelaySeconds: number
+  /** --shutdown-timeout: how long in-flight requests may drain before connections are cut. */
+  shutdownTimeoutSeconds: number
+  /** --shard-sync-timeout: a shard that cannot sync within this is reported failing and no longer blocks readiness. */
+  shardSyncTimeoutSeconds: number
+  /** --goaway-chance: probability per request to send HTTP/2 GOAWAY so clients rebalance (0 = never). */
+  goawayChance: number
+  /** --backend-http2: speak h2 to shards (default HTTP/1.1). */
+  backendHttp2: boolean
+  /** --feature-gates (kcp set) */
+  featureGates: Record<string, boolean>
+}
+
+export interface FrontProxyOptions {
+  secureServing: SecureServingOptions
+  authentication: AuthenticationOptions
+  proxy: ProxyOptions
+  logging: LoggingOptions
+  extra: ExtraOptions
+}
+
+/** Any subset, as given by createFrontProxy() callers. */
+export type FrontProxyInput = { [K in keyof FrontProxyOptions]?: Partial<FrontProxyOptions[K]> }
+
+/** After complete(): absolute paths, defaults filled in. Only src/config makes these. */
+export type CompletedOptions = FrontProxyOptions & { readonly completed: true }
