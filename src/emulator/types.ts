@@ -1,0 +1,159 @@
+// Public contract of the in-process kcp topology emulator (root shard + N shards over HTTPS).
+// Harness authors, the proxy's demo mode and every other module's tests code against this file.
+import type { Logger } from 'pino'
+import type { KeyPair } from '../pki/index.js'
+
+export type { KeyPair } from '../pki/index.js'
+
+export interface ShardSpecInput {
+  name: string
+  labels?: Record<string, string>
+}
+
+export interface StaticToken {
+  token: string
+  user: string
+  uid?: string
+  groups?: string[]
+}
+
+export interface TopologyOptions {
+  /** Default `['root']`. The FIRST shard is the root shard (it hosts logical cluster `root`). */
+  shards?: (string | ShardSpecInput)[]
+  /** Listen address, default `127.0.0.1`. Every shard listens on port 0 (an ephemeral port). */
+  host?: string
+  /** When set, `writeFiles(dir)` runs during start. */
+  dir?: string
+  /** Put into `Shard.spec.externalURL` and Workspace `spec.URL`. Default: each shard's baseURL. */
+  externalURL?: string
+  /** Watch events kept per shard so watches can resume from an older RV. Default 10_000. */
+  historyWindow?: number
+  /** Delay of each Scheduling → Initializing → Ready step. Default 0. */
+  schedulingDelayMs?: number
+  /** CNs of requestheader-CA certificates whose X-Remote-* headers are trusted. Default `['kcp-front-proxy']`. */
+  requestHeaderAllowedNames?: string[]
+  /** Static bearer tokens. Default: admin-token (system:masters), user-token, bob-token. */
+  tokens?: StaticToken[]
+  /** When false (default), a system:masters write to an unknown logical cluster auto-creates it. */
+  strictClusters?: boolean
+  logger?: Logger
+}
+
+export interface TopologyPKI {
+  servingCA: KeyPair
+  clientCA: KeyPair
+  requestHeaderCA: KeyPair
+  /** CN kcp-front-proxy, signed by requestHeaderCA. */
+  proxyClient: KeyPair
+  /** CN shard-admin, O system:masters, signed by clientCA. */
+  shardAdmin: KeyPair
+  /** CN admin, O system:masters, signed by clientCA. */
+  admin: KeyPair
+}
+
+export type IdentityHashGroup = 'tenancy.kcp.io' | 'topology.kcp.io' | 'shards.core.kcp.io' | 'migration.kcp.io'
+
+export interface KubeconfigOptions {
+  /** Shard name, default the root shard. */
+  shard?: string
+  /** Appends `/clusters/<cluster>` to the server URL. */
+  cluster?: string
+  /** Default `admin` (the admin client certificate). */
+  user?: 'admin' | 'shard-admin' | { token: string } | KeyPair
+  /** Overrides the server URL entirely (e.g. a front-proxy URL). */
+  server?: string
+}
+
+/** Absolute paths written by `writeFiles`. */
+export interface TopologyFiles {
+  dir: string
+  /** Serving CA (verifies every shard). */
+  caCert: string
+  clientCACert: string
+  requestHeaderCACert: string
+  proxyClientCert: string
+  proxyClientKey: string
+  adminCert: string
+  adminKey: string
+  /** Admin on the root shard, no cluster path. */
+  rootKubeconfig: string
+  /** shard-admin credentials, server = root shard baseURL. */
+  shardsKubeconfig: string
+  /** Admin on the root shard at `/clusters/root`. */
+  adminKubeconfig: string
+  /** Front-proxy mapping file: `/clusters/` and `/services/` → root shard. */
+  mappingYaml: string
+  /** `token,user,uid,"group1,group2"` lines, the kube static token file format. */
+  tokenCsv: string
+}
+
+export interface CreateWorkspaceOptions {
+  /** Force this shard instead of a random one. */
+  shard?: string
+  /** Workspace type as `path:name`, default `root:universal`. */
+  type?: string
+  /** A mount workspace: no logical cluster, `spec.URL` = mount URL. */
+  mount?: { URL: string; ref?: object }
+  /** Resolve once this phase is reached instead of `Ready`. */
+  waitForPhase?: string
+  /** `spec.location.selector.matchLabels` against Shard labels. */
+  selector?: Record<string, string>
+}
+
+export interface CreatedWorkspace {
+  /** Canonical path, e.g. `root:org`. */
+  path: string
+  /** Logical cluster name ('' for mounts). */
+  cluster: string
+  /** Shard name ('' for mounts). */
+  shard: string
+}
+
+export interface ShardStats {
+  requests: number
+  openWatches: number
+}
+
+export interface EmulatedShard {
+  readonly name: string
+  /** `https://<host>:<port>` (no trailing slash). */
+  readonly baseURL: string
+  readonly port: number
+  /** Closes the listener and every connection; the store is kept. */
+  stop(): Promise<void>
+  /** Listens again on the same port. */
+  start(): Promise<void>
+  /** Ends every open watch stream cleanly. */
+  dropWatches(): void
+  /** Drops watch history: re-watching from an older RV yields ERROR 410. */
+  compact(): void
+  /** Delays every response by `ms`. */
+  setLatency(ms: number): void
+  readonly stats: ShardStats
+}
+
+export interface Topology {
+  readonly root: EmulatedShard
+  readonly shards: ReadonlyMap<string, EmulatedShard>
+  readonly identityHashes: Readonly<Record<IdentityHashGroup, string>>
+  readonly pki: Readonly<TopologyPKI>
+  /** kubeconfig YAML. server = shard baseURL (+ `/clusters/<cluster>` when given); user = admin cert by default. */
+  kubeconfig(o?: KubeconfigOptions): string
+  writeFiles(dir: string): Promise<TopologyFiles>
+  addShard(name: string, o?: { labels?: Record<string, string> }): Promise<EmulatedShard>
+  /** Stops the shard and deletes its Shard object. */
+  removeShard(name: string): Promise<void>
+  /** e.g. switch 127.0.0.1 ↔ localhost (both are in the serving certificate). */
+  setShardBaseURL(name: string, baseURL: string): Promise<void>
+  /**
+   * Creates Workspace `name` in the logical cluster at `parentPath` (`root`, `root:org` or an LC name) and
+   * schedules it. Resolves when Ready (or when `waitForPhase` is reached).
+   */
+  createWorkspace(parentPath: string, name: string, o?: CreateWorkspaceOptions): Promise<CreatedWorkspace>
+  /** Deletes the Workspace, its logical cluster and every object of that cluster. */
+  deleteWorkspace(path: string): Promise<void>
+  /** Sets `status.phase` of the Workspace and its LogicalCluster, e.g. `Unavailable`. */
+  setWorkspacePhase(path: string, phase: string): Promise<void>
+  resolvePath(path: string): { cluster: string; shard: string } | undefined
+  close(): Promise<void>
+}
