@@ -1,0 +1,110 @@
+// Identity headers sent to shards (spec §5.4, GHSA-c8w2-fgvx-vhv4).
+// Shards trust X-Remote-* from the proxy's requestheader certificate, so any copy a client
+// sent must be gone before forwarding, on every request, authenticated or not.
+import type { IdentityHeaderNames, UserInfo } from './types.js'
+import { defaultIdentityHeaderNames } from './types.js'
+
+export type HeaderObject = Record<string, string | string[] | undefined>
+
+const DEFAULT_USER = defaultIdentityHeaderNames.user.toLowerCase()
+const DEFAULT_GROUP = defaultIdentityHeaderNames.group.toLowerCase()
+const DEFAULT_EXTRA = defaultIdentityHeaderNames.extraPrefix.toLowerCase()
+
+// Go url.PathEscape (shouldEscape with encodePathSegment): unreserved characters and
+// `$ & + : = @` stay; `/ ; , ?` and everything else (including `! ' ( ) *`, unlike
+// encodeURIComponent) become %XX of each UTF-8 byte, upper-case hex.
+const PATH_SEGMENT_KEEP = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~$&+:=@') {
+  PATH_SEGMENT_KEEP[c.charCodeAt(0)] = 1
+}
+const HEX = '0123456789ABCDEF'
+
+/** Go `url.PathEscape`, byte for byte. */
+export function goPathEscape(s: string): string {
+  let plain = true
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 128 || PATH_SEGMENT_KEEP[c] === 0) {
+      plain = false
+      break
+    }
+  }
+  if (plain) return s
+  let out = ''
+  for (const b of Buffer.from(s, 'utf8')) {
+    out += b < 128 && PATH_SEGMENT_KEEP[b] === 1 ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15]
+  }
+  return out
+}
+
+// Go writes header values as raw bytes and shards read them as UTF-8; Node writes header
+// strings as latin1. Re-encoding keeps non-ASCII names (e.g. OIDC e-mails) byte-identical.
+// CR, LF and NUL would split or truncate a header: such an identity is refused outright.
+ 
+const PRINTABLE_ASCII = /^[\x20-\x7e\t]*$/
+ 
+const HEADER_BREAKING = /[\r\n\0]/
+
+export class InvalidIdentityError extends Error {
+  constructor(what: string) {
+    super(`identity ${what} contains characters that cannot be sent in an HTTP header`)
+    this.name = 'InvalidIdentityError'
+  }
+}
+
+/** Wire form of an identity value; throws InvalidIdentityError for CR/LF/NUL. */
+export function headerValue(v: string, what: string): string {
+  if (PRINTABLE_ASCII.test(v)) return v
+  if (HEADER_BREAKING.test(v)) throw new InvalidIdentityError(what)
+  return Buffer.from(v, 'utf8').toString('latin1')
+}
+
+/** True if this identity can be written as headers (no CR/LF/NUL anywhere). */
+export function isSendableIdentity(user: UserInfo): boolean {
+  if (HEADER_BREAKING.test(user.name)) return false
+  for (const g of user.groups) if (HEADER_BREAKING.test(g)) return false
+  for (const [k, vs] of Object.entries(user.extra)) {
+    if (HEADER_BREAKING.test(k)) return false
+    for (const v of vs) if (HEADER_BREAKING.test(v)) return false
+  }
+  return true
+}
+
+/**
+ * Strips every identity header a client may have sent (under the mapping's names and,
+ * as defence in depth when a mapping renames them, under the default names too), then
+ * writes the authenticated user's identity. Header keys may be in any case.
+ * UID is deliberately not forwarded (upstream does not either).
+ * Throws InvalidIdentityError (after stripping) if the identity holds CR/LF/NUL.
+ */
+export function applyIdentityHeaders(headers: HeaderObject, names: IdentityHeaderNames, user: UserInfo | undefined): void {
+  const userName = names.user.toLowerCase()
+  const group = names.group.toLowerCase()
+  // An empty prefix would match every header; treat it as "no custom prefix".
+  const extra = names.extraPrefix.toLowerCase()
+  for (const key of Object.keys(headers)) {
+    const k = key.toLowerCase()
+    if (
+      k === userName ||
+      k === group ||
+      k === DEFAULT_USER ||
+      k === DEFAULT_GROUP ||
+      k.startsWith(DEFAULT_EXTRA) ||
+      (extra !== '' && k.startsWith(extra))
+    ) {
+      delete headers[key]
+    }
+  }
+  if (user === undefined) return
+
+  // Encode everything first so a refused identity leaves no half-written headers behind.
+  const out: [string, string | string[]][] = [[names.user, headerValue(user.name, 'user name')]]
+  if (user.groups.length > 0) out.push([names.group, user.groups.map((g) => headerValue(g, 'group'))])
+  const prefix = names.extraPrefix === '' ? defaultIdentityHeaderNames.extraPrefix : names.extraPrefix
+  for (const [k, values] of Object.entries(user.extra)) {
+    if (values.length === 0) continue
+    // PathEscape is injective and every prefixed header was deleted above: no merging needed.
+    out.push([prefix + goPathEscape(k), values.map((v) => headerValue(v, `extra ${k}`))])
+  }
+  for (const [name, value] of out) headers[name] = value
+}
