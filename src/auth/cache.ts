@@ -1,0 +1,90 @@
+// Token verification cache (spec §1.3: upstream caches successes 10 s, failures not at all).
+// Keys are an HMAC of the token under a per-process random key: a heap dump or a debug
+// listing of the cache never reveals a usable credential, and the keys cannot be
+// precomputed offline. Identical verifications in flight are collapsed into one.
+import { createHmac, randomBytes } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+import type { UserInfo } from './types.js'
+
+export interface VerifiedToken {
+  user: UserInfo
+  /** The authenticator that accepted the token (metrics label). */
+  method: string
+  /** Token expiry in ms since the epoch, when the token says. */
+  expiresAt?: number
+}
+
+export interface TokenCacheOptions {
+  /** Most entries kept (default 10 000). */
+  max?: number
+  /** Success TTL in ms (default 10 000, upstream's value). */
+  ttlMs?: number
+  now?: () => number
+}
+
+export class TokenCache {
+  readonly #hmacKey = randomBytes(32)
+  readonly #lru: LRUCache<string, VerifiedToken>
+  readonly #inflight = new Map<string, Promise<VerifiedToken | null>>()
+  readonly #ttl: number
+  readonly #now: () => number
+
+  constructor(opts: TokenCacheOptions = {}) {
+    this.#ttl = opts.ttlMs ?? 10_000
+    this.#now = opts.now ?? Date.now
+    this.#lru = new LRUCache({ max: opts.max ?? 10_000, ttl: this.#ttl, ttlAutopurge: false })
+  }
+
+  /** The cache key of a token (exposed for tests: the raw token is never a key). */
+  keyOf(token: string): string {
+    return createHmac('sha256', this.#hmacKey).update(token).digest('base64url')
+  }
+
+  /** Keys currently stored (for tests and debugging; never tokens). */
+  keys(): string[] {
+    return [...this.#lru.keys()]
+  }
+
+  get size(): number {
+    return this.#lru.size
+  }
+
+  /**
+   * Returns the cached result or runs `verify` once for all concurrent callers with the same
+   * token. Only successes are cached; null (no authenticator recognised it) and errors are not,
+   * so a fixed token or a recovered issuer takes effect on the next request.
+   */
+  async get(token: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
+    const key = this.keyOf(token)
+    const hit = this.#lru.get(key)
+    if (hit !== undefined) {
+      if (hit.expiresAt === undefined || hit.expiresAt > this.#now()) return hit
+      this.#lru.delete(key)
+    }
+    const running = this.#inflight.get(key)
+    if (running !== undefined) return running
+    const p = verify().then(
+      (result) => {
+        this.#inflight.delete(key)
+        if (result !== null) this.#store(key, result)
+        return result
+      },
+      (err: unknown) => {
+        this.#inflight.delete(key)
+        throw err
+      },
+    )
+    this.#inflight.set(key, p)
+    return p
+  }
+
+  #store(key: string, result: VerifiedToken): void {
+    let ttl = this.#ttl
+    if (result.expiresAt !== undefined) ttl = Math.min(ttl, result.expiresAt - this.#now())
+    if (ttl >= 1) this.#lru.set(key, result, { ttl })
+  }
+
+  clear(): void {
+    this.#lru.clear()
+  }
+}
