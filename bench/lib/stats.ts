@@ -1,0 +1,54 @@
+// Small, pure statistics and formatting helpers for benchmark reports.
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)))
+  return s[rank - 1]
+}
+
+export function ratio(a: number, b: number): number {
+  return b === 0 || !Number.isFinite(b) ? NaN : a / b
+}
+
+/** Formats a number for a table: '—' for missing, thousands separators, fixed decimals. */
+export function fmt(x: number | undefined, decimals = 0): string {
+  if (x === undefined || !Number.isFinite(x)) return '—'
+  return x.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+}
+
+/** A GitHub-flavoured markdown table. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+/** Parses `--name value` / `--name=value` / `--flag` arguments into a map. */
+export function parseArgs(argv: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (!a.startsWith('--')) continue
+    const eq = a.indexOf('=')
+    if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1))
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out.set(a.slice(2), argv[++i])
+    else out.set(a.slice(2), 'true')
+  }
+  return out
+}
+
+export function numberArg(args: Map<string, string>, name: string, dflt: number): number {
+  const v = args.get(name)
+  if (v === undefined) return dflt
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a non-negative number, got ${JSON.stringify(v)}`)
+  return n
+}
