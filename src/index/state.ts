@@ -1,0 +1,286 @@
+// The routing index: workspace path → (shard, logical cluster), fed by the
+// controller with Shard / Workspace / LogicalCluster objects (spec §3). Pure data,
+// synchronous, no I/O. Semantics follow upstream `pkg/index/index.go` except for
+// the deliberate fixes listed in docs/index.md ("Differences from upstream").
+import { cachedHomeClusterName } from './home.js'
+import { isValidClusterPath } from './path.js'
+import {
+  ClusterNode,
+  Interner,
+  ShardEntry,
+  WorkspaceEdge,
+  edgesInto,
+  edgesUnder,
+  findEdge,
+  linkChild,
+  linkToParent,
+  unlinkChild,
+  unlinkFromParent,
+} from './graph.js'
+import {
+  ClusterAnnotation,
+  WorkspaceTypeAnnotation,
+  type LogicalClusterObject,
+  type LookupResult,
+  type RoutingIndex,
+  type WorkspaceObject,
+} from './types.js'
+
+/** Sizes of every internal table; all zero once everything was deleted (leak tests). */
+export interface IndexSizes {
+  clusters: number
+  shards: number
+  workspaces: number
+  types: number
+}
+
+const UNAVAILABLE = 503
+
+/** spec.URL is used only for mounts, and only when it parses (upstream: url.Parse). */
+function mountURLOf(ws: WorkspaceObject): string {
+  const spec = ws.spec
+  if (spec?.mount == null) return ''
+  const url = spec.URL ?? ''
+  return url !== '' && URL.canParse(url) ? url : ''
+}
+
+export class WorkspaceIndex implements RoutingIndex {
+  private readonly nodes = new Map<string, ClusterNode>()
+  private readonly shards = new Map<string, ShardEntry>()
+  private readonly types = new Interner()
+  private edgeCount = 0
+  private gen = 0
+
+  get generation(): number {
+    return this.gen
+  }
+
+  // ---- shards ---------------------------------------------------------------
+
+  upsertShard(name: string, baseURL: string): void {
+    const entry = this.shardEntry(name)
+    if (entry.baseURL === baseURL) return
+    // A changed URL keeps every cluster on the shard routable (upstream dropped them, Appendix A.1).
+    entry.setBaseURL(baseURL)
+    this.gen++
+  }
+
+  deleteShard(name: string): void {
+    const entry = this.shards.get(name)
+    if (entry === undefined) return
+    // Everything this shard reported goes: its LogicalClusters and its Workspace
+    // records. Edges other shards reported *into* its clusters stay: those
+    // Workspaces still exist, and the shard's clusters come back when it does.
+    for (const node of this.nodes.values()) {
+      if (node.shard === entry) this.unplace(node)
+      for (const edge of edgesUnder(node)) if (edge.shard === entry) this.removeEdge(edge)
+    }
+    for (const node of this.nodes.values()) this.dropIfUnused(node)
+    this.shards.delete(name)
+    this.gen++
+  }
+
+  // ---- logical clusters -----------------------------------------------------
+
+  upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void {
+    const annotations = lc.metadata.annotations
+    const name = annotations?.[ClusterAnnotation]
+    if (!name) return
+    const type = annotations?.[WorkspaceTypeAnnotation] ?? ''
+    let node = this.nodes.get(name)
+    if (node !== undefined && node.shard?.name === shard && node.type === type) return
+    node ??= this.node(name)
+    const entry = this.shardEntry(shard)
+    if (node.shard !== entry) {
+      if (node.shard !== undefined) this.unplace(node)
+      node.shard = entry
+      entry.clusters++
+    }
+    // Unlike upstream, a changed type annotation is picked up on every update (Appendix A.4).
+    if (node.type !== type) {
+      this.types.release(node.type)
+      node.type = this.types.acquire(type)
+    }
+    this.gen++
+  }
+
+  deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void {
+    const name = lc.metadata.annotations?.[ClusterAnnotation]
+    const node = name ? this.nodes.get(name) : undefined
+    // Only the shard the cluster lives on may delete it (a late delete from the
+    // shard it moved away from must not hide it).
+    if (node?.shard?.name !== shard) return
+    this.unplace(node)
+    // Scrub it as parent (workspaces stored in it) and as child (workspaces
+    // pointing at it), so the order of LC and Workspace deletes does not matter.
+    for (const edge of edgesUnder(node)) this.removeEdge(edge)
+    for (const edge of edgesInto(node)) this.removeEdge(edge)
+    this.dropIfUnused(node)
+    this.gen++
+  }
+
+  // ---- workspaces -----------------------------------------------------------
+
+  upsertWorkspace(shard: string, ws: WorkspaceObject): void {
+    const phase = ws.status?.phase
+    if (phase === 'Scheduling') return // not placed yet; upstream ignores the event entirely
+    const parentName = ws.metadata.annotations?.[ClusterAnnotation]
+    if (!parentName) return
+    const childName = ws.spec?.cluster ?? ''
+    const mountURL = mountURLOf(ws)
+    const unavailable = phase === 'Unavailable'
+    const entry = this.shards.get(shard)
+    const parent = this.nodes.get(parentName)
+    let edge = entry && parent ? findEdge(parent, ws.metadata.name, entry) : undefined
+
+    if (childName === '' && mountURL === '') {
+      // Nothing routable (e.g. a mount whose URL is not set yet): forget any old record.
+      if (edge !== undefined) {
+        this.removeEdge(edge)
+        this.gen++
+      }
+      return
+    }
+    if (edge !== undefined && edge.mountURL === mountURL && edge.unavailable === unavailable && (edge.child?.name ?? '') === childName) {
+      return
+    }
+    if (edge === undefined) {
+      const owner = entry ?? this.shardEntry(shard)
+      edge = new WorkspaceEdge(owner, parent ?? this.node(parentName), ws.metadata.name)
+      linkToParent(edge)
+      owner.edges++
+      this.edgeCount++
+    }
+    edge.mountURL = mountURL
+    edge.unavailable = unavailable
+    if ((edge.child?.name ?? '') !== childName) this.setChild(edge, childName)
+    this.gen++
+  }
+
+  deleteWorkspace(shard: string, ws: WorkspaceObject): void {
+    const entry = this.shards.get(shard)
+    const parentName = ws.metadata.annotations?.[ClusterAnnotation]
+    const parent = parentName ? this.nodes.get(parentName) : undefined
+    const edge = entry && parent ? findEdge(parent, ws.metadata.name, entry) : undefined
+    if (edge === undefined) return
+    this.removeEdge(edge)
+    this.gen++
+  }
+
+  // ---- reads ----------------------------------------------------------------
+
+  lookup(path: string): LookupResult | undefined {
+    if (!isValidClusterPath(path)) return undefined
+    const n = path.length
+    let end = path.indexOf(':')
+    if (end < 0) end = n
+    let first = path.slice(0, end)
+    if (first === 'user' && end < n) {
+      // `user:<name>[:rest]` starts at the user's home cluster (spec §3.5).
+      const start = end + 1
+      end = path.indexOf(':', start)
+      if (end < 0) end = n
+      first = cachedHomeClusterName(path.slice(start, end))
+    }
+    let node = this.nodes.get(first)
+    let shard = node?.shard
+    if (node === undefined || shard === undefined) return undefined
+    let errorCode = 0
+
+    while (end < n) {
+      const start = end + 1
+      end = path.indexOf(':', start)
+      if (end < 0) end = n
+      let edge: WorkspaceEdge | undefined = node.children?.get(path.slice(start, end))
+      while (edge !== undefined && edge.shard !== shard) edge = edge.next
+      if (edge === undefined) return undefined
+      // Kept from upstream on purpose: once the walk passes an Unavailable
+      // workspace, the answer is 503 however deep the path goes (docs/index.md).
+      if (edge.unavailable) errorCode = UNAVAILABLE
+      const child: ClusterNode | undefined = edge.child
+      if (child === undefined) {
+        // Mount-only workspace: answered by its URL, whatever segments follow (as upstream).
+        return { shard: '', cluster: '', type: '', url: edge.mountURL, errorCode }
+      }
+      node = child
+      shard = child.shard
+      if (shard === undefined) return undefined
+    }
+    return { shard: shard.name, cluster: node.name, type: node.type, url: '', errorCode }
+  }
+
+  lookupURL(path: string): LookupResult | undefined {
+    const result = this.lookup(path)
+    if (result === undefined || result.errorCode !== 0 || result.url !== '') return result
+    const entry = this.shards.get(result.shard)
+    if (entry?.baseURL === undefined) return undefined
+    result.url = entry.clustersPrefix + result.cluster
+    return result
+  }
+
+  indexedCounts(): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const entry of this.shards.values()) counts.set(entry.name, entry.childEdges)
+    return counts
+  }
+
+  /** Sizes of the internal tables (for leak tests and the benchmark). */
+  debugSizes(): IndexSizes {
+    return { clusters: this.nodes.size, shards: this.shards.size, workspaces: this.edgeCount, types: this.types.size }
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  private node(name: string): ClusterNode {
+    let node = this.nodes.get(name)
+    if (node === undefined) this.nodes.set(name, (node = new ClusterNode(name)))
+    return node
+  }
+
+  private shardEntry(name: string): ShardEntry {
+    let entry = this.shards.get(name)
+    if (entry === undefined) this.shards.set(name, (entry = new ShardEntry(name)))
+    return entry
+  }
+
+  /** Takes a cluster off its shard (it stays in `nodes` while workspaces refer to it). */
+  private unplace(node: ClusterNode): void {
+    const entry = node.shard
+    if (entry === undefined) return
+    node.shard = undefined
+    entry.clusters--
+    this.types.release(node.type)
+    node.type = ''
+    this.dropShardIfUnused(entry)
+  }
+
+  private setChild(edge: WorkspaceEdge, childName: string): void {
+    const old = edge.child
+    if (old !== undefined) {
+      unlinkChild(edge)
+      edge.shard.childEdges--
+      this.dropIfUnused(old)
+    }
+    if (childName !== '') {
+      linkChild(edge, this.node(childName))
+      edge.shard.childEdges++
+    }
+  }
+
+  private removeEdge(edge: WorkspaceEdge): void {
+    this.setChild(edge, '')
+    unlinkFromParent(edge)
+    edge.shard.edges--
+    this.edgeCount--
+    this.dropIfUnused(edge.parent)
+    this.dropShardIfUnused(edge.shard)
+  }
+
+  private dropIfUnused(node: ClusterNode): void {
+    if (node.unused && this.nodes.get(node.name) === node) this.nodes.delete(node.name)
+  }
+
+  private dropShardIfUnused(entry: ShardEntry): void {
+    if (entry.unused && this.shards.get(entry.name) === entry) this.shards.delete(entry.name)
+  }
+}
