@@ -1,0 +1,225 @@
+import t from 'tap'
+import { KubeClient } from '../../src/kube/client.js'
+import { Reflector, type EventInfo } from '../../src/kube/reflector.js'
+import { FakeAPIServer, sendStatus, type Obj } from './fixtures/fake-apiserver.js'
+import { eventually, delay } from './fixtures/eventually.js'
+
+const PATH = '/clusters/*/apis/example.io/v1/things'
+const fast = { backoff: { initialMs: 20, maxMs: 200, jitter: 0 }, minWatchMs: 200 }
+
+async function setup(t: { teardown: (fn: () => unknown) => void }, opts: { seed?: number; pageSize?: number; watchdogMs?: number; start?: boolean } = {}) {
+  const api = new FakeAPIServer()
+  await api.start()
+  for (let i = 0; i < (opts.seed ?? 0); i++) api.upsert(`obj-${String(i).padStart(3, '0')}`)
+  const client = new KubeClient({ server: new URL(api.url), insecureSkipTLSVerify: false, file: 'test' })
+  const r = new Reflector<Obj>({ client, path: PATH, name: 'things', pageSize: opts.pageSize, watchdogMs: opts.watchdogMs, ...fast })
+  const log: { type: string; name: string; info?: EventInfo }[] = []
+  const errors: Error[] = []
+  const relists: string[] = []
+  const restarts: string[] = []
+  r.on('add', (o, info) => log.push({ type: 'add', name: o.metadata.name, info }))
+  r.on('update', (o) => log.push({ type: 'update', name: o.metadata.name }))
+  r.on('delete', (o) => log.push({ type: 'delete', name: o.metadata.name }))
+  r.on('error', (e) => errors.push(e))
+  r.on('relist', (why) => relists.push(why))
+  r.on('restart', (why) => restarts.push(why))
+  t.teardown(async () => {
+    await r.stop()
+    await client.close()
+    await api.stop().catch(() => undefined)
+  })
+  if (opts.start !== false) r.start()
+  return { api, client, r, log, errors, relists, restarts }
+}
+
+t.test('paginated first list (limit=500 style, resourceVersion=0) then watch from the list RV with bookmarks', async (t) => {
+  const { api, r, log } = await setup(t, { seed: 5, pageSize: 2 })
+  await r.whenSynced
+  t.equal(r.synced, true)
+  t.same(log.map((e) => e.type + ':' + e.name), ['add:obj-000', 'add:obj-001', 'add:obj-002', 'add:obj-003', 'add:obj-004'])
+  t.equal(log[0].info!.source, 'list')
+  const lists = api.lists()
+  t.equal(lists.length, 3, 'three pages')
+  t.equal(lists[0].searchParams.get('limit'), '2')
+  t.equal(lists[0].searchParams.get('resourceVersion'), '0')
+  t.ok(lists[1].searchParams.get('continue'), 'next page uses continue')
+  t.equal(lists[1].searchParams.get('resourceVersion'), null, 'no RV with continue')
+  const w = await eventually(() => api.watches()[0])
+  t.equal(w.searchParams.get('resourceVersion'), '105')
+  t.equal(w.searchParams.get('allowWatchBookmarks'), 'true')
+  const timeout = Number(w.searchParams.get('timeoutSeconds'))
+  t.ok(timeout >= 300 && timeout < 600, `timeoutSeconds ${timeout} in [300,600)`)
+})
+
+t.test('watch events become add/update/delete and every event (bookmarks too) advances the RV', async (t) => {
+  const { api, r, log } = await setup(t, { seed: 1 })
+  await r.whenSynced
+  await eventually(() => api.watchCount() === 1)
+  api.upsert('new')
+  api.upsert('obj-000', { changed: true })
+  api.remove('new')
+  await eventually(() => log.length === 4)
+  t.same(log.map((e) => e.type + ':' + e.name), ['add:obj-000', 'add:new', 'update:obj-000', 'delete:new'])
+  t.equal(log[1].info!.source, 'watch')
+  t.equal(r.items().size, 1)
+  api.bookmark()
+  await eventually(() => r.resourceVersion === String(api.rv))
+  t.pass('bookmark advanced the RV')
+})
+
+t.test('a cleanly ended watch re-watches immediately from the last RV without relisting', async (t) => {
+  const { api, r, relists, restarts, errors } = await setup(t, { seed: 2 })
+  await r.whenSynced
+  await eventually(() => api.watchCount() === 1)
+  api.upsert('x')
+  await eventually(() => r.items().has('c1||x'))
+  await delay(250) // the watch must outlive minWatchMs to count as healthy
+  api.dropWatches()
+  await eventually(() => api.watches().length === 2 && api.watchCount() === 1)
+  t.equal(api.watches()[1].searchParams.get('resourceVersion'), String(api.rv))
+  t.same(relists, ['initial'])
+  t.same(restarts, ['timeout'])
+  t.same(errors, [])
+})
+
+t.test('compaction while the watch was down: 410 ERROR leads to a relist with RV="" that replaces the store', async (t) => {
+  const { api, r, log, relists } = await setup(t, { seed: 3 })
+  await r.whenSynced
+  await eventually(() => api.watchCount() === 1)
+  await api.stop()
+  api.remove('obj-001') // deleted while the watch was down
+  api.upsert('obj-002', { v: 2 })
+  api.upsert('added-while-down')
+  api.compact()
+  await api.start(api.port)
+  await eventually(() => relists.length === 2, { message: 'relisted' })
+  t.equal(relists[1], 'expired')
+  await eventually(() => !r.items().has('c1||obj-001'))
+  t.same(api.lists().map((u) => u.searchParams.get('resourceVersion')), ['0', ''], 'consistent relist after expiry')
+  const after = log.slice(3).map((e) => e.type + ':' + e.name).sort()
+  t.same(after, ['add:added-while-down', 'delete:obj-001', 'update:obj-002'])
+  await eventually(() => api.watchCount() === 1)
+})
+
+t.test('HTTP 410 on the watch request and 504 ResourceVersionTooLarge on the list both relist with RV=""', async (t) => {
+  const { api, r, relists } = await setup(t, { seed: 1, start: false })
+  let watchCalls = 0
+  api.onWatch = (_req, res) => (++watchCalls === 1 ? (sendStatus(res, 410, 'Gone', 'too old'), true) : false)
+  let listCalls = 0
+  api.onList = (_req, res, url) => {
+    if (url.searchParams.get('resourceVersion') === '' && ++listCalls === 1) {
+      sendStatus(res, 504, 'Timeout', 'Too large resource version', { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large' }], retryAfterSeconds: 1 })
+      return true
+    }
+    return false
+  }
+  r.start()
+  await eventually(() => api.watchCount() === 1)
+  t.same(relists, ['initial', 'expired', 'expired'])
+  t.same(api.lists().map((u) => u.searchParams.get('resourceVersion')), ['0', '', ''])
+})
+
+t.test('malformed watch lines: clear error, backoff, re-watch, no crash', async (t) => {
+  const { api, r, errors } = await setup(t, { seed: 1, start: false })
+  let calls = 0
+  api.onWatch = (_req, res) => {
+    if (++calls > 2) return false
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write('{"type":"ADDED","object":{"metadata":{"name":"ok","resourceVersion":"102"}}}\n{"type": ADDED garbage\n')
+    return true
+  }
+  r.start()
+  await eventually(() => api.watchCount() === 1)
+  t.equal(errors.length, 2)
+  t.match(errors[0].message, /things: watch: malformed JSON on line 2/)
+  t.ok(r.items().has('||ok'), 'the valid event before the garbage was applied')
+})
+
+t.test('a server that answers garbage (non-JSON list, unknown event type) is retried with backoff', async (t) => {
+  const { api, r, errors } = await setup(t, { seed: 1, start: false })
+  let lists = 0
+  api.onList = (_req, res) => {
+    if (++lists > 2) return false
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<html>hello</html>')
+    return true
+  }
+  let watches = 0
+  api.onWatch = (_req, res) => {
+    if (++watches > 1) return false
+    res.writeHead(200)
+    res.end('{"type":"SURPRISE","object":{"metadata":{"name":"x"}}}\n')
+    return true
+  }
+  r.start()
+  await eventually(() => api.watchCount() === 1)
+  t.match(errors.map((e) => e.message), [/list: response is not a list/, /list: response is not a list/, /unknown event type "SURPRISE"/])
+  t.equal(r.synced, true)
+})
+
+t.test('a watch ending in under minWatchMs without events is a failure and backs off (no tight loop)', async (t) => {
+  const { api, r, errors } = await setup(t, { seed: 1, start: false })
+  api.onWatch = (_req, res) => {
+    res.writeHead(200)
+    res.end()
+    return true
+  }
+  r.start()
+  await r.whenSynced
+  await delay(400)
+  const n = api.watches().length
+  // With 20 ms doubling to 200 ms, 400 ms allow only a handful of attempts; a tight loop would make hundreds.
+  t.ok(n >= 2 && n <= 8, `bounded re-watch attempts (${n})`)
+  t.match(errors[0].message, /very short watch/)
+})
+
+t.test('connection errors back off exponentially and recover when the server returns', async (t) => {
+  const { api, r, errors } = await setup(t, { seed: 1 })
+  await r.whenSynced
+  await eventually(() => api.watchCount() === 1)
+  await api.stop()
+  await eventually(() => errors.length >= 3, { message: 'several failed attempts' })
+  t.match(errors[0].message, /things: /)
+  await api.start(api.port)
+  await eventually(() => api.watchCount() === 1, { message: 'watch re-established' })
+  api.upsert('after')
+  await eventually(() => r.items().has('c1||after'))
+})
+
+t.test('the watchdog restarts a watch that stays silent', async (t) => {
+  const { api, r, restarts } = await setup(t, { seed: 1, watchdogMs: 300 })
+  await r.whenSynced
+  await eventually(() => restarts.includes('watchdog'), { message: 'watchdog fired' })
+  await eventually(() => api.watchCount() === 1)
+  t.ok(api.watches().length >= 2)
+})
+
+t.test('stop() aborts an open watch and ends the loop', async (t) => {
+  const { api, r } = await setup(t, { seed: 1 })
+  await eventually(() => api.watchCount() === 1)
+  await r.stop()
+  await eventually(() => api.watchCount() === 0)
+  const n = api.requests.length
+  await delay(100)
+  t.equal(api.requests.length, n, 'no requests after stop')
+})
+
+t.test('initialStore: the first list emits deletions for objects that are gone', async (t) => {
+  const api = new FakeAPIServer()
+  await api.start()
+  api.upsert('kept')
+  const client = new KubeClient({ server: new URL(api.url), insecureSkipTLSVerify: false, file: 'test' })
+  const gone: Obj = { metadata: { name: 'gone', resourceVersion: '1', annotations: { 'kcp.io/cluster': 'c1' } } }
+  const kept = api.objects.get('kept')!
+  const r = new Reflector<Obj>({ client, path: PATH, initialStore: new Map([['c1||gone', gone], ['c1||kept', kept]]), ...fast })
+  const seen: string[] = []
+  r.on('add', (o) => seen.push('add:' + o.metadata.name)).on('delete', (o) => seen.push('delete:' + o.metadata.name)).on('update', (o) => seen.push('update:' + o.metadata.name))
+  t.teardown(async () => {
+    await r.stop()
+    await client.close()
+    await api.stop()
+  })
+  r.start()
+  await r.whenSynced
+  t.same(seen, ['delete:gone'], 'unchanged objects are not re-emitted')
+})
