@@ -1,0 +1,67 @@
+// Child process: an emulated kcp topology (the shards under test), seeded with one
+// workspace and a configmap of a known size. Runs alone so the shard's CPU is not
+// charged to the proxy. Usage (through bench/lib/child.ts):
+//   topology.ts --dir <dir> [--shards root,alpha] [--workspace-shard alpha] [--configmap-bytes 1024]
+import { readFileSync } from 'node:fs'
+import { startTopology } from '../../../src/emulator/index.js'
+import { serveChild, childArg } from '../child-side.js'
+import { tlsAgent, configMapOfSize, ensureConfigMap } from '../kube-http.js'
+import type { TopologyFiles, CreatedWorkspace } from '../../../src/emulator/types.js'
+
+export interface TopologyInfo {
+  files: TopologyFiles
+  shards: Record<string, string>
+  workspace: CreatedWorkspace & { name: string }
+  /** Path of the seeded configmap below `/clusters/<x>`. */
+  objectPath: string
+  adminToken: string
+}
+
+const ADMIN_TOKEN = 'admin-token'
+
+serveChild<TopologyInfo>(async () => {
+  const dir = childArg('dir')
+  const shardNames = childArg('shards', 'root').split(',')
+  const wsShard = childArg('workspace-shard', shardNames[shardNames.length - 1])
+  const cmBytes = Number(childArg('configmap-bytes', '1024'))
+  const topo = await startTopology({ shards: shardNames, historyWindow: 1000 })
+  const files = await topo.writeFiles(dir)
+  const ws = await topo.createWorkspace('root', 'bench', { shard: wsShard })
+  const shard = (name: unknown): NonNullable<ReturnType<typeof topo.shards.get>> => {
+    const s = topo.shards.get(typeof name === 'string' ? name : wsShard)
+    if (!s) throw new Error(`no shard ${String(name)}`)
+    return s
+  }
+  const agent = tlsAgent({ ca: readFileSync(files.caCert, 'utf8') })
+  const clusterURL = (): string => `${shard(ws.shard).baseURL}/clusters/${ws.cluster}`
+  await ensureConfigMap(agent, clusterURL(), configMapOfSize('bench-1k', cmBytes), ADMIN_TOKEN)
+
+  return {
+    info: {
+      files,
+      shards: Object.fromEntries([...topo.shards].map(([n, s]) => [n, s.baseURL])),
+      workspace: { ...ws, name: 'bench' },
+      objectPath: '/api/v1/namespaces/default/configmaps/bench-1k',
+      adminToken: ADMIN_TOKEN,
+    },
+    handlers: {
+      stats: () => Object.fromEntries([...topo.shards].map(([n, s]) => [n, { ...s.stats }])),
+      dropWatches: (a) => shard(a.shard).dropWatches(),
+      compact: (a) => shard(a.shard).compact(),
+      /** Creates `count` configmaps of `bytes` each in the bench workspace, `parallel` at a time. */
+      seedConfigMaps: async (a) => {
+        const count = Number(a.count), bytes = Number(a.bytes), parallel = Number(a.parallel ?? 8)
+        let next = 0
+        const worker = async (): Promise<void> => {
+          while (next < count) {
+            const i = next++
+            await ensureConfigMap(agent, clusterURL(), configMapOfSize(`${typeof a.prefix === 'string' ? a.prefix : 'big'}-${i}`, bytes), ADMIN_TOKEN)
+          }
+        }
+        await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker))
+        return { created: count }
+      },
+    },
+    close: async () => { await agent.close(); await topo.close() },
+  }
+})

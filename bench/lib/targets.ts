@@ -1,0 +1,132 @@
+// The proxies under test, each in its own process, all in front of the same shard:
+// direct (no proxy), ours (createFrontProxy), naive fastify, nginx (when installed).
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
+import { startChild, type ChildHandle } from './child.js'
+import { freePort, waitForPort } from './ports.js'
+import type { TopologyInfo } from './children/topology.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+export const benchDir = join(here, '..')
+
+export type TargetName = 'direct' | 'ours' | 'naive-fastify' | 'nginx'
+
+export interface Target {
+  name: TargetName
+  /** Full URL of the 1 KiB configmap through this target. */
+  objectURL: string
+  /** Base URL a client uses for `/clusters/<x>/...` paths through this target. */
+  clusterURL: string
+  /** PID whose CPU and RSS are charged to the proxy; undefined for direct. */
+  pid?: number
+  stop(): Promise<void>
+}
+
+export interface ServingFiles { caCert: string; cert: string; key: string; ca: string }
+
+/** A CA and a loopback serving certificate for the proxies under test. */
+export async function mintServing(dir: string): Promise<ServingFiles> {
+  const ca = await createCA('bench-proxies-ca')
+  const pair = await issueLoopbackServerCert(ca)
+  const f = { caCert: join(dir, 'proxies-ca.crt'), cert: join(dir, 'proxy-serving.crt'), key: join(dir, 'proxy-serving.key') }
+  writeFileSync(f.caCert, ca.cert)
+  writeFileSync(f.cert, pair.cert)
+  writeFileSync(f.key, pair.key, { mode: 0o600 })
+  return { ...f, ca: ca.cert }
+}
+
+export function shardURLOf(topo: TopologyInfo): string {
+  return topo.shards[topo.workspace.shard]
+}
+
+export function directTarget(topo: TopologyInfo): Target {
+  const clusterURL = `${shardURLOf(topo)}/clusters/${topo.workspace.cluster}`
+  return { name: 'direct', clusterURL, objectURL: clusterURL + topo.objectPath, stop: async () => {} }
+}
+
+export interface OursOptions {
+  /** Authenticate client certificates at the proxy (off in the throughput benchmark). */
+  clientCertAuth?: boolean
+  /** Log verbosity (-v). */
+  v?: number
+  label?: string | null
+}
+
+export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<Target & { child: ChildHandle<{ url: string }> }> {
+  const child = await startChild<{ url: string }>(join(here, 'children/front-proxy.ts'), {
+    args: [
+      '--files', JSON.stringify(topo.files), '--serving-cert', serving.cert, '--serving-key', serving.key,
+      '--log-file', join(dir, 'front-proxy.log'), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
+    ],
+    label: o.label === undefined ? 'front-proxy' : o.label,
+  })
+  const clusterURL = `${child.info.url}/clusters/root:${topo.workspace.name}`
+  return { name: 'ours', pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
+}
+
+export async function startNaive(topo: TopologyInfo, serving: ServingFiles): Promise<Target> {
+  const f = topo.files
+  const child = await startChild<{ url: string }>(join(benchDir, 'baselines/naive-fastify.ts'), {
+    args: ['--upstream', shardURLOf(topo), '--ca', f.caCert, '--cert', f.proxyClientCert, '--key', f.proxyClientKey,
+      '--serving-cert', serving.cert, '--serving-key', serving.key],
+    label: 'naive-fastify',
+  })
+  const clusterURL = `${child.info.url}/clusters/${topo.workspace.cluster}`
+  return { name: 'naive-fastify', pid: child.pid, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
+}
+
+export function nginxAvailable(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Fills `{{NAME}}` placeholders; throws on any placeholder left without a value. */
+export function renderTemplate(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{\{([A-Z_]+)\}\}/g, (_m, k: string) => {
+    if (!(k in values)) throw new Error(`template placeholder {{${k}}} has no value`)
+    return String(values[k])
+  })
+}
+
+export async function startNginx(dir: string, topo: TopologyInfo, serving: ServingFiles, o: { connections?: number } = {}): Promise<Target | undefined> {
+  const bin = nginxAvailable()
+  if (!bin) return undefined
+  const ndir = join(dir, 'nginx')
+  mkdirSync(ndir, { recursive: true })
+  const port = await freePort()
+  const f = topo.files
+  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines/nginx.conf'), 'utf8'), {
+    DIR: ndir, PORT: port, UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
+    SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.proxyClientCert, CLIENT_KEY: f.proxyClientKey, CA: f.caCert,
+    WORKER_CONNECTIONS: o.connections ?? 4096, WORKER_NOFILE: (o.connections ?? 4096) * 2 + 64,
+  })
+  const confFile = join(ndir, 'nginx.conf')
+  writeFileSync(confFile, conf)
+  const cp = spawn(bin, ['-p', ndir, '-c', confFile, '-e', join(ndir, 'nginx-error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  cp.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
+  const exited = new Promise<void>((r) => cp.once('exit', () => r()))
+  try {
+    await waitForPort(port, 10_000, () => cp.exitCode === null)
+  } catch (e) {
+    cp.kill('SIGKILL')
+    throw new Error(`nginx did not start: ${(e as Error).message}: ${err}`)
+  }
+  const clusterURL = `https://127.0.0.1:${port}/clusters/${topo.workspace.cluster}`
+  return {
+    name: 'nginx', pid: cp.pid, clusterURL, objectURL: clusterURL + topo.objectPath,
+    stop: async () => {
+      if (cp.exitCode !== null) return
+      cp.kill('SIGQUIT') // graceful
+      const t = setTimeout(() => cp.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(t)
+    },
+  }
+}

@@ -1,0 +1,117 @@
+// Proxy throughput, latency and CPU efficiency, side by side in one run:
+//   direct to the shard | our front-proxy | naive fastify + @fastify/http-proxy | nginx
+// Every target serves the same 1 KiB configmap GET from the same emulated shard.
+// Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
+//          [--targets direct,ours,naive-fastify,nginx] [--probe 2000] [--no-pin] [--json out.json]
+import { writeFileSync } from 'node:fs'
+import { openSession } from './lib/session.js'
+import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
+import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
+import { kubeRequest, tlsAgent } from './lib/kube-http.js'
+import { median, ratio, fmt, markdownTable, parseArgs, numberArg } from './lib/stats.js'
+
+const args = parseArgs(process.argv.slice(2))
+const runs = numberArg(args, 'runs', 3)
+const seconds = numberArg(args, 'seconds', 5)
+const probeCount = numberArg(args, 'probe', 2000)
+const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
+const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,nginx').split(',') as TargetName[])
+const pin = args.get('no-pin') !== 'true'
+
+async function main(): Promise<void> {
+  const session = await openSession({ pin })
+  try {
+    const topo = session.topo.info
+    const targets: Target[] = []
+    if (wanted.has('direct')) targets.push(directTarget(topo))
+    if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2 }))
+    if (wanted.has('naive-fastify')) targets.push(await startNaive(topo, session.serving))
+    if (wanted.has('nginx')) {
+      const n = await startNginx(session.dir, topo, session.serving)
+      if (n) targets.push(n)
+      else process.stderr.write('nginx not installed (apt-get install nginx-light): skipping that column\n')
+    }
+    for (const t of targets) { session.defer(() => t.stop()); session.pinServer(t.pid) }
+
+    const headers = { authorization: `Bearer ${topo.adminToken}`, accept: 'application/json' }
+    const caFor = (t: Target): string => (t.name === 'direct' ? topo.files.caCert : session.serving.caCert)
+    const pem = new Map<string, string>()
+    const { readFileSync } = await import('node:fs')
+    for (const t of targets) pem.set(t.name, readFileSync(caFor(t), 'utf8'))
+
+    // Sanity: every target answers 200 with the same object, or the comparison is meaningless.
+    const sizes = new Map<string, number>()
+    for (const t of targets) {
+      const agent = tlsAgent({ ca: pem.get(t.name)! })
+      const r = await kubeRequest(agent, t.objectURL, { token: topo.adminToken })
+      await agent.close()
+      if (r.status !== 200) throw new Error(`${t.name}: GET ${t.objectURL} → HTTP ${r.status}: ${r.text.slice(0, 300)}`)
+      sizes.set(t.name, r.text.length)
+    }
+    process.stderr.write(`response sizes: ${JSON.stringify(Object.fromEntries(sizes))}; pinned: ${session.pinned}\n`)
+
+    const loads = new Map<string, LoadResult[]>()
+    const probes = new Map<string, ProbeResult[]>()
+    const push = <T>(m: Map<string, T[]>, k: string, v: T): void => { m.set(k, [...(m.get(k) ?? []), v]) }
+    for (let run = 1; run <= runs; run++) {
+      // Interleave targets inside each run so drift (other load on the machine) hits all of them alike.
+      for (const t of targets) {
+        const ca = pem.get(t.name)!
+        push(probes, t.name, await latencyProbe({ url: t.objectURL, headers, ca, warmup: 200, count: probeCount }))
+        for (const c of connectionLevels) {
+          const r = await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
+          if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${t.name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
+          push(loads, `${t.name}@${c}`, r)
+          process.stderr.write(`run ${run} ${t.name} c=${c}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)
+        }
+      }
+    }
+
+    const med = (k: string, f: (r: LoadResult) => number): number => median((loads.get(k) ?? []).map(f))
+    const rows: string[][] = []
+    for (const t of targets) {
+      for (const c of connectionLevels) {
+        const k = `${t.name}@${c}`
+        rows.push([t.name, String(c), fmt(med(k, (r) => r.rps)), fmt(med(k, (r) => r.p50ms)), fmt(med(k, (r) => r.p99ms)),
+          t.pid ? fmt(med(k, (r) => r.reqPerProxyCpuSec)) : '—', fmt(med(k, (r) => r.reqPerShardCpuSec))])
+      }
+    }
+    const probeRows = targets.map((t) => {
+      const ps = probes.get(t.name) ?? []
+      return [t.name, fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us)))]
+    })
+    const cpu = (name: string, c: number): number => med(`${name}@${c}`, (r) => r.reqPerProxyCpuSec)
+    const probeP50 = (name: string): number => median((probes.get(name) ?? []).map((p) => p.p50us))
+    const ratioRows = connectionLevels.map((c) => [String(c),
+      fmt(ratio(cpu('ours', c), cpu('naive-fastify', c)), 2), fmt(ratio(cpu('ours', c), cpu('nginx', c)), 2)])
+
+    const report = [
+      `## Proxy benchmark — ${new Date().toISOString()}`,
+      `node ${process.version}, ${runs} runs × ${seconds} s per level (after 1 s ramp-up), medians; CPU pinned: ${session.pinned}`,
+      '',
+      markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
+      '',
+      `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per run), µs:`,
+      '',
+      markdownTable(['target', 'p50 µs', 'p99 µs'], probeRows),
+      '',
+      `Added p50 over direct: ours ${fmt(probeP50('ours') - probeP50('direct'))} µs (target ≤ 150), ` +
+        `naive-fastify ${fmt(probeP50('naive-fastify') - probeP50('direct'))} µs, nginx ${fmt(probeP50('nginx') - probeP50('direct'))} µs`,
+      '',
+      'Requests per proxy CPU-second, ratios (targets: ours/naive ≥ 1.5, ours/nginx ≥ 0.25):',
+      '',
+      markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx'], ratioRows),
+      nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
+    ].join('\n')
+    process.stdout.write(report + '\n')
+    const json = args.get('json')
+    if (json) writeFileSync(json, JSON.stringify({ loads: Object.fromEntries(loads), probes: Object.fromEntries(probes) }, null, 2))
+  } finally {
+    await session.close()
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
+  process.exitCode = 1
+})
