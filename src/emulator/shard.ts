@@ -1,0 +1,150 @@
+// One emulated kcp shard: an HTTPS server on its own port with its own versioned store. stop()/start()
+// keep the store and the port, like a shard process restarting with its etcd intact.
+import https from 'node:https'
+import type { Socket } from 'node:net'
+import type { Logger } from 'pino'
+import type { ShardAuthenticator } from './auth.js'
+import type { ClusterDirectory, ShardContext } from './context.js'
+import { ShardCore, type WriteHooks } from './core.js'
+import { handle } from './handler.js'
+import { Store } from './store.js'
+import type { EmulatedShard, ShardStats } from './types.js'
+import { WatchRegistry } from './watch.js'
+
+export interface ShardTLS {
+  key: string
+  cert: string
+  /** CAs whose client certificates are requested (client CA and requestheader CA). */
+  clientCAs: string[]
+}
+
+export interface ShardOptions {
+  name: string
+  host: string
+  labels: Record<string, string>
+  tls: ShardTLS
+  auth: ShardAuthenticator
+  directory: ClusterDirectory
+  hooks: (shard: Shard) => WriteHooks
+  logger: Logger
+  historyWindow: number
+  bookmarkIntervalMs?: number
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
+
+export class Shard implements EmulatedShard, ShardContext {
+  readonly name: string
+  readonly store: Store
+  readonly core: ShardCore
+  readonly auth: ShardAuthenticator
+  readonly watches = new WatchRegistry()
+  readonly directory: ClusterDirectory
+  readonly logger: Logger
+  readonly bookmarkIntervalMs: number
+  labels: Record<string, string>
+  private readonly host: string
+  private readonly tls: ShardTLS
+  private server: https.Server | undefined
+  private readonly sockets = new Set<Socket>()
+  private listenPort = 0
+  private latencyMs = 0
+  private requests = 0
+  private advertised: string | undefined
+
+  constructor(o: ShardOptions) {
+    this.name = o.name
+    this.host = o.host
+    this.labels = o.labels
+    this.tls = o.tls
+    this.auth = o.auth
+    this.directory = o.directory
+    this.logger = o.logger
+    this.bookmarkIntervalMs = o.bookmarkIntervalMs ?? 60_000
+    // Shards start at different RVs so a client that mixes them up notices in tests.
+    this.store = new Store(o.historyWindow, 1000 + Math.floor(Math.random() * 1000))
+    this.core = new ShardCore(this.store, o.hooks(this))
+  }
+
+  get port(): number {
+    return this.listenPort
+  }
+
+  /** The URL clients should use; setShardBaseURL may switch the host form (127.0.0.1 ↔ localhost). */
+  get baseURL(): string {
+    return this.advertised ?? `https://${urlHost(this.host)}:${this.listenPort}`
+  }
+
+  set baseURL(v: string) {
+    this.advertised = v.replace(/\/+$/, '')
+  }
+
+  get serverAddress(): string {
+    return `${urlHost(this.host)}:${this.listenPort}`
+  }
+
+  get stats(): ShardStats {
+    return { requests: this.requests, openWatches: this.watches.size }
+  }
+
+  get running(): boolean {
+    return this.server !== undefined
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return
+    const server = https.createServer({
+      key: this.tls.key,
+      cert: this.tls.cert,
+      ca: this.tls.clientCAs,
+      requestCert: true,
+      rejectUnauthorized: false,
+      keepAliveTimeout: 30_000,
+    }, (req, res) => {
+      this.requests++
+      if (this.latencyMs > 0) setTimeout(() => void handle(this, req, res), this.latencyMs)
+      else void handle(this, req, res)
+    })
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+    server.on('tlsClientError', () => {
+      // Clients that hang up mid-handshake (probes, rejected CAs) are not errors of the emulator.
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.listenPort, this.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const addr = server.address()
+    if (addr !== null && typeof addr === 'object') this.listenPort = addr.port
+    this.server = server
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server
+    if (!server) return
+    this.server = undefined
+    this.watches.dropAll()
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const s of this.sockets) s.destroy()
+    this.sockets.clear()
+    server.closeAllConnections()
+    await closed
+  }
+
+  dropWatches(): void {
+    this.watches.dropAll()
+  }
+
+  compact(): void {
+    this.store.compact()
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = Math.max(0, ms)
+  }
+}
