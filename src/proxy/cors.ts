@@ -1,0 +1,27 @@
+// k8s WithCORS (spec §6.3): origins are unanchored Go regexps; a matching Origin gets the
+// apiserver's fixed CORS headers, and its preflight OPTIONS is answered 204 here.
+import type { ProxyRequest, ProxyResponse } from './exchange.js'
+
+const ALLOW_METHODS = 'POST, GET, OPTIONS, PUT, DELETE, PATCH'
+const ALLOW_HEADERS = 'Content-Type, Content-Length, Accept-Encoding, X-CSRF-Token, Authorization, X-Requested-With, If-Modified-Since'
+
+export type CorsCheck = (req: ProxyRequest, res: ProxyResponse) => boolean
+
+/** Returns undefined when CORS is disabled, else a step returning true when it answered the request. */
+export function compileCors(origins: readonly RegExp[]): CorsCheck | undefined {
+  if (origins.length === 0) return undefined
+  const res = origins
+  return function cors(req, reply) {
+    const origin = req.headers.origin
+    if (origin === undefined || !res.some((r) => r.test(origin))) return false
+    reply.setHeader('Access-Control-Allow-Origin', origin)
+    reply.setHeader('Access-Control-Allow-Methods', ALLOW_METHODS)
+    reply.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS)
+    reply.setHeader('Access-Control-Expose-Headers', 'Date')
+    reply.setHeader('Access-Control-Allow-Credentials', 'true')
+    if (req.method !== 'OPTIONS') return false
+    reply.writeHead(204)
+    reply.end()
+    return true
+  }
+}

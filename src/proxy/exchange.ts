@@ -1,0 +1,56 @@
+// Per-request state shared by the pipeline steps, the forwarder and the accounting that
+// runs when the response closes. One object per request; listeners are module-level
+// functions that find it through a symbol, so no closures are allocated per request.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+
+export type ProxyRequest = IncomingMessage | Http2ServerRequest
+export type ProxyResponse = ServerResponse | Http2ServerResponse
+
+export interface Exchange {
+  readonly req: ProxyRequest
+  readonly res: ProxyResponse
+  /** process.hrtime.bigint() at arrival. */
+  readonly start: bigint
+  readonly method: string
+  /** Path as received (no query), for logs. */
+  path: string
+  shard: string
+  cluster: string
+  user: string
+  /** Response status sent (0 until headers are written). */
+  status: number
+  bytesIn: number
+  bytesOut: number
+  /** A watch or other long-running stream: no drain wait on shutdown, ended cleanly instead. */
+  longRunning: boolean
+  /** Set once the response finished or was aborted; later events are ignored. */
+  done: boolean
+  /** Cancels the upstream request (set by the forwarder). */
+  abort: ((err?: Error) => void) | undefined
+  /** Error message for the log line. */
+  error: string | undefined
+}
+
+export const kExchange = Symbol('kcp-front-proxy.exchange')
+
+export function newExchange(req: ProxyRequest, res: ProxyResponse): Exchange {
+  return {
+    req, res, start: process.hrtime.bigint(), method: req.method ?? 'GET', path: '', shard: '', cluster: '', user: '',
+    status: 0, bytesIn: 0, bytesOut: 0, longRunning: false, done: false, abort: undefined, error: undefined,
+  }
+}
+
+export function exchangeOf(res: ProxyResponse): Exchange | undefined {
+  return (res as unknown as { [kExchange]?: Exchange })[kExchange]
+}
+
+export function attachExchange(ex: Exchange): void {
+  ;(ex.res as unknown as { [kExchange]?: Exchange })[kExchange] = ex
+}
+
+/** Watches and other streams the apiserver treats as long-running. */
+export function isLongRunning(path: string, query: string): boolean {
+  if (query !== '' && (query.includes('watch=true') || query.includes('watch=1') || query.includes('follow=true'))) return true
+  return path.includes('/watch/')
+}

@@ -1,0 +1,86 @@
+// Header handling of a correct reverse proxy (RFC 9110 §7.6.1, Go httputil.ReverseProxy):
+// hop-by-hop headers describe one connection and must not be forwarded, including any
+// header the sender listed in `Connection`. HTTP/2 pseudo-headers become Host/path.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { HeaderObject } from '../auth/headers.js'
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade',
+  // undici refuses `expect`; Node's server already answered any 100-continue.
+  'expect',
+  // HTTP/2 only: must not be sent on HTTP/1.1.
+  'http2-settings',
+])
+
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined
+  const v = Array.isArray(value) ? value.join(',') : value
+  let out: Set<string> | undefined
+  for (const t of v.split(',')) {
+    const n = t.trim().toLowerCase()
+    if (n !== '' && n !== 'close' && n !== 'keep-alive') (out ??= new Set()).add(n)
+  }
+  return out
+}
+
+/**
+ * Copies the client's request headers for the backend: drops hop-by-hop and
+ * Connection-listed headers and pseudo-headers, keeps the client's Host (as upstream),
+ * appends the client address to X-Forwarded-For. Names arrive lowercased from Node.
+ */
+export function forwardRequestHeaders(inbound: IncomingHttpHeaders, remoteAddress: string | undefined): HeaderObject {
+  const out: HeaderObject = {}
+  const listed = connectionListed(inbound.connection)
+  for (const name in inbound) {
+    if (name.charCodeAt(0) === 58 /* : */) continue
+    if (HOP_BY_HOP.has(name)) continue
+    if (listed !== undefined && listed.has(name)) continue
+    out[name] = inbound[name]
+  }
+  if (out.host === undefined) {
+    const authority = inbound[':authority']
+    if (typeof authority === 'string') out.host = authority
+  }
+  if (remoteAddress !== undefined) {
+    const prior = out['x-forwarded-for']
+    out['x-forwarded-for'] = prior === undefined ? remoteAddress : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remoteAddress}`
+  }
+  return out
+}
+
+/**
+ * Converts undici's raw response headers into a Node header object without hop-by-hop
+ * headers (HTTP/2 responses must not carry them at all). Repeated names become arrays.
+ */
+export function responseHeaders(raw: Buffer[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  let listed: Set<string> | undefined
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase()
+    const value = raw[i + 1].toString('latin1')
+    if (name === 'connection') {
+      listed = connectionListed(value)
+      continue
+    }
+    if (HOP_BY_HOP.has(name)) continue
+    const prev = out[name]
+    if (prev === undefined) out[name] = value
+    else if (Array.isArray(prev)) prev.push(value)
+    else out[name] = [prev, value]
+  }
+  if (listed !== undefined) for (const n of listed) delete out[n]
+  return out
+}
+
+/** Request header lines for a raw HTTP/1.1 upgrade request (values already validated by Node's parser). */
+export function serializeRequestHead(method: string, path: string, headers: HeaderObject): string {
+  let s = `${method} ${path} HTTP/1.1\r\n`
+  for (const name in headers) {
+    const v = headers[name]
+    if (v === undefined) continue
+    if (Array.isArray(v)) for (const x of v) s += `${name}: ${x}\r\n`
+    else s += `${name}: ${v}\r\n`
+  }
+  return s + '\r\n'
+}

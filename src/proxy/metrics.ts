@@ -1,0 +1,82 @@
+// Proxy metrics (spec §6.2 names, labels and buckets) on the registry the server passes in.
+// Label children are cached so the hot path does one Map lookup instead of a label hash.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export const DURATION_BUCKETS = [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60]
+
+// promhttp: known verbs lowercased, everything else `unknown`.
+const METHOD_LABEL: Record<string, string> = {
+  GET: 'get', PUT: 'put', POST: 'post', DELETE: 'delete', PATCH: 'patch', HEAD: 'head', OPTIONS: 'options', CONNECT: 'connect', TRACE: 'trace',
+}
+
+export interface ProxyMetrics {
+  observeRequest(method: string, code: number, seconds: number): void
+  requestBytes(shard: string, n: number): void
+  responseBytes(shard: string, n: number): void
+  tlsError(shard: string, type: string): void
+  upstreamError(shard: string, kind: string): void
+  readonly activeWatches: Gauge
+  readonly activeTunnels: Gauge
+}
+
+export function createProxyMetrics(registry: Registry): ProxyMetrics {
+  const duration = new Histogram({
+    name: 'proxy_request_duration_seconds',
+    help: '[ALPHA] Response latency distribution in seconds for each verb and response code.',
+    labelNames: ['method', 'code'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  })
+  const tls = new Counter({
+    name: 'kcp_listener_tls_connection_error',
+    help: '[ALPHA] Number of TLS connection errors to backends, by shard and error type.',
+    labelNames: ['shard', 'error_type'],
+    registers: [registry],
+  })
+  const rq = new Counter({ name: 'kcp_backend_rq_body_bytes', help: '[ALPHA] Request body bytes sent to a shard.', labelNames: ['shard'], registers: [registry] })
+  const rs = new Counter({ name: 'kcp_backend_rs_body_bytes', help: '[ALPHA] Response body bytes written to clients for a shard.', labelNames: ['shard'], registers: [registry] })
+  const upstream = new Counter({
+    name: 'kcp_front_proxy_upstream_errors_total',
+    help: 'Backend request failures, by shard and kind (connect, tls, reset, other).',
+    labelNames: ['shard', 'kind'],
+    registers: [registry],
+  })
+  const activeWatches = new Gauge({ name: 'kcp_front_proxy_active_watches', help: 'Watch requests currently streaming through this proxy.', registers: [registry] })
+  const activeTunnels = new Gauge({ name: 'kcp_front_proxy_active_tunnels', help: 'Upgraded connections (exec, attach, port-forward) currently tunnelled.', registers: [registry] })
+
+  type H = ReturnType<typeof duration.labels>
+  const durationChildren = new Map<string, H>()
+  const rqChildren = new Map<string, ReturnType<typeof rq.labels>>()
+  const rsChildren = new Map<string, ReturnType<typeof rs.labels>>()
+
+  return {
+    observeRequest(method, code, seconds) {
+      const m = METHOD_LABEL[method] ?? 'unknown'
+      const key = m + code
+      let h = durationChildren.get(key)
+      if (h === undefined) {
+        h = duration.labels(m, String(code))
+        durationChildren.set(key, h)
+      }
+      h.observe(seconds)
+    },
+    requestBytes(shard, n) {
+      let c = rqChildren.get(shard)
+      if (c === undefined) rqChildren.set(shard, (c = rq.labels(shard)))
+      c.inc(n)
+    },
+    responseBytes(shard, n) {
+      let c = rsChildren.get(shard)
+      if (c === undefined) rsChildren.set(shard, (c = rs.labels(shard)))
+      c.inc(n)
+    },
+    tlsError(shard, type) {
+      tls.labels(shard || 'unknown', type).inc()
+    },
+    upstreamError(shard, kind) {
+      upstream.labels(shard || 'unknown', kind).inc()
+    },
+    activeWatches,
+    activeTunnels,
+  }
+}

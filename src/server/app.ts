@@ -1,0 +1,301 @@
+// Fastify assembly. fastify owns /livez, /readyz and /metrics; every other request goes
+// straight from the Node server to the proxy pipeline (serverFactory), because upstream
+// keeps health and metrics outside the proxy chain and because fastify's router, body
+// parsing and Reply objects would only add cost to a path that must stream raw bytes.
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type ServerHttp2Session } from 'node:http2'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { TLSSocket, SecureContextOptions } from 'node:tls'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { CompletedOptions } from '../config/types.js'
+import { compileGoRegexp, nodeTLSSettings } from '../config/index.js'
+import type { ReadinessCheck, ReadinessReport } from '../controller/types.js'
+import type { RoutingIndex } from '../index/types.js'
+import type { BackendPools } from '../proxy/backends.js'
+import { compileCors } from '../proxy/cors.js'
+import type { MappingStore } from '../proxy/mapping-store.js'
+import type { ProxyMetrics } from '../proxy/metrics.js'
+import { peerCertificates } from '../proxy/peer.js'
+import { createPipeline, type RequestAuthenticator } from '../proxy/pipeline.js'
+import { createUpgradeHandler } from '../proxy/upgrade.js'
+import { renderHealth } from './health.js'
+import { answerMetrics, type MetricsAuthorizer } from './metrics-endpoint.js'
+import { resolveServingCert, watchServingCert } from './tls.js'
+
+export interface ServerParts {
+  options: CompletedOptions
+  logger: Logger
+  registry: Registry
+  metrics: ProxyMetrics
+  index: RoutingIndex
+  readiness: () => ReadinessReport
+  authenticator?: RequestAuthenticator
+  authorizeMetrics?: MetricsAuthorizer
+  /** PEM CAs to request client certificates for; none = no certificate request. */
+  clientCAs?: () => string[]
+  onClientCAsChange?: (cb: () => void) => void
+  mappings: MappingStore
+  pools: BackendPools
+}
+
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  readonly metricsURL: string | undefined
+  /** Graceful: readiness fails, wait delayMs, stop accepting, end watches, drain up to timeoutMs, close. */
+  shutdown(o?: { delayMs?: number; timeoutMs?: number }): Promise<void>
+}
+
+type AnyServer = Http2SecureServer | HttpsServer
+type AnyReq = IncomingMessage | Http2ServerRequest
+type AnyRes = ServerResponse | Http2ServerResponse
+
+// Upstream ReadHeaderTimeout and MaxHeaderBytes (k8s SecureServingInfo).
+const HEADERS_TIMEOUT_MS = 32_000
+const MAX_HEADER_BYTES = 1 << 20
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
+
+/** /livez, /readyz, /metrics (exactly, or followed by `/` or `?`). */
+function isServerPath(url: string): boolean {
+  const c = url.charCodeAt(1)
+  if (c !== 108 /* l */ && c !== 114 /* r */ && c !== 109 /* m */) return false
+  for (const p of ['/livez', '/readyz', '/metrics']) {
+    if (url.startsWith(p)) {
+      const n = url.charCodeAt(p.length)
+      return Number.isNaN(n) || n === 47 || n === 63
+    }
+  }
+  return false
+}
+
+export async function startServer(parts: ServerParts): Promise<RunningServer> {
+  const { options, logger, registry, metrics } = parts
+  const ss = options.secureServing
+  const http2 = !ss.disableHttp2Serving
+  const serving = await resolveServingCert(ss, logger)
+  const tlsSettings = nodeTLSSettings(ss)
+  let certPair = { cert: serving.cert, key: serving.key }
+
+  const secureContext = (): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: false } => {
+    const cas = parts.clientCAs?.() ?? []
+    return {
+      cert: certPair.cert,
+      key: certPair.key,
+      ...(cas.length > 0 ? { ca: cas } : {}),
+      // Requested, not required: authenticators decide (a token-only client has no certificate).
+      requestCert: cas.length > 0,
+      rejectUnauthorized: false,
+      minVersion: tlsSettings.minVersion,
+      ...(tlsSettings.ciphers !== undefined ? { ciphers: tlsSettings.ciphers } : {}),
+      ...(tlsSettings.ecdhCurve !== undefined ? { ecdhCurve: tlsSettings.ecdhCurve } : {}),
+    }
+  }
+
+  const corsRes = options.proxy.corsAllowedOrigins.map((o) => {
+    const c = compileGoRegexp(o)
+    if (!c.ok) throw new Error(`--cors-allowed-origins: ${JSON.stringify(o)}: ${c.reason}`)
+    return c.re
+  })
+  const pipeline = createPipeline({
+    routes: parts.mappings.routes,
+    index: parts.index,
+    authenticator: parts.authenticator,
+    pools: parts.pools,
+    metrics,
+    logger,
+    cors: compileCors(corsRes),
+  })
+  const tunnels = new Set<Duplex>()
+  const onUpgrade = createUpgradeHandler({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, metrics, logger, tunnels })
+
+  let shuttingDown = false
+  const serverChecks = (): ReadinessCheck[] => [{ name: 'shutdown', ok: !shuttingDown, ...(shuttingDown ? { message: 'the server is shutting down' } : {}) }]
+
+  const goaway = options.extra.goawayChance
+  let server: AnyServer | undefined
+  const sockets = new Set<Socket>()
+  const sessions = new Set<ServerHttp2Session>()
+
+  // fastify's option types cannot express "h2 with an h1 fallback via serverFactory"; the shape below is checked at runtime by fastify.
+  const createFastify = Fastify as unknown as (o: object) => FastifyInstance
+  const app = createFastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    ...(http2 ? { http2: true as const, https: { allowHTTP1: true } } : { https: {} }),
+    serverFactory: (fastifyHandler: (req: AnyReq, res: AnyRes) => void) => {
+      const onRequest = (req: AnyReq, res: AnyRes): void => {
+        const url = req.url ?? '/'
+        if (isServerPath(url)) {
+          fastifyHandler(req, res)
+          return
+        }
+        // Probabilistic GOAWAY: long-lived h2 connections move to other replicas over time.
+        if (goaway > 0 && req.httpVersionMajor === 2 && Math.random() < goaway) {
+          const session = (req as Http2ServerRequest).stream.session
+          if (session !== undefined) res.once('finish', () => session.close())
+        }
+        pipeline.handle(req, res)
+      }
+      const base = {
+        ...secureContext(),
+        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      }
+      if (http2) {
+        server = createSecureServer(
+          {
+            ...base,
+            allowHTTP1: true,
+            settings: { maxConcurrentStreams: ss.http2MaxStreamsPerConnection || 100, maxHeaderListSize: MAX_HEADER_BYTES },
+            maxSessionMemory: 64,
+          },
+          onRequest,
+        )
+        // The HTTP/1.1 fallback of an h2 server has the same slowloris guards as a plain one.
+        const h1 = server as unknown as { headersTimeout: number; requestTimeout: number }
+        h1.headersTimeout = HEADERS_TIMEOUT_MS
+        h1.requestTimeout = 0
+        server.on('session', (s: ServerHttp2Session) => {
+          sessions.add(s)
+          s.once('close', () => sessions.delete(s))
+        })
+      } else {
+        server = createHttpsServer({ ...base, maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 }, onRequest)
+      }
+      server.on('secureConnection', (s: TLSSocket) => {
+        sockets.add(s)
+        s.once('close', () => sockets.delete(s))
+      })
+      server.on('upgrade', onUpgrade)
+      server.on('tlsClientError', (err: Error) => logger.debug({ err }, 'TLS handshake with a client failed'))
+      return server as unknown as HttpServer
+    },
+  })
+
+  // Health: k8s healthz formats. /livez only has `ping`; /readyz adds the controller's checks.
+  const livez = (sub: string, q: string) => renderHealth('livez', [{ name: 'ping', ok: true }], sub, q)
+  const readyz = (sub: string, q: string) => renderHealth('readyz', [...serverChecks(), ...parts.readiness().checks], sub, q)
+  for (const [path, fn] of [['livez', livez], ['readyz', readyz]] as const) {
+    const h = (sub: string) => (req: { url: string }, reply: { code(n: number): unknown; header(k: string, v: string): unknown; send(b: string): unknown }) => {
+      const q = req.url.indexOf('?')
+      const a = fn(sub, q < 0 ? '' : req.url.slice(q + 1))
+      reply.code(a.status)
+      reply.header('content-type', 'text/plain; charset=utf-8')
+      reply.header('x-content-type-options', 'nosniff')
+      reply.send(a.body)
+    }
+    app.get(`/${path}`, h(''))
+    app.get(`/${path}/:check`, (req, reply) => h((req.params as { check: string }).check)(req, reply))
+  }
+  app.get('/metrics', async (req, reply) => {
+    const a = await answerMetrics(registry, parts.authorizeMetrics, { headers: req.raw.headers, peerCertificates: peerCertificates(req.raw) })
+    reply.code(a.status).header('content-type', a.contentType)
+    if (a.status !== 200) reply.header('x-content-type-options', 'nosniff')
+    return a.body
+  })
+
+  // Optional plain-HTTP metrics listener for in-cluster scraping (not authorized: bind it to a pod-local address).
+  let metricsServer: HttpServer | undefined
+  let metricsURL: string | undefined
+  if (options.extra.metricsBindAddress !== '') {
+    const [host, portStr] = splitHostPort(options.extra.metricsBindAddress)
+    metricsServer = createHttpServer((req, res) => {
+      if ((req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
+        return
+      }
+      registry.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+        (e: unknown) => res.writeHead(500).end(String(e)),
+      )
+    })
+    await new Promise<void>((resolve, reject) => {
+      metricsServer!.once('error', reject)
+      metricsServer!.listen(Number(portStr), host, () => resolve())
+    })
+    const addr = metricsServer.address()
+    metricsURL = `http://${formatHost(host)}:${typeof addr === 'object' && addr !== null ? addr.port : portStr}/metrics`
+  }
+
+  const listenOpts: { host: string; port: number; reusePort?: boolean } = { host: ss.bindAddress, port: ss.securePort }
+  if (ss.permitPortSharing) listenOpts.reusePort = true
+  await app.listen(listenOpts)
+  const srv = server!
+  const addr = srv.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : ss.securePort
+  const url = `https://${formatHost(ss.bindAddress === '0.0.0.0' || ss.bindAddress === '::' ? '127.0.0.1' : ss.bindAddress)}:${port}`
+
+  // Reload the serving certificate and client CAs without a restart.
+  const refresh = (): void => {
+    try {
+      ;(srv as { setSecureContext(o: SecureContextOptions): void }).setSecureContext(secureContext())
+    } catch (e) {
+      logger.error({ err: e }, 'cannot apply the new TLS settings; keeping the current ones')
+    }
+  }
+  const stopCertWatch = serving.source === 'generated' ? () => undefined : watchServingCert(serving.files, logger, (pair) => {
+    certPair = pair
+    refresh()
+  })
+  parts.onClientCAsChange?.(refresh)
+  logger.info({ url, http2, cert: serving.source, metricsURL }, 'serving')
+
+  let shutdownPromise: Promise<void> | undefined
+  async function shutdown(o: { delayMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    shutdownPromise ??= (async () => {
+      const delayMs = o.delayMs ?? options.extra.shutdownDelaySeconds * 1000
+      const timeoutMs = o.timeoutMs ?? options.extra.shutdownTimeoutSeconds * 1000
+      // 1. Readiness fails first; connections keep being accepted while the LB deregisters us.
+      shuttingDown = true
+      logger.info({ delayMs, timeoutMs }, 'shutdown: readiness failing')
+      if (delayMs > 0) await sleep(delayMs)
+      // 2. Stop accepting. h2 clients get GOAWAY; h1 responses from now on say Connection: close.
+      pipeline.inflight.draining = true
+      srv.close()
+      for (const s of sessions) s.close()
+      stopCertWatch()
+      // 3. Watches end cleanly (clients re-watch on another replica); tunnels are cut.
+      pipeline.inflight.endLongRunning()
+      for (const t of tunnels) t.destroy()
+      // 4. In-flight requests drain, bounded.
+      let timer: NodeJS.Timeout | undefined
+      const drained = await Promise.race([
+        pipeline.inflight.idle().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      ])
+      clearTimeout(timer)
+      if (!drained) logger.warn({ inflight: pipeline.inflight.all.size }, 'shutdown: drain timeout; closing connections')
+      // 5. Whatever is left (idle keep-alives, stuck requests) is closed.
+      for (const s of sessions) s.destroy()
+      for (const s of sockets) s.destroy()
+      await parts.pools.destroy()
+      await app.close()
+      if (metricsServer !== undefined) await new Promise<void>((resolve) => metricsServer.close(() => resolve()))
+      metricsServer?.closeAllConnections()
+      logger.info('shutdown: done')
+    })()
+    return shutdownPromise
+  }
+
+  return { url, port, metricsURL, shutdown }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function splitHostPort(s: string): [string, string] {
+  const i = s.lastIndexOf(':')
+  if (i < 0) return [s, '0']
+  const host = s.slice(0, i).replace(/^\[|\]$/g, '')
+  return [host === '' ? '0.0.0.0' : host, s.slice(i + 1)]
+}
+
+function formatHost(h: string): string {
+  return h.includes(':') ? `[${h}]` : h
+}
+
+export type { Http2Session }

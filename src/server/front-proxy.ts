@@ -1,0 +1,102 @@
+// Composition of one front-proxy from already-built parts. createFrontProxy() and
+// runFrontProxy() (index.ts) build the parts from options; tests and embedders with their
+// own index or authenticator can call this directly.
+import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
+import type { CompletedOptions } from '../config/types.js'
+import type { IndexController, ReadinessReport } from '../controller/types.js'
+import type { RoutingIndex } from '../index/types.js'
+import { BackendPools } from '../proxy/backends.js'
+import { MappingStore } from '../proxy/mapping-store.js'
+import { createProxyMetrics } from '../proxy/metrics.js'
+import type { RequestAuthenticator } from '../proxy/pipeline.js'
+import { startServer } from './app.js'
+import type { MetricsAuthorizer } from './metrics-endpoint.js'
+
+export interface FrontProxy {
+  readonly url: string
+  readonly port: number
+  readonly registry: Registry
+  readonly index: RoutingIndex
+  readonly metricsURL?: string
+  /** Graceful: see docs/server.md (readiness fails, delay, stop accepting, end watches, drain, close). */
+  shutdown(o?: { delayMs?: number; timeoutMs?: number }): Promise<void>
+  /** Immediate: shutdown without delay and with a short drain. */
+  close(): Promise<void>
+}
+
+/** What the server needs from src/auth (createAuthentication's result satisfies it). */
+export interface ServerAuthentication extends RequestAuthenticator {
+  authorizeMetrics?: MetricsAuthorizer
+  clientCAs?(): string[]
+  onClientCAsChange?(cb: () => void): void
+  close?(): void | Promise<void>
+}
+
+export interface FrontProxyParts {
+  options: CompletedOptions
+  logger: Logger
+  registry?: Registry
+  index: RoutingIndex
+  /** Started by startFrontProxy; readiness comes from it. Without one the proxy is ready at once. */
+  controller?: IndexController
+  authentication?: ServerAuthentication
+  /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
+  waitForReady?: boolean
+}
+
+const READY: ReadinessReport = { ready: true, checks: [] }
+
+export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
+  const { options, logger, index, controller, authentication } = p
+  const registry = p.registry ?? new Registry()
+  const metrics = createProxyMetrics(registry)
+  const pools = new BackendPools({ http2: options.extra.backendHttp2 })
+  const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
+  const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]
+  try {
+    if (controller !== undefined) {
+      await controller.start()
+      cleanups.push(() => controller.stop())
+      if (p.waitForReady !== false) await controller.whenReady()
+    }
+    const server = await startServer({
+      options,
+      logger,
+      registry,
+      metrics,
+      index,
+      readiness: () => controller?.readiness() ?? READY,
+      ...(authentication !== undefined
+        ? {
+            authenticator: authentication,
+            ...(authentication.authorizeMetrics ? { authorizeMetrics: authentication.authorizeMetrics.bind(authentication) } : {}),
+            ...(authentication.clientCAs ? { clientCAs: authentication.clientCAs.bind(authentication) } : {}),
+            ...(authentication.onClientCAsChange ? { onClientCAsChange: authentication.onClientCAsChange.bind(authentication) } : {}),
+          }
+        : {}),
+      mappings,
+      pools,
+    })
+    let done: Promise<void> | undefined
+    const shutdown = (o?: { delayMs?: number; timeoutMs?: number }): Promise<void> =>
+      (done ??= (async () => {
+        await server.shutdown(o)
+        mappings.close()
+        await controller?.stop()
+        await authentication?.close?.()
+      })())
+    return {
+      url: server.url,
+      port: server.port,
+      registry,
+      index,
+      ...(server.metricsURL !== undefined ? { metricsURL: server.metricsURL } : {}),
+      shutdown,
+      close: () => shutdown({ delayMs: 0, timeoutMs: 1000 }),
+    }
+  } catch (e) {
+    for (const c of cleanups.reverse()) await c()
+    throw e
+  }
+}

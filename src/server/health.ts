@@ -1,0 +1,41 @@
+// k8s healthz text formats (spec §6.1) for /livez and /readyz, from the controller's
+// readiness() plus the server's own `shutdown` check (fails first when draining).
+import type { ReadinessCheck } from '../controller/types.js'
+
+export interface HealthAnswer {
+  status: number
+  body: string
+}
+
+/**
+ * Renders a healthz answer. `subpath` is the check name after `/readyz/` ('' for the
+ * aggregate); `query` the raw query string (without `?`).
+ */
+export function renderHealth(kind: 'livez' | 'readyz', checks: readonly ReadinessCheck[], subpath: string, query: string): HealthAnswer {
+  const params = new URLSearchParams(query)
+  if (subpath !== '') {
+    const c = checks.find((x) => x.name === subpath)
+    if (c === undefined) return { status: 404, body: '404 page not found\n' }
+    return c.ok ? { status: 200, body: 'ok' } : { status: 500, body: `internal server error: ${c.message ?? 'check failed'}\n` }
+  }
+  const excluded = new Set(params.getAll('exclude'))
+  const verbose = params.has('verbose')
+  let ok = true
+  let out = ''
+  for (const c of checks) {
+    if (excluded.has(c.name)) {
+      out += `[+]${c.name} excluded: ok\n`
+      continue
+    }
+    if (c.ok) out += `[+]${c.name} ok\n`
+    else {
+      ok = false
+      // The reason is withheld from unauthenticated callers (k8s lib); it is in the logs.
+      out += `[-]${c.name} failed: reason withheld\n`
+    }
+  }
+  // k8s warns about excludes that named no check.
+  for (const name of excluded) if (!checks.some((c) => c.name === name)) out += `warn: some health checks cannot be excluded: no matches for "${name}"\n`
+  if (ok) return { status: 200, body: verbose ? `${out}${kind} check passed\n` : 'ok' }
+  return { status: 500, body: `${out}${kind} check failed\n` }
+}

@@ -1,0 +1,99 @@
+// Public entry: createFrontProxy() for embedding (tests, harnesses) and runFrontProxy() for
+// the CLI. Both build the same parts from options: logger and registry (one each, passed
+// down), index, authentication, index controller, mapping store, then the server.
+import pino, { type Logger } from 'pino'
+import { Registry } from 'prom-client'
+import { completeOptions, validateOptions } from '../config/index.js'
+import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
+import { createAuthentication } from '../auth/index.js'
+import { createIndexController } from '../controller/index.js'
+import { WorkspaceIndex } from '../index/index.js'
+import { loadKubeconfig } from '../kube/kubeconfig.js'
+import { startFrontProxy, type FrontProxy } from './front-proxy.js'
+import { createLogger } from './logging.js'
+
+export type { FrontProxy, FrontProxyParts, ServerAuthentication } from './front-proxy.js'
+export { startFrontProxy } from './front-proxy.js'
+export { createLogger, levelForVerbosity } from './logging.js'
+
+export type CreateFrontProxyInput = FrontProxyInput & { logger?: Logger; logStream?: NodeJS.WritableStream }
+
+export class InvalidOptionsError extends Error {
+  readonly errors: string[]
+  constructor(errors: string[]) {
+    super(`invalid front-proxy options:\n  ${errors.join('\n  ')}`)
+    this.name = 'InvalidOptionsError'
+    this.errors = errors
+  }
+}
+
+async function build(options: CompletedOptions, logger: Logger): Promise<FrontProxy> {
+  const registry = new Registry()
+  const index = new WorkspaceIndex()
+  const [rootConfig, shardsConfig] = await Promise.all([
+    loadKubeconfig(options.proxy.rootKubeconfig),
+    loadKubeconfig(options.proxy.shardsKubeconfig),
+  ])
+  const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
+  try {
+    const controller = createIndexController({
+      rootConfig,
+      shardsConfig,
+      index,
+      registry,
+      logger,
+      shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
+    })
+    return await startFrontProxy({ options, logger, registry, index, controller, authentication })
+  } catch (e) {
+    await authentication.close()
+    throw e
+  }
+}
+
+/**
+ * Starts a front-proxy from a partial options object (embedded defaults: 127.0.0.1, a free
+ * port). Resolves once the index controller is ready and the port is listening. Throws
+ * InvalidOptionsError listing every option problem.
+ */
+export async function createFrontProxy(input: CreateFrontProxyInput): Promise<FrontProxy> {
+  const { logger: given, logStream, ...rest } = input
+  const options = completeOptions(rest, 'embedded')
+  const errors = validateOptions(options)
+  if (errors.length > 0) throw new InvalidOptionsError(errors)
+  const logger = given ?? (logStream !== undefined ? createLogger({ v: options.logging.v, stream: logStream }) : pino({ level: 'silent' }))
+  return build(options, logger)
+}
+
+/**
+ * For the CLI: logs to stdout at the -v level, handles SIGTERM/SIGINT gracefully (delay,
+ * drain), and exits at once on a second signal.
+ */
+export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
+  const logger = createLogger({ v: options.logging.v })
+  const proxy = await build(options, logger)
+  let signals = 0
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++
+    if (signals > 1) {
+      logger.warn({ signal: sig }, 'second signal: exiting now')
+      logger.flush()
+      process.exit(1)
+    }
+    logger.info({ signal: sig }, 'shutting down gracefully')
+    proxy.shutdown().then(
+      () => {
+        logger.flush()
+        process.exit(0)
+      },
+      (e: unknown) => {
+        logger.error({ err: e }, 'shutdown failed')
+        logger.flush()
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  return proxy
+}

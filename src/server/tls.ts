@@ -1,0 +1,103 @@
+// Serving certificate (spec §1.2): --tls-cert-file/--tls-private-key-file, else
+// <cert-dir>/apiserver.{crt,key}, else a freshly generated self-signed CA + serving cert
+// written there (k8s MaybeDefaultWithSelfSignedCerts). Files are watched so a rotated
+// certificate (cert-manager, kubelet projected volumes) is served without a restart.
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { watch, type FSWatcher } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { X509Certificate, createPrivateKey } from 'node:crypto'
+import type { Logger } from 'pino'
+import { createCA } from '../pki/index.js'
+import type { SecureServingOptions } from '../config/types.js'
+
+export interface ServingCert {
+  cert: string
+  key: string
+  /** Files to watch for rotation (empty for nothing to watch). */
+  files: string[]
+  /** Where it came from, for the startup log. */
+  source: 'flags' | 'cert-dir' | 'generated'
+}
+
+const SELF_SIGNED_DNS = ['localhost', 'kubernetes.default.svc', 'kubernetes.default', 'kubernetes']
+
+async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
+  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')])
+  // Fail at startup with a clear message instead of at the first handshake.
+  new X509Certificate(cert)
+  createPrivateKey(key)
+  return { cert, key }
+}
+
+/** Generates a self-signed CA and a serving certificate for localhost (PEM: leaf then CA). */
+export async function generateSelfSigned(host = 'localhost'): Promise<{ cert: string; key: string; caCert: string }> {
+  const ca = await createCA(`${host}-ca@${Math.floor(Date.now() / 1000)}`)
+  const leaf = await ca.issue({ commonName: `${host}@${Math.floor(Date.now() / 1000)}`, usage: 'server', dnsNames: SELF_SIGNED_DNS, ipAddresses: ['127.0.0.1'] })
+  return { cert: leaf.cert + ca.cert, key: leaf.key, caCert: ca.cert }
+}
+
+export async function resolveServingCert(o: SecureServingOptions, logger: Logger): Promise<ServingCert> {
+  if (o.tlsCertFile !== '' || o.tlsPrivateKeyFile !== '') {
+    const pair = await readPair(o.tlsCertFile, o.tlsPrivateKeyFile)
+    return { ...pair, files: [o.tlsCertFile, o.tlsPrivateKeyFile], source: 'flags' }
+  }
+  const certFile = join(o.certDir, 'apiserver.crt')
+  const keyFile = join(o.certDir, 'apiserver.key')
+  try {
+    const pair = await readPair(certFile, keyFile)
+    return { ...pair, files: [certFile, keyFile], source: 'cert-dir' }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot use ${certFile}/${keyFile}: ${(e as Error).message}`)
+  }
+  const gen = await generateSelfSigned()
+  await mkdir(dirname(certFile), { recursive: true, mode: 0o700 })
+  await writeFile(certFile, gen.cert, { mode: 0o644 })
+  await writeFile(keyFile, gen.key, { mode: 0o600 })
+  logger.info({ certFile, keyFile }, 'generated a self-signed serving certificate')
+  return { cert: gen.cert, key: gen.key, files: [certFile, keyFile], source: 'generated' }
+}
+
+/**
+ * Watches the directories of `files` and calls `onChange` with the re-read pair once it
+ * is valid again (a half-written rotation is skipped until the next event).
+ */
+export function watchServingCert(files: string[], logger: Logger, onChange: (pair: { cert: string; key: string }) => void): () => void {
+  if (files.length !== 2) return () => undefined
+  const [certFile, keyFile] = files
+  const watchers: FSWatcher[] = []
+  let timer: NodeJS.Timeout | undefined
+  let last = ''
+  const reload = (): void => {
+    readPair(certFile, keyFile).then(
+      (pair) => {
+        if (pair.cert + pair.key === last) return
+        last = pair.cert + pair.key
+        logger.info({ certFile }, 'serving certificate reloaded')
+        onChange(pair)
+      },
+      (e: unknown) => logger.warn({ err: e, certFile }, 'serving certificate change not (yet) loadable; keeping the current one'),
+    )
+  }
+  const schedule = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(reload, 200)
+    timer.unref()
+  }
+  for (const dir of new Set([dirname(certFile), dirname(keyFile)])) {
+    try {
+      const w = watch(dir, { persistent: false }, schedule)
+      w.on('error', (e) => logger.warn({ err: e, dir }, 'serving certificate watch failed'))
+      watchers.push(w)
+    } catch (e) {
+      logger.warn({ err: e, dir }, 'cannot watch the serving certificate directory')
+    }
+  }
+  void readFile(certFile, 'utf8').then(
+    (c) => readFile(keyFile, 'utf8').then((k) => (last = c + k)),
+    () => undefined,
+  )
+  return () => {
+    if (timer !== undefined) clearTimeout(timer)
+    for (const w of watchers) w.close()
+  }
+}
