@@ -14,6 +14,12 @@ export interface AuthRequest {
   headers: IncomingHttpHeaders
   /** Verified-by-nobody peer chain, leaf first; authenticators verify it themselves. Empty when none. */
   peerCertificates: X509Certificate[]
+  /**
+   * Optional: every value of every header, unjoined (Node's `req.headersDistinct`). Node joins
+   * repeated headers with ", " in `headers`; requestheader authentication needs each
+   * X-Remote-Group value separately, as Go sees them. Falls back to `headers` when absent.
+   */
+  headersDistinct?: Record<string, string[] | undefined>
 }
 
 /**

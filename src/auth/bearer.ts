@@ -1,0 +1,98 @@
+// Bearer tokens: the Authorization header and the WebSocket subprotocol form kubectl and
+// client libraries use for upgrades (k8s bearertoken + websocket protocol authenticators),
+// verified by a union of token authenticators behind the token cache.
+import type { TokenCache, VerifiedToken } from './cache.js'
+import { AuthError, type AuthRequest, type UserInfo } from './types.js'
+
+/** Tokens beyond this are refused before any parsing (a JWT is a few KiB at most). */
+export const MAX_TOKEN_BYTES = 64 * 1024
+
+export interface TokenAuthenticator {
+  readonly name: string
+  /** null = not a token of this kind; throws AuthError when it is one but invalid. */
+  verifyToken(token: string): Promise<VerifiedToken | null>
+}
+
+const WS_PROTOCOL_PREFIX = 'base64url.bearer.authorization.k8s.io.'
+
+function headerString(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * The bearer token of a request, null when there is none. Throws AuthError for an empty
+ * or oversized one (k8s: "Bearer " with an empty token is an invalid credential).
+ */
+export function extractBearerToken(req: AuthRequest): string | null {
+  const auth = headerString(req.headers.authorization)?.trim()
+  let token: string | null = null
+  if (auth !== undefined && auth !== '') {
+    const parts = auth.split(' ')
+    if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer') {
+      token = parts[1]!
+      if (token === '') throw new AuthError('invalid bearer token')
+    }
+  }
+  if (token === null) token = websocketToken(req)
+  if (token !== null && token.length > MAX_TOKEN_BYTES) throw new AuthError('bearer token too large')
+  return token
+}
+
+function websocketToken(req: AuthRequest): string | null {
+  if (headerString(req.headers.upgrade)?.toLowerCase() !== 'websocket') return null
+  const protocols = req.headers['sec-websocket-protocol']
+  if (protocols === undefined) return null
+  const list = (Array.isArray(protocols) ? protocols.join(',') : protocols).split(',')
+  for (const p of list) {
+    const proto = p.trim()
+    if (!proto.startsWith(WS_PROTOCOL_PREFIX)) continue
+    const encoded = proto.slice(WS_PROTOCOL_PREFIX.length)
+    if (encoded.length > (MAX_TOKEN_BYTES * 4) / 3 + 4) throw new AuthError('bearer token too large')
+    if (!/^[A-Za-z0-9_-]*$/.test(encoded)) throw new AuthError('invalid bearer token')
+    const token = Buffer.from(encoded, 'base64url').toString('utf8')
+    if (token === '') throw new AuthError('invalid bearer token')
+    return token
+  }
+  return null
+}
+
+/**
+ * Union of token authenticators (first success wins, like k8s' unionauth): an authenticator
+ * that errors does not stop the others; if none accepts, the errors are reported together.
+ */
+export async function verifyWithUnion(token: string, authenticators: readonly TokenAuthenticator[]): Promise<VerifiedToken | null> {
+  const errors: string[] = []
+  for (const a of authenticators) {
+    try {
+      const r = await a.verifyToken(token)
+      if (r !== null) return r
+    } catch (err) {
+      errors.push(`${a.name}: ${err instanceof AuthError ? err.message : 'internal error'}`)
+    }
+  }
+  if (errors.length > 0) throw new AuthError(errors.join('; '))
+  return null
+}
+
+export class BearerAuthenticator {
+  readonly name = 'bearer'
+  readonly #authenticators: readonly TokenAuthenticator[]
+  readonly #cache: TokenCache
+
+  constructor(authenticators: readonly TokenAuthenticator[], cache: TokenCache) {
+    this.#authenticators = authenticators
+    this.#cache = cache
+  }
+
+  get enabled(): boolean {
+    return this.#authenticators.length > 0
+  }
+
+  /** null when the request has no bearer token or no authenticator recognises it. */
+  async authenticate(req: AuthRequest): Promise<{ user: UserInfo; method: string } | null> {
+    if (this.#authenticators.length === 0) return null
+    const token = extractBearerToken(req)
+    if (token === null) return null
+    return this.#cache.get(token, () => verifyWithUnion(token, this.#authenticators))
+  }
+}
