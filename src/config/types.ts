@@ -118,6 +118,8 @@ export interface ExtraOptions {
   backendHttp2: boolean
   /** --feature-gates (kcp set) */
   featureGates: Record<string, boolean>
+  /** --oidc-issuers-file: YAML list of further OIDC issuers; complete() loads it into authentication.oidcIssuers. */
+  oidcIssuersFile?: string
 }
 
 export interface FrontProxyOptions {
@@ -128,8 +130,10 @@ export interface FrontProxyOptions {
   extra: ExtraOptions
 }
 
-/** Any subset, as given by createFrontProxy() callers. */
-export type FrontProxyInput = { [K in keyof FrontProxyOptions]?: Partial<FrontProxyOptions[K]> }
+/** Any subset, as given by createFrontProxy() callers. OIDC issuers may be partial too (defaults as the --oidc-* flags). */
+export type FrontProxyInput = { [K in Exclude<keyof FrontProxyOptions, 'authentication'>]?: Partial<FrontProxyOptions[K]> } & {
+  authentication?: Partial<Omit<AuthenticationOptions, 'oidcIssuers'>> & { oidcIssuers?: Partial<OIDCIssuerOptions>[] }
+}
 
 /** After complete(): absolute paths, defaults filled in. Only src/config makes these. */
 export type CompletedOptions = FrontProxyOptions & { readonly completed: true }

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { completeOptions, defaultDropGroups } from '../../src/config/complete.js'
+
+const cwd = '/work/here'
+
+t.test('cli and embedded defaults follow the spec and differ only where meant to', async (t) => {
+  const cli = completeOptions({}, 'cli', { cwd })
+  const emb = completeOptions({}, 'embedded', { cwd })
+  t.equal(cli.completed, true)
+  t.match(cli.secureServing, { bindAddress: '0.0.0.0', securePort: 443, certDir: '/work/here/.kcp', tlsMinVersion: 'VersionTLS12', http2MaxStreamsPerConnection: 100, disableHttp2Serving: false })
+  t.match(emb.secureServing, { bindAddress: '127.0.0.1', securePort: 0 })
+  t.match(cli.authentication, {
+    oidcUsernameClaim: 'sub', oidcSigningAlgs: ['RS256'], serviceAccountIssuers: ['https://kcp.default.svc'], serviceAccountLookup: true,
+    authenticationDropGroups: [...defaultDropGroups], authenticationPassOnGroups: [], authenticationTokenWebhookVersion: 'v1beta1',
+    authenticationTokenWebhookCacheTTL: '2m0s', oidcIssuers: [],
+  })
+  t.same(defaultDropGroups, ['system:masters', 'system:kcp:logical-cluster-admin', 'system:kcp:initializer:*', 'system:kcp:terminator:*'])
+  t.match(cli.proxy, { rootDirectory: '/work/here/.kcp', mappingFile: '', corsAllowedOrigins: [] })
+  t.match(cli.logging, { v: 2, loggingFormat: 'text', logFlushFrequency: '5s' })
+  t.match(cli.extra, { shutdownDelaySeconds: 0, shutdownTimeoutSeconds: 60, shardSyncTimeoutSeconds: 30, goawayChance: 0, backendHttp2: false, featureGates: { WorkspaceAuthentication: false } })
+  t.equal(emb.extra.shutdownTimeoutSeconds, 5)
+})
+
+t.test('paths: root dir absolute, cert dir defaults to / joins onto root dir, files absolute', async (t) => {
+  const cases: [string, object, object][] = [
+    ['relative root dir', { proxy: { rootDirectory: 'state' } }, { proxy: { rootDirectory: '/work/here/state' }, secureServing: { certDir: '/work/here/state' } }],
+    ['relative cert dir under root dir', { proxy: { rootDirectory: '/r' }, secureServing: { certDir: 'certs' } }, { secureServing: { certDir: '/r/certs' } }],
+    ['absolute cert dir kept', { secureServing: { certDir: '/etc/certs' } }, { secureServing: { certDir: '/etc/certs' } }],
+    ['files resolved against cwd', { proxy: { mappingFile: 'm.yaml', shardsKubeconfig: '../s.kubeconfig' }, authentication: { clientCAFile: 'ca.crt', serviceAccountKeyFiles: ['a.pem'] } },
+      { proxy: { mappingFile: '/work/here/m.yaml', shardsKubeconfig: '/work/s.kubeconfig' }, authentication: { clientCAFile: '/work/here/ca.crt', serviceAccountKeyFiles: ['/work/here/a.pem'] } }],
+    ['sni files resolved', { secureServing: { tlsSniCertKey: [{ certFile: 'a.crt', keyFile: 'a.key', domains: ['a.io'] }] } },
+      { secureServing: { tlsSniCertKey: [{ certFile: '/work/here/a.crt', keyFile: '/work/here/a.key', domains: ['a.io'] }] } }],
+    ['empty file flags stay empty', {}, { secureServing: { tlsCertFile: '' }, authentication: { tokenAuthFile: '' } }],
+  ]
+  for (const [name, input, want] of cases) t.match(completeOptions(input, 'cli', { cwd }), want, name)
+})
+
+t.test('explicit values beat defaults, including empty lists and zero', async (t) => {
+  const o = completeOptions({
+    authentication: { authenticationDropGroups: [], serviceAccountLookup: false, serviceAccountIssuers: ['https://a'] },
+    secureServing: { securePort: 0, http2MaxStreamsPerConnection: 250 },
+    logging: { v: 0 },
+    extra: { featureGates: { WorkspaceAuthentication: false }, shutdownTimeoutSeconds: 0 },
+  }, 'cli', { cwd })
+  t.same(o.authentication.authenticationDropGroups, [])
+  t.equal(o.authentication.serviceAccountLookup, false)
+  t.same(o.authentication.serviceAccountIssuers, ['https://a'])
+  t.equal(o.secureServing.securePort, 0)
+  t.equal(o.secureServing.http2MaxStreamsPerConnection, 250)
+  t.equal(o.logging.v, 0)
+  t.equal(o.extra.shutdownTimeoutSeconds, 0)
+})
+
+t.test('embedded OIDC issuers get the single-issuer defaults', async (t) => {
+  const o = completeOptions({ authentication: { oidcIssuers: [{ issuerURL: 'https://i', clientID: 'c' }] } }, 'embedded', { cwd })
+  t.same(o.authentication.oidcIssuers, [{ issuerURL: 'https://i', clientID: 'c', caFile: '', usernameClaim: 'sub', usernamePrefix: '', groupsClaim: '', groupsPrefix: '', signingAlgs: ['RS256'], requiredClaims: {} }])
+})
+
+t.test('completing does not mutate the input', async (t) => {
+  const input = { authentication: { authenticationPassOnGroups: ['a'] }, extra: { featureGates: {} } }
+  const before = JSON.stringify(input)
+  const o = completeOptions(input, 'cli', { cwd })
+  o.extra.featureGates.X = true
+  t.equal(JSON.stringify(input), before)
+})
