@@ -43,5 +43,6 @@ export function inClusterServiceAccountPath(
   // The claim is unverified: a name with a slash or dot-segments would steer path.Join elsewhere.
   if (cluster === undefined || cluster.includes('/') || cluster.startsWith('.')) return undefined
   // path.Join semantics, as upstream: cleaned, trailing slash dropped.
-  return posix.join('/clusters', cluster, path)
+  const joined = posix.join('/clusters', cluster, path)
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined
 }

@@ -123,8 +123,8 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   // fastify's option types cannot express "h2 with an h1 fallback via serverFactory"; the shape below is checked at runtime by fastify.
   const createFastify = Fastify as unknown as (o: object) => FastifyInstance
   const app = createFastify({
-    loggerInstance: logger,
-    disableRequestLogging: true,
+    // Health/metrics requests are not worth a log line each; proxy requests are logged by the pipeline.
+    logger: false,
     ...(http2 ? { http2: true as const, https: { allowHTTP1: true } } : { https: {} }),
     serverFactory: (fastifyHandler: (req: AnyReq, res: AnyRes) => void) => {
       const onRequest = (req: AnyReq, res: AnyRes): void => {
