@@ -51,6 +51,8 @@ export class Shard implements EmulatedShard, ShardContext {
   private latencyMs = 0
   private requests = 0
   private advertised: string | undefined
+  /** Per-request debug lines (method, URL, status; never headers with credentials). */
+  private readonly trace: boolean
 
   constructor(o: ShardOptions) {
     this.name = o.name
@@ -61,6 +63,7 @@ export class Shard implements EmulatedShard, ShardContext {
     this.directory = o.directory
     this.logger = o.logger
     this.bookmarkIntervalMs = o.bookmarkIntervalMs ?? 60_000
+    this.trace = o.logger.isLevelEnabled('debug')
     // Shards start at different RVs so a client that mixes them up notices in tests.
     this.store = new Store(o.historyWindow, 1000 + Math.floor(Math.random() * 1000))
     this.core = new ShardCore(this.store, o.hooks(this))
@@ -102,6 +105,7 @@ export class Shard implements EmulatedShard, ShardContext {
       keepAliveTimeout: 30_000,
     }, (req, res) => {
       this.requests++
+      if (this.trace) res.on('finish', () => this.logger.debug({ method: req.method, url: req.url, status: res.statusCode, accept: req.headers.accept, contentType: req.headers['content-type'] }, 'request'))
       if (this.latencyMs > 0) setTimeout(() => void handle(this, req, res), this.latencyMs)
       else void handle(this, req, res)
     })
