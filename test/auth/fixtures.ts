@@ -138,7 +138,7 @@ export interface EchoResult {
   status: number
   decision: { kind: string; user?: { name: string; uid?: string; groups: string[]; extra: Record<string, string[]> }; method?: string; reason?: string }
   headers: Record<string, string | string[]>
-  raw: any
+  raw: Record<string, unknown>
 }
 
 /** One request with optional client certificate and headers (raw pairs allow duplicates). */
@@ -214,7 +214,7 @@ export class TestIssuer {
 
   /** Signs with the newest key unless told otherwise. */
   async token(claims: JWTPayload, o: { kid?: string; aud?: string; exp?: number; nbf?: number; iss?: string } = {}): Promise<string> {
-    const k = o.kid !== undefined ? this.keys.find((x) => x.kid === o.kid)! : this.keys[this.keys.length - 1]!
+    const k = o.kid !== undefined ? this.keys.find((x) => x.kid === o.kid)! : this.keys[this.keys.length - 1]
     const now = Math.floor(Date.now() / 1000)
     const jwt = new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: k.kid })
