@@ -1,5 +1,5 @@
 // The routing index: pure data, no I/O. See docs/index.md.
-export { WorkspaceIndex, type IndexSizes } from './state.js'
+export { WorkspaceIndex, type IndexSizes, type WorkspaceIndexOptions } from './state.js'
 export { isValidClusterPath, CLUSTER_PATH_PATTERN } from './path.js'
 export { base36BytesPad, homeClusterName, cachedHomeClusterName, rewriteUserPath } from './home.js'
 export * from './types.js'

@@ -2,8 +2,8 @@
 // controller with Shard / Workspace / LogicalCluster objects (spec §3). Pure data,
 // synchronous, no I/O. Semantics follow upstream `pkg/index/index.go` except for
 // the deliberate fixes listed in docs/index.md ("Differences from upstream").
-import { cachedHomeClusterName } from './home.js'
-import { isValidClusterPath } from './path.js'
+import { LookupMemo } from './memo.js'
+import { resolve } from './walk.js'
 import {
   ClusterNode,
   Interner,
@@ -32,9 +32,15 @@ export interface IndexSizes {
   shards: number
   workspaces: number
   types: number
+  memo: number
 }
 
-const UNAVAILABLE = 503
+export interface WorkspaceIndexOptions {
+  /** Resolved paths remembered until the next state change; 0 disables. Default 100,000. */
+  memoSize?: number
+}
+
+const DEFAULT_MEMO_SIZE = 100_000
 
 /** spec.URL is used only for mounts, and only when it parses (upstream: url.Parse). */
 function mountURLOf(ws: WorkspaceObject): string {
@@ -50,6 +56,11 @@ export class WorkspaceIndex implements RoutingIndex {
   private readonly types = new Interner()
   private edgeCount = 0
   private gen = 0
+  private readonly memo: LookupMemo
+
+  constructor(options: WorkspaceIndexOptions = {}) {
+    this.memo = new LookupMemo(options.memoSize ?? DEFAULT_MEMO_SIZE)
+  }
 
   get generation(): number {
     return this.gen
@@ -62,7 +73,7 @@ export class WorkspaceIndex implements RoutingIndex {
     if (entry.baseURL === baseURL) return
     // A changed URL keeps every cluster on the shard routable (upstream dropped them, Appendix A.1).
     entry.setBaseURL(baseURL)
-    this.gen++
+    this.changed()
   }
 
   deleteShard(name: string): void {
@@ -77,7 +88,7 @@ export class WorkspaceIndex implements RoutingIndex {
     }
     for (const node of this.nodes.values()) this.dropIfUnused(node)
     this.shards.delete(name)
-    this.gen++
+    this.changed()
   }
 
   // ---- logical clusters -----------------------------------------------------
@@ -101,7 +112,7 @@ export class WorkspaceIndex implements RoutingIndex {
       this.types.release(node.type)
       node.type = this.types.acquire(type)
     }
-    this.gen++
+    this.changed()
   }
 
   deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void {
@@ -116,7 +127,7 @@ export class WorkspaceIndex implements RoutingIndex {
     for (const edge of edgesUnder(node)) this.removeEdge(edge)
     for (const edge of edgesInto(node)) this.removeEdge(edge)
     this.dropIfUnused(node)
-    this.gen++
+    this.changed()
   }
 
   // ---- workspaces -----------------------------------------------------------
@@ -137,7 +148,7 @@ export class WorkspaceIndex implements RoutingIndex {
       // Nothing routable (e.g. a mount whose URL is not set yet): forget any old record.
       if (edge !== undefined) {
         this.removeEdge(edge)
-        this.gen++
+        this.changed()
       }
       return
     }
@@ -154,7 +165,7 @@ export class WorkspaceIndex implements RoutingIndex {
     edge.mountURL = mountURL
     edge.unavailable = unavailable
     if ((edge.child?.name ?? '') !== childName) this.setChild(edge, childName)
-    this.gen++
+    this.changed()
   }
 
   deleteWorkspace(shard: string, ws: WorkspaceObject): void {
@@ -164,49 +175,17 @@ export class WorkspaceIndex implements RoutingIndex {
     const edge = entry && parent ? findEdge(parent, ws.metadata.name, entry) : undefined
     if (edge === undefined) return
     this.removeEdge(edge)
-    this.gen++
+    this.changed()
   }
 
   // ---- reads ----------------------------------------------------------------
 
   lookup(path: string): LookupResult | undefined {
-    if (!isValidClusterPath(path)) return undefined
-    const n = path.length
-    let end = path.indexOf(':')
-    if (end < 0) end = n
-    let first = path.slice(0, end)
-    if (first === 'user' && end < n) {
-      // `user:<name>[:rest]` starts at the user's home cluster (spec §3.5).
-      const start = end + 1
-      end = path.indexOf(':', start)
-      if (end < 0) end = n
-      first = cachedHomeClusterName(path.slice(start, end))
-    }
-    let node = this.nodes.get(first)
-    let shard = node?.shard
-    if (node === undefined || shard === undefined) return undefined
-    let errorCode = 0
-
-    while (end < n) {
-      const start = end + 1
-      end = path.indexOf(':', start)
-      if (end < 0) end = n
-      let edge: WorkspaceEdge | undefined = node.children?.get(path.slice(start, end))
-      while (edge !== undefined && edge.shard !== shard) edge = edge.next
-      if (edge === undefined) return undefined
-      // Kept from upstream on purpose: once the walk passes an Unavailable
-      // workspace, the answer is 503 however deep the path goes (docs/index.md).
-      if (edge.unavailable) errorCode = UNAVAILABLE
-      const child: ClusterNode | undefined = edge.child
-      if (child === undefined) {
-        // Mount-only workspace: answered by its URL, whatever segments follow (as upstream).
-        return { shard: '', cluster: '', type: '', url: edge.mountURL, errorCode }
-      }
-      node = child
-      shard = child.shard
-      if (shard === undefined) return undefined
-    }
-    return { shard: shard.name, cluster: node.name, type: node.type, url: '', errorCode }
+    const hit = this.memo.get(path)
+    if (hit !== undefined) return { ...hit }
+    const result = resolve(this.nodes, path)
+    if (result !== undefined) this.memo.set(path, result)
+    return result
   }
 
   lookupURL(path: string): LookupResult | undefined {
@@ -226,10 +205,16 @@ export class WorkspaceIndex implements RoutingIndex {
 
   /** Sizes of the internal tables (for leak tests and the benchmark). */
   debugSizes(): IndexSizes {
-    return { clusters: this.nodes.size, shards: this.shards.size, workspaces: this.edgeCount, types: this.types.size }
+    return { clusters: this.nodes.size, shards: this.shards.size, workspaces: this.edgeCount, types: this.types.size, memo: this.memo.size }
   }
 
   // ---- internals ------------------------------------------------------------
+
+  /** Every state change bumps the generation and forgets memoised answers. */
+  private changed(): void {
+    this.gen++
+    this.memo.clear()
+  }
 
   private node(name: string): ClusterNode {
     let node = this.nodes.get(name)

@@ -3,7 +3,7 @@ import t from 'tap'
 import { WorkspaceIndex } from '../../src/index/index.js'
 import { newLogicalCluster as lc, newMountWorkspace as mountWs, newWorkspace as ws } from './fixtures/objects.js'
 
-const empty = { clusters: 0, shards: 0, workspaces: 0, types: 0 }
+const empty = { clusters: 0, shards: 0, workspaces: 0, types: 0, memo: 0 }
 
 /** "34" is a child (root:org) and a parent (of a mount, an Unavailable workspace and a normal one). */
 function scrubFixture(): WorkspaceIndex {
@@ -20,12 +20,12 @@ function scrubFixture(): WorkspaceIndex {
 
 t.test('deleting a logical cluster first scrubs it as child and as parent (TestDeleteLogicalClusterScrubsAllMaps)', async (t) => {
   const index = scrubFixture()
-  t.same(index.debugSizes(), { clusters: 5, shards: 1, workspaces: 4, types: 2 })
+  t.same(index.debugSizes(), { clusters: 5, shards: 1, workspaces: 4, types: 2, memo: 0 })
   t.same(index.indexedCounts(), new Map([['root', 4]]))
   index.deleteLogicalCluster('root', lc('34'))
   // Left: LC root only. Every record naming 34 (as child or as parent) is gone, and
   // with them the placeholder nodes 55/66/77 that only those records referred to.
-  t.same(index.debugSizes(), { clusters: 1, shards: 1, workspaces: 0, types: 1 })
+  t.same(index.debugSizes(), { clusters: 1, shards: 1, workspaces: 0, types: 1, memo: 0 })
   t.same(index.indexedCounts(), new Map([['root', 0]]))
   t.equal(index.lookup('root:org'), undefined)
   t.equal(index.lookup('34:plain'), undefined)
@@ -46,10 +46,10 @@ t.test('deleting the Workspaces first, then the logical cluster, also leaves not
   index.deleteWorkspace('root', ws('mounted', '34', '55'))
   index.deleteWorkspace('root', ws('broken', '34', '66'))
   index.deleteWorkspace('root', ws('plain', '34', '77'))
-  t.same(index.debugSizes(), { clusters: 2, shards: 1, workspaces: 0, types: 2 })
+  t.same(index.debugSizes(), { clusters: 2, shards: 1, workspaces: 0, types: 2, memo: 0 })
   index.deleteLogicalCluster('root', lc('34'))
   index.deleteLogicalCluster('root', lc('root'))
-  t.same(index.debugSizes(), { clusters: 0, shards: 1, workspaces: 0, types: 0 }, 'only the shard (it has a base URL) remains')
+  t.same(index.debugSizes(), { clusters: 0, shards: 1, workspaces: 0, types: 0, memo: 0 }, 'only the shard (it has a base URL) remains')
   index.deleteShard('root')
   t.same(index.debugSizes(), empty)
 })
@@ -91,7 +91,7 @@ t.test('a workspace losing its cluster and mount is forgotten; a removed mount s
   t.match(index.lookup('root:m'), { url: 'https://m.example' })
   index.upsertWorkspace('root', ws('m', 'root', ''))
   t.equal(index.lookup('root:m'), undefined)
-  t.same(index.debugSizes(), { clusters: 1, shards: 1, workspaces: 0, types: 0 })
+  t.same(index.debugSizes(), { clusters: 1, shards: 1, workspaces: 0, types: 0, memo: 0 })
   index.upsertWorkspace('root', mountWs('m', 'root', 'not a url'))
   t.equal(index.lookup('root:m'), undefined, 'an unparseable mount URL is not routable')
 })
@@ -123,4 +123,39 @@ t.test('generation counts state changes only', async (t) => {
     step()
     t.equal(index.generation, before + (changes ? 1 : 0), name)
   }
+})
+
+t.test('a memoised answer never outlives a state change', async (t) => {
+  const index = new WorkspaceIndex()
+  index.upsertShard('root', 'https://root.io')
+  index.upsertLogicalCluster('root', lc('root'))
+  index.upsertWorkspace('root', ws('org', 'root', 'o'))
+  index.upsertLogicalCluster('root', lc('o', 'root:organization'))
+  const first = index.lookup('root:org')
+  t.same(first, { shard: 'root', cluster: 'o', type: 'root:organization', url: '', errorCode: 0 })
+  first!.cluster = 'tampered'
+  t.match(index.lookup('root:org'), { cluster: 'o' }, 'callers get copies; mutating one does not poison the memo')
+  t.equal(index.debugSizes().memo, 1)
+  index.upsertLogicalCluster('beta', lc('o', 'root:organization'))
+  t.match(index.lookup('root:org'), { shard: 'beta' }, 'a moved cluster is seen at once')
+  index.upsertWorkspace('root', ws('org', 'root', 'o', 'Unavailable'))
+  t.match(index.lookup('root:org'), { errorCode: 503 })
+  index.deleteWorkspace('root', ws('org', 'root', 'o'))
+  t.equal(index.lookup('root:org'), undefined)
+  t.equal(index.debugSizes().memo, 0, 'misses are not memoised')
+})
+
+t.test('the memo is bounded and can be disabled', async (t) => {
+  const index = new WorkspaceIndex({ memoSize: 3 })
+  index.upsertLogicalCluster('root', lc('root'))
+  for (let i = 0; i < 10; i++) {
+    index.upsertWorkspace('root', ws(`w${i}`, 'root', `c${i}`))
+    index.upsertLogicalCluster('root', lc(`c${i}`))
+  }
+  for (let i = 0; i < 10; i++) t.match(index.lookup(`root:w${i}`), { cluster: `c${i}` })
+  t.ok(index.debugSizes().memo <= 3)
+  const off = new WorkspaceIndex({ memoSize: 0 })
+  off.upsertLogicalCluster('root', lc('root'))
+  t.match(off.lookup('root'), { cluster: 'root' })
+  t.equal(off.debugSizes().memo, 0)
 })

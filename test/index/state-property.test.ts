@@ -182,7 +182,7 @@ t.test('random event sequences: lookups, URLs, counts and generation match the r
       }
       for (const s of SHARDS) index.deleteShard(s)
       const sizes = index.debugSizes()
-      if (sizes.clusters + sizes.shards + sizes.workspaces + sizes.types !== 0) throw new Error(`leak: ${JSON.stringify(sizes)}`)
+      if (sizes.clusters + sizes.shards + sizes.workspaces + sizes.types + sizes.memo !== 0) throw new Error(`leak: ${JSON.stringify(sizes)}`)
     }),
     { numRuns: 200 },
   )

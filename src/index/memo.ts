@@ -1,0 +1,33 @@
+// Memo of resolved paths. On a large index every path segment is a cache miss
+// in RAM (a Map probe, the edge, the child node), so a repeated path costs far
+// less as one Map.get. Correctness is simple: the index clears the memo on every
+// state change, so an entry is never older than the state it was computed from.
+// Only found paths are kept (clients cannot fill it with garbage), and it is
+// bounded: when full it is cleared wholesale, which is cheap and keeps no LRU
+// bookkeeping on the hot path.
+import type { LookupResult } from './types.js'
+
+export class LookupMemo {
+  private readonly entries = new Map<string, Readonly<LookupResult>>()
+
+  constructor(private readonly limit: number) {}
+
+  get(path: string): Readonly<LookupResult> | undefined {
+    return this.entries.get(path)
+  }
+
+  set(path: string, result: LookupResult): void {
+    if (this.limit <= 0) return
+    if (this.entries.size >= this.limit) this.entries.clear()
+    // A copy: the caller owns (and lookupURL mutates) the object it was given.
+    this.entries.set(path, { ...result })
+  }
+
+  clear(): void {
+    if (this.entries.size > 0) this.entries.clear()
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+}
