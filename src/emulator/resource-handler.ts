@@ -40,7 +40,9 @@ export async function handleResource(r: Request, rt: ResourceRoute): Promise<voi
   if (wildcard && verb !== 'list' && verb !== 'watch') throw methodNotAllowed()
   const ns = rt.namespace
   const attrs = { verb, group: def.group, resource: def.resource, ...(ns !== undefined ? { namespace: ns } : {}), ...(rt.name !== undefined ? { name: rt.name } : {}) }
-  const allowed = wildcard ? isMaster(r.user) : authorize(r.user, { resource: attrs })
+  // Self reviews are open to every authenticated user (system:basic-user in Kubernetes).
+  const selfReview = def.resource === 'selfsubjectreviews' || def.resource === 'selfsubjectaccessreviews'
+  const allowed = wildcard ? isMaster(r.user) : selfReview || authorize(r.user, { resource: attrs })
   if (!allowed) throw forbidden({ user: r.user.username, ...attrs })
 
   if (def.review) return review(r, def)

@@ -34,7 +34,8 @@ function review(kind: string, body: Obj, who: Identity, clusterKnown: boolean): 
   // Resource access also needs the logical cluster to exist (kcp's workspace authorizer), unless masters.
   const allowed = authorize(who, attrs) && (attrs.nonResource !== undefined || clusterKnown || who.groups.includes('system:masters'))
   const status: Obj = { allowed }
-  status.reason = allowed ? 'allowed by the kcp emulator authorizer' : 'denied by the kcp emulator authorizer'
+  // Like RBAC: a reason only when allowed (kubectl prints a denial reason after "no").
+  if (allowed) status.reason = 'allowed by the kcp emulator authorizer'
   return { kind, apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status }
 }
 
