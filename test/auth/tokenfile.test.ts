@@ -13,7 +13,7 @@ t.test('CSV parsing follows Go encoding/csv with TrimLeadingSpace', async (t) =>
     ['a,,c', [['a', '', 'c']]],
   ]
   for (const [input, want] of cases) t.same(parseCSV(input, 'f').map((r) => r.fields), want, JSON.stringify(input))
-  t.same(parseCSV('\n\na,b,c\n', 'f')[0]!.line, 3)
+  t.same(parseCSV('\n\na,b,c\n', 'f')[0].line, 3)
   t.throws(() => parseCSV('a,b,"open\n', 'tokens.csv'), /tokens\.csv:1: extraneous or missing "/)
   t.throws(() => parseCSV('ok,ok,ok\na,b"c,d', 'tokens.csv'), /tokens\.csv:2: bare "/)
 })
