@@ -194,8 +194,11 @@ export class Store {
     return o
   }
 
-  /** Forgets all history: watches and continue tokens from before now get 410. */
+  /** Forgets all history: watches, exact lists and continue tokens from any RV issued so far get 410. */
   compact(): void {
+    // Advance the revision too, so that *every* RV handed out so far is older than the compaction point:
+    // a client at the newest RV must also get 410 (the recipe tests use to force a relist).
+    this.revision++
     this.compactedRV = this.revision
     this.history = []
     this.historyStart = 0
