@@ -56,9 +56,11 @@ async function main(): Promise<void> {
     const agent = tlsAgent({ ca: session.serving.ca })
     session.defer(() => agent.close())
     const collection = `${t.clusterURL}/api/v1/namespaces/default/configmaps`
-    const list = await kubeRequest<{ metadata: { resourceVersion: string } }>(agent, collection, { token: topo.adminToken })
+    // No resourceVersion: each watch starts with one ADDED event (the 1 KiB configmap), so every
+    // stream carries data at once (nginx's HTTP/2 side holds response headers until the first byte).
+    const list = await kubeRequest(agent, collection, { token: topo.adminToken })
     if (list.status !== 200) throw new Error(`list through ${t.name}: HTTP ${list.status} ${list.text.slice(0, 200)}`)
-    const watchURL = `${collection}?watch=true&resourceVersion=${list.body.metadata.resourceVersion}`
+    const watchURL = `${collection}?watch=true`
     const shardWatches = async (): Promise<number> => {
       const s = await session.topo.request<Record<string, { openWatches: number }>>('stats')
       return s[topo.workspace.shard].openWatches
@@ -80,7 +82,10 @@ async function main(): Promise<void> {
     const client = await startClient()
     session.defer(() => client.stop())
     const t0 = Date.now()
-    let st = await client.request<WatchClientStatus>('open', { count: watches, concurrency }, 600_000)
+    const progress = setInterval(() => {
+      client.request<WatchClientStatus>('status').then((s) => log(`opening: ${s.open} open, ${s.failed} failed`), () => {})
+    }, 5000)
+    let st = await client.request<WatchClientStatus>('open', { count: watches, concurrency }, 600_000).finally(() => clearInterval(progress))
     const openSeconds = (Date.now() - t0) / 1000
     log(`opened ${st.open}/${watches} in ${openSeconds.toFixed(1)} s (failed ${st.failed}${st.firstError ? `: ${st.firstError}` : ''}); proxy fds ${openFds(t.pid!)}`)
 

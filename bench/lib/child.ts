@@ -76,7 +76,8 @@ export async function startChild<Info>(script: string, opts: StartChildOptions =
           resolve: (v) => { clearTimeout(timer); resolve(v as T) },
           reject: (e) => { clearTimeout(timer); reject(e) },
         })
-        cp.send({ id, cmd, args })
+        if (!cp.connected) { pending.delete(id); clearTimeout(timer); reject(new Error(`${cmd}: ${label ?? script} is not running`)); return }
+        cp.send({ id, cmd, args }, (err) => { if (err) { pending.delete(id); clearTimeout(timer); reject(err) } })
       })
     },
     async stop(graceMs = 5000): Promise<void> {

@@ -93,7 +93,7 @@ serveChild(async () => {
     let s: ClientHttp2Session
     try { s = await session() } catch (e) { fail((e as Error).message); return }
     await new Promise<void>((resolve) => {
-      const req: ClientHttp2Stream = s.request({ ':path': path, authorization: `Bearer ${token}`, accept: 'application/json' })
+      const req: ClientHttp2Stream = s.request({ ':path': path, authorization: `Bearer ${token}`, accept: 'application/json' }, { endStream: true })
       const t = track(() => req.close())
       req.on('response', (h) => {
         if (h[':status'] === 200) t.onOk(); else { fail(`HTTP ${String(h[':status'])}`); req.close() }
