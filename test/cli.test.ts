@@ -1,0 +1,145 @@
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { prepare, main } from '../src/cli.js'
+import { startTopology } from '../src/emulator/index.js'
+import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
+
+function io(): { stdout: PassThrough; stderr: PassThrough; out(): string; err(): string } {
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let o = ''
+  let e = ''
+  stdout.on('data', (d: Buffer) => { o += d.toString() })
+  stderr.on('data', (d: Buffer) => { e += d.toString() })
+  return { stdout, stderr, out: () => o, err: () => e }
+}
+
+t.test('--help prints the flag sections and exits 0, even next to other flags', async (t) => {
+  for (const argv of [['--help'], ['-h'], ['--secure-port=1', '--help']]) {
+    const s = io()
+    t.same(prepare(argv, s), { exit: 0 }, argv.join(' '))
+    t.match(s.out(), /Secure-serving flags:[\s\S]*Authentication flags:[\s\S]*Proxy flags:[\s\S]*Logging flags:[\s\S]*Kcp flags:[\s\S]*Global flags:/)
+    t.equal(s.err(), '')
+  }
+})
+
+t.test('--version prints the package version; =raw prints JSON', async (t) => {
+  const s = io()
+  t.same(prepare(['--version'], s), { exit: 0 })
+  t.match(s.out(), /^kcp-front-proxy v\d+\.\d+\.\d+ \(node v\d+/)
+  const r = io()
+  prepare(['--version=raw'], r)
+  t.match(JSON.parse(r.out()), { gitVersion: /^v\d/, nodeVersion: process.version })
+})
+
+t.test('flag errors and option errors are all printed, exit code 2', async (t) => {
+  const s = io()
+  t.same(prepare(['--nope', '--secure-port=x', '-v=y'], s), { exit: 2 })
+  t.match(s.err(), /^Error: unknown flag: --nope\nError: invalid argument "x" for "--secure-port" flag.*\nError: invalid argument "y" for "-v, --v" flag.*\nRun 'kcp-front-proxy --help' for usage\.\n$/)
+  const v = io()
+  t.same(prepare(['--v=4'], v), { exit: 2 })
+  t.match(v.err(), /Error: --mapping-file is required\n[\s\S]*Error: --shards-kubeconfig is required\n/)
+})
+
+t.test('valid flags give completed cli-mode options', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-cli-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const topo = await startTopology({ shards: ['root'] })
+  t.teardown(() => topo.close())
+  const f = await topo.writeFiles(dir)
+  const r = prepare([`--mapping-file=${f.mappingYaml}`, `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`], io())
+  t.ok('options' in r)
+  if ('options' in r) t.match(r.options, { secureServing: { securePort: 443, bindAddress: '0.0.0.0' }, logging: { v: 2 } })
+})
+
+t.test('main() returns the exit code instead of exiting for help and errors', async (t) => {
+  t.equal(await main(['--help'], io()), 0)
+  t.equal(await main(['--bogus'], io()), 2)
+})
+
+// The real binary, as users run it (through tsx here; test/ship runs the built dist/cli.js).
+// cwd stays the repository (tsx resolves from there); HOME isolates anything the CLI might write.
+function runCli(args: string[], home: string): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  return Object.assign(child, { output: () => out })
+}
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await cond()) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+}
+
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { rejectUnauthorized: false, timeout: 3000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', () => resolve(0))
+    req.on('timeout', () => { req.destroy(); resolve(0) })
+    req.end()
+  })
+}
+
+t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-cli-run-'))
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  const f = await topo.writeFiles(dir)
+  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'tls.crt'), serving.cert)
+  await writeFile(join(dir, 'tls.key'), serving.key)
+  const child = runCli([
+    '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
+    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`, `--client-ca-file=${f.clientCACert}`,
+  ], dir)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited(child)
+    await topo.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  let url = ''
+  await waitFor('the "serving" log line', () => {
+    const m = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())
+    if (m) url = m[1]
+    return url !== '' || child.exitCode !== null
+  })
+  t.not(url, '', 'logged the URL it serves on', { output: child.output().slice(0, 2000) })
+  if (url === '') return
+  await waitFor('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200)
+  t.pass('ready')
+  child.kill('SIGTERM')
+  const { code } = await exited(child)
+  t.equal(code, 0, 'graceful exit 0', { output: child.output().slice(-1500) })
+})
+
+t.test('with no flags the binary starts the demo and Ctrl-C stops it cleanly', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'fp-cli-demo-'))
+  const child = runCli([], home)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited(child)
+    await rm(home, { recursive: true, force: true })
+  })
+  await waitFor('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null)
+  t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
+  child.kill('SIGINT')
+  const { code } = await exited(child)
+  t.equal(code, 0, 'exit 0 after Ctrl-C')
+  t.match(child.output(), /stopping the demo/)
+})
