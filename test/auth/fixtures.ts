@@ -226,3 +226,37 @@ export class TestIssuer {
     return jwt.sign(k.privateKey)
   }
 }
+
+export interface FakeRoot {
+  config: import('../../src/kube/kubeconfig.js').KubeClientConfig
+  requests: { method: string; url: string; body: unknown; authorization: string | undefined }[]
+}
+
+/** A loopback HTTPS "root shard" answering with `handler`; records what it was asked. */
+export async function startFakeRoot(
+  t: T,
+  handler: (method: string, url: string, body: unknown) => { status: number; body?: unknown },
+  serverPath = '',
+): Promise<FakeRoot> {
+  const ca = await createCA('root-ca')
+  const serving = await issueLoopbackServerCert(ca)
+  const requests: FakeRoot['requests'] = []
+  const server = https.createServer({ key: serving.key, cert: serving.cert }, (req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      const parsed: unknown = body === '' ? undefined : JSON.parse(body)
+      requests.push({ method: req.method ?? '', url: req.url ?? '', body: parsed, authorization: req.headers.authorization })
+      const r = handler(req.method ?? '', req.url ?? '', parsed)
+      res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body === undefined ? '' : JSON.stringify(r.body))
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => {
+    server.closeAllConnections()
+    return new Promise<void>((r) => server.close(() => r()))
+  })
+  const port = (server.address() as AddressInfo).port
+  return { config: { server: new URL(`https://127.0.0.1:${port}${serverPath}`), ca: ca.cert, insecureSkipTLSVerify: false, token: 'root-admin-token', file: 'test' }, requests }
+}
