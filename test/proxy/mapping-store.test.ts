@@ -1,0 +1,71 @@
+// Reload on change: atomic swap, in-flight requests keep their mapping, a broken file is
+// rejected and the old mappings stay; ConfigMap-style symlink swaps are noticed.
+import t from 'tap'
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ServerResponse } from 'node:http'
+import { startBackend, startProxy, twoShardIndex, writeMapping } from './fixtures/env.js'
+import { h1 } from './fixtures/client.js'
+
+async function until(what: string, ms: number, f: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+t.test('a changed mapping file is swapped in; the in-flight request finishes on the old backend; a bad file is rejected', async (t) => {
+  const a = await startBackend(t)
+  const b = await startBackend(t)
+  let held: ServerResponse | undefined
+  a.handler = (req, res) => {
+    if (req.url?.startsWith('/services/slow')) {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('a-start;')
+      held = res
+      return
+    }
+    res.end('a')
+  }
+  b.handler = (_req, res) => res.end('b')
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: a.url }], index: twoShardIndex(a.url, a.url) })
+  const slow = h1(`${env.proxy.url}/services/slow`, env.ca)
+  await until('slow request at a', 3000, async () => held !== undefined)
+
+  await writeMapping(env.dir, [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: b.url }])
+  await until('new mapping in use', 5000, async () => (await h1(`${env.proxy.url}/services/x`, env.ca)).body === 'b')
+  held!.end('a-end')
+  t.equal((await slow).body, 'a-start;a-end', 'the in-flight request kept its mapping')
+
+  writeFileSync(env.mappingFile, '- path: /services/\n  backend: http://not-https\n')
+  await until('rejection logged', 5000, async () => env.logs.lines().some((l) => l.msg === 'mapping file rejected; keeping the current mappings'))
+  t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'b', 'the old mappings stay after a bad file')
+  const rejected = env.logs.lines().find((l) => l.msg === 'mapping file rejected; keeping the current mappings')
+  t.match(JSON.stringify(rejected), /mapping\.yaml:2 entry 0 backend: must be an https URL/)
+})
+
+t.test('a ConfigMap-style ..data symlink swap is picked up', async (t) => {
+  const a = await startBackend(t)
+  const b = await startBackend(t)
+  a.handler = (_req, res) => res.end('a')
+  b.handler = (_req, res) => res.end('b')
+  const env = await startProxy(t, { entries: [{ path: '/services/', backend: a.url }] })
+  // Re-lay the directory like kubelet does: mapping.yaml -> ..data/mapping.yaml, ..data -> ..v1
+  const cm = join(env.dir, 'cm')
+  mkdirSync(join(cm, '..v1'), { recursive: true })
+  mkdirSync(join(cm, '..v2'))
+  await writeMapping(join(cm, '..v1'), [{ path: '/services/', backend: a.url }])
+  await writeMapping(join(cm, '..v2'), [{ path: '/services/', backend: b.url }])
+  symlinkSync('..v1', join(cm, '..data'))
+  // Every key of the ConfigMap is a top-level symlink through ..data.
+  for (const f of ['mapping.yaml', 'ca.crt', 'proxy-client.crt', 'proxy-client.key']) symlinkSync(join('..data', f), join(cm, f))
+  // A second proxy reading through the symlinks.
+  const env2 = await startProxy(t, { entries: [{ path: '/services/', backend: a.url }], input: { proxy: { mappingFile: join(cm, 'mapping.yaml') } } })
+  t.equal((await h1(`${env2.proxy.url}/services/x`, env2.ca)).body, 'a')
+  symlinkSync('..v2', join(cm, '..data_tmp'))
+  renameSync(join(cm, '..data_tmp'), join(cm, '..data'))
+  await until('swap noticed', 5000, async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
+  t.pass('swapped')
+  t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'a', 'the other proxy is unaffected')
+})
