@@ -1,6 +1,7 @@
 // User home workspaces (spec §3.5): `user:<name>` is rewritten to the logical
 // cluster kcp names after the user, so the index never stores home paths itself.
 import { hash } from 'node:crypto'
+import { ownCopy } from './memo.js'
 
 /**
  * kcp's Base36 `BytesPad` encoder: one leading '0' per leading zero *byte*, then
@@ -34,7 +35,9 @@ export function cachedHomeClusterName(user: string): string {
   if (name === undefined) {
     if (memo.size >= MEMO_LIMIT) memo.clear()
     name = homeClusterName(user)
-    memo.set(user, name)
+    // Keys are sliced from request paths: copy them so they do not pin the request
+    // URL. ownCopy() is exact for ASCII only; other names are used as they are.
+    memo.set(/^[\x20-\x7e]*$/.test(user) ? ownCopy(user) : user, name)
   }
   return name
 }

@@ -7,6 +7,16 @@
 // bookkeeping on the hot path.
 import type { LookupResult } from './types.js'
 
+/**
+ * A fresh flat copy of an ASCII string. A path sliced out of a request URL keeps
+ * the whole URL alive in V8; a memo key must not, or a client appending a long
+ * query string to a valid path could pin ~8 KiB per entry. Only validated paths
+ * (ASCII by grammar) reach here, so the latin1 round trip is exact.
+ */
+export function ownCopy(ascii: string): string {
+  return Buffer.from(ascii, 'latin1').toString('latin1')
+}
+
 export class LookupMemo {
   private readonly entries = new Map<string, Readonly<LookupResult>>()
 
@@ -20,7 +30,7 @@ export class LookupMemo {
     if (this.limit <= 0) return
     if (this.entries.size >= this.limit) this.entries.clear()
     // A copy: the caller owns (and lookupURL mutates) the object it was given.
-    this.entries.set(path, { ...result })
+    this.entries.set(ownCopy(path), { ...result })
   }
 
   clear(): void {
