@@ -184,7 +184,7 @@ t.test('random event sequences: lookups, URLs, counts and generation match the r
       const sizes = index.debugSizes()
       if (sizes.clusters + sizes.shards + sizes.workspaces + sizes.types + sizes.memo !== 0) throw new Error(`leak: ${JSON.stringify(sizes)}`)
     }),
-    { numRuns: 200 },
+    { numRuns: 120 },
   )
   t.ok(checkedSteps > 2000, `checked ${checkedSteps} steps`)
   t.ok(deepHits > 100, `${deepHits} lookups resolved through ≥ 2 workspaces`)
