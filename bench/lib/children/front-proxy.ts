@@ -1,0 +1,27 @@
+// Child process: our front-proxy via createFrontProxy(), configured like production
+// (mapping file, root + shards kubeconfig, index controller, metrics, logging).
+//   front-proxy.ts --files <TopologyFiles JSON> --serving-cert c --serving-key k
+//     --log-file f [--v 2] [--client-cert-auth true]
+import { createWriteStream } from 'node:fs'
+import { createFrontProxy } from '../../../src/server/index.js'
+import { serveChild, childArg } from '../child-side.js'
+import type { TopologyFiles } from '../../../src/emulator/types.js'
+
+serveChild<{ url: string }>(async () => {
+  const files = JSON.parse(childArg('files')) as TopologyFiles
+  const clientCertAuth = childArg('client-cert-auth', 'false') === 'true'
+  const logStream = createWriteStream(childArg('log-file'), { flags: 'a' })
+  const proxy = await createFrontProxy({
+    proxy: { mappingFile: files.mappingYaml, rootKubeconfig: files.rootKubeconfig, shardsKubeconfig: files.shardsKubeconfig },
+    secureServing: { bindAddress: '127.0.0.1', securePort: 0, tlsCertFile: childArg('serving-cert'), tlsPrivateKeyFile: childArg('serving-key') },
+    authentication: clientCertAuth
+      ? { clientCAFile: files.clientCACert, tokenAuthFile: files.tokenCsv }
+      : {},
+    logging: { v: Number(childArg('v', '2')) },
+    logStream,
+  })
+  return {
+    info: { url: proxy.url },
+    close: async () => { await proxy.close(); logStream.end() },
+  }
+})
