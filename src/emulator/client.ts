@@ -46,3 +46,84 @@ export function requestURL(url: string, o: RequestOptions): Promise<Response> {
     req.end(o.body)
   })
 }
+
+export interface WatchEvent {
+  type: string
+  object: Record<string, unknown> & { metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } }
+}
+
+export interface WatchStream {
+  status: number
+  headers: IncomingHttpHeaders
+  /** The next event, or undefined once the stream ended; rejects after `timeoutMs` without one. */
+  next(timeoutMs?: number): Promise<WatchEvent | undefined>
+  /** Resolves when the server ends the stream. */
+  readonly ended: Promise<void>
+  close(): void
+}
+
+/** Opens a watch (`?watch=true` must be in the URL) and yields one parsed event per JSON line. */
+export function openWatch(url: string, o: RequestOptions): Promise<WatchStream> {
+  const u = new URL(url)
+  const headers: Record<string, string | string[]> = { ...(o.headers ?? {}) }
+  if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({
+      hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, path: u.pathname + u.search, method: 'GET',
+      ca: o.ca, headers, agent: false, ...(o.cert ? { cert: o.cert.cert, key: o.cert.key } : {}),
+    }, (res) => {
+      const queue: WatchEvent[] = []
+      const waiters: ((e: WatchEvent | undefined) => void)[] = []
+      let done = false
+      let buf = ''
+      let endResolve = (): void => {}
+      const ended = new Promise<void>((r) => (endResolve = r))
+      const finish = (): void => {
+        done = true
+        endResolve()
+        for (const w of waiters.splice(0)) w(undefined)
+      }
+      res.on('data', (c: Buffer) => {
+        buf += c.toString('utf8')
+        let i: number
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i)
+          buf = buf.slice(i + 1)
+          if (line.trim() === '') continue
+          const ev = JSON.parse(line) as WatchEvent
+          const w = waiters.shift()
+          if (w) w(ev)
+          else queue.push(ev)
+        }
+      })
+      res.on('end', finish)
+      res.on('close', finish)
+      res.on('error', finish)
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        ended,
+        close: () => req.destroy(),
+        next: (timeoutMs = 5000) => {
+          const q = queue.shift()
+          if (q !== undefined) return Promise.resolve(q)
+          if (done) return Promise.resolve(undefined)
+          return new Promise((res2, rej) => {
+            const timer = setTimeout(() => {
+              const idx = waiters.indexOf(w)
+              if (idx >= 0) waiters.splice(idx, 1)
+              rej(new Error(`no watch event within ${timeoutMs} ms`))
+            }, timeoutMs)
+            const w = (e: WatchEvent | undefined): void => {
+              clearTimeout(timer)
+              res2(e)
+            }
+            waiters.push(w)
+          })
+        },
+      })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
