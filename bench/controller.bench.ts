@@ -9,14 +9,18 @@
 // polling). Emulator and controller share this process and its CPU, so the figures are an
 // upper bound for the controller alone. Run with `node --expose-gc --import tsx ...` for heap
 // figures after a full GC.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { startTopology } from '../src/emulator/index.js'
 import { WorkspaceIndex } from '../src/index/index.js'
 import type { LogicalClusterObject, WorkspaceObject } from '../src/index/types.js'
-import { parseKubeconfig } from '../src/kube/kubeconfig.js'
-import { createIndexController } from '../src/controller/index.js'
+import { parseKubeconfig, withServer } from '../src/kube/kubeconfig.js'
+import { KubeClient } from '../src/kube/client.js'
+import { createIndexController, decorateWildcardPath } from '../src/controller/index.js'
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -27,6 +31,71 @@ const N = arg('workspaces', 10_000)
 const SECONDS = arg('seconds', 60)
 const RATE = arg('rate', 100)
 const SHARDS = ['root', 'alpha', 'beta']
+const SKIP_EMULATOR = process.argv.includes('--skip-emulator')
+
+/**
+ * Controller-only start-up: three plain-HTTP "shards" answering with pre-serialised lists and
+ * idle watches, so the figure is the controller's own cost (fetch, parse, reflector, index)
+ * without the emulator building the lists.
+ */
+async function controllerOnlyReady(n: number): Promise<{ readyMs: number; bytes: number }> {
+  const servers: Server[] = []
+  const urls: string[] = []
+  for (let i = 0; i < SHARDS.length; i++) {
+    const srv = createServer()
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    servers.push(srv)
+    urls.push(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`)
+  }
+  const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+  const lcs: object[][] = SHARDS.map(() => [])
+  const rootWorkspaces: object[] = []
+  lcs[0].push({ metadata: { name: 'cluster', resourceVersion: '1', annotations: { 'kcp.io/cluster': 'root', 'kcp.io/path': 'root' } }, status: { phase: 'Ready' } })
+  for (let i = 0; i < n; i++) {
+    const s = i % SHARDS.length
+    const cluster = `c${i.toString(36).padStart(12, '0')}`
+    rootWorkspaces.push({
+      metadata: { name: `ws-${i}`, resourceVersion: String(10 + i), creationTimestamp: ts, annotations: { 'kcp.io/cluster': 'root', 'internal.tenancy.kcp.io/shard': SHARDS[s] } },
+      spec: { cluster, URL: `${urls[s]}/clusters/root:ws-${i}`, type: { name: 'universal', path: 'root' } },
+      status: { phase: 'Ready' },
+    })
+    lcs[s].push({ metadata: { name: 'cluster', resourceVersion: String(10 + i), creationTimestamp: ts, annotations: { 'kcp.io/cluster': cluster, 'kcp.io/path': `root:ws-${i}`, 'internal.tenancy.kcp.io/type': 'root:universal' } }, status: { phase: 'Ready' } })
+  }
+  const list = (items: object[]) => JSON.stringify({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: String(10 + n) }, items })
+  const shardList = list(SHARDS.map((name, i) => ({ metadata: { name, resourceVersion: '2' }, spec: { baseURL: urls[i] } })))
+  let bytes = 0
+  SHARDS.forEach((_, i) => {
+    const wsBody = list(i === 0 ? rootWorkspaces : [])
+    const lcBody = list(lcs[i])
+    bytes += wsBody.length + lcBody.length
+    servers[i].on('request', (req, res) => {
+      const url = req.url ?? ''
+      if (url.includes('watch=true')) {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.flushHeaders()
+        return
+      }
+      const exp = /apiexports\/([^?]+)/.exec(url)
+      const body = exp ? JSON.stringify({ status: { identityHash: `h-${exp[1]}` } }) : url.includes('/shards') ? shardList : url.includes('/workspaces') ? wsBody : url.includes('/logicalclusters') ? lcBody : undefined
+      res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' })
+      res.end(body ?? '{}')
+    })
+  })
+  const cfg = { server: new URL(urls[0]), insecureSkipTLSVerify: false, file: 'bench' }
+  const index = new WorkspaceIndex()
+  const controller = createIndexController({ rootConfig: cfg, shardsConfig: cfg, index, registry: new Registry(), logger: pino({ level: 'warn' }) })
+  const t0 = performance.now()
+  await controller.start()
+  await controller.whenReady()
+  const readyMs = performance.now() - t0
+  if (index.lookup(`root:ws-${n - 1}`)?.shard !== SHARDS[(n - 1) % SHARDS.length]) throw new Error('controller-only: last workspace not routed')
+  await controller.stop()
+  for (const srv of servers) {
+    srv.closeAllConnections()
+    await new Promise<void>((r) => srv.close(() => r()))
+  }
+  return { readyMs, bytes }
+}
 
 interface Waiter {
   path: string
@@ -98,7 +167,18 @@ function heap(): number {
 }
 
 async function main(): Promise<void> {
-  console.log(`controller bench: ${N} workspaces on ${SHARDS.length} shards, churn ${RATE} creates + ${RATE} deletes/s for ${SECONDS} s, node ${process.version}, gc ${'gc' in globalThis ? 'exposed' : 'not exposed'}`)
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (figures are only comparable at similar load)`)
+  const own: number[] = []
+  let bytes = 0
+  for (let rep = 0; rep < 3; rep++) {
+    const r = await controllerOnlyReady(N)
+    own.push(r.readyMs)
+    bytes = r.bytes
+  }
+  own.sort((a, b) => a - b)
+  console.log(`controller-only ready (pre-serialised lists, ${(bytes / 1024 / 1024).toFixed(1)} MB JSON, plain HTTP), median of 3: ${fmt(own[1])} ms (runs: ${own.map(fmt).join(', ')})`)
+  if (SKIP_EMULATOR) return
+  console.log(`controller bench: ${N} workspaces on ${SHARDS.length} shards, churn ${RATE} creates + ${RATE} deletes/s for ${SECONDS} s, node ${process.version}, gc ${'gc' in globalThis ? 'exposed' : 'not exposed'}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   const topo = await startTopology({ shards: SHARDS, historyWindow: Math.max(10_000, RATE * 20) })
   try {
     let t = performance.now()
@@ -110,10 +190,22 @@ async function main(): Promise<void> {
     }
     console.log(`seeded ${N} workspaces in ${((performance.now() - t) / 1000).toFixed(1)} s (emulator, in process)`)
 
+    // The floor: the same six lists fetched raw and parsed (no reflector, no index), in parallel like the controller does.
+    const shardsConfig = parseKubeconfig(topo.kubeconfig({ user: 'shard-admin' }), 'shards.kubeconfig')
+    let rawListMs = Infinity
+    for (let rep = 0; rep < 2; rep++) {
+      const clients = SHARDS.map((name) => new KubeClient(withServer(shardsConfig, topo.shards.get(name)!.baseURL), { rewritePath: (p) => decorateWildcardPath(p, new Map(Object.entries({ 'tenancy.kcp.io': topo.identityHashes['tenancy.kcp.io'] }))) }))
+      const r0 = performance.now()
+      await Promise.all(clients.flatMap((c) => [c.getJSON('/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspaces?limit=500&resourceVersion=0'), c.getJSON('/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters?limit=500&resourceVersion=0')]))
+      rawListMs = Math.min(rawListMs, performance.now() - r0)
+      await Promise.all(clients.map((c) => c.close()))
+    }
+    console.log(`raw lists (6 parallel GETs + JSON.parse, best of 2): ${fmt(rawListMs)} ms`)
+
     const index = new ObservedIndex()
     const controller = createIndexController({
       rootConfig: parseKubeconfig(topo.kubeconfig(), 'root.kubeconfig'),
-      shardsConfig: parseKubeconfig(topo.kubeconfig({ user: 'shard-admin' }), 'shards.kubeconfig'),
+      shardsConfig,
       index,
       registry: new Registry(),
       logger: pino({ level: 'warn' }),
@@ -128,6 +220,7 @@ async function main(): Promise<void> {
     // Let the watches settle before measuring.
     await new Promise((r) => setTimeout(r, 500))
     const heapBefore = heap()
+    const sizesBefore = index.debugSizes()
 
     const createLag: number[] = []
     const deleteLag: number[] = []
@@ -172,6 +265,7 @@ async function main(): Promise<void> {
     }
     await Promise.all([...pending])
     const heapAfter = heap()
+    const sizesAfter = index.debugSizes()
 
     const report = (name: string, xs: number[]) => {
       const s = [...xs].sort((a, b) => a - b)
@@ -181,11 +275,12 @@ async function main(): Promise<void> {
     report('create', createLag)
     report('delete', deleteLag)
     console.log(`failures (not reflected within 10 s): ${failures}`)
-    console.log(`heap: before controller ${mb(heapBeforeStart)} MB, ready ${mb(heapBefore)} MB, after churn ${mb(heapAfter)} MB (growth ${mb(heapAfter - heapBefore)} MB over ${seq} creates)`)
-    console.log(`\n| workspaces | ready (ms) | create p50/p99/max (ms) | delete p50/p99/max (ms) | heap growth (MB) |`)
+    console.log(`index tables before/after churn: ${JSON.stringify(sizesBefore)} / ${JSON.stringify(sizesAfter)} (live workspaces: ${N + live.length})`)
+    console.log(`heap (emulator + controller in one process): before controller ${mb(heapBeforeStart)} MB, ready ${mb(heapBefore)} MB, after churn ${mb(heapAfter)} MB (growth ${mb(heapAfter - heapBefore)} MB over ${seq} creates)`)
+    console.log(`\n| workspaces | raw lists (ms) | ready (ms) | create p50/p99/max (ms) | delete p50/p99/max (ms) | heap growth (MB) |`)
     const cs = [...createLag].sort((a, b) => a - b)
     const ds = [...deleteLag].sort((a, b) => a - b)
-    console.log(`| ${N} | ${fmt(readyMs)} | ${fmt(pct(cs, 50))}/${fmt(pct(cs, 99))}/${fmt(cs.at(-1) ?? NaN)} | ${fmt(pct(ds, 50))}/${fmt(pct(ds, 99))}/${fmt(ds.at(-1) ?? NaN)} | ${mb(heapAfter - heapBefore)} |`)
+    console.log(`| ${N} | ${fmt(rawListMs)} | ${fmt(readyMs)} | ${fmt(pct(cs, 50))}/${fmt(pct(cs, 99))}/${fmt(cs.at(-1) ?? NaN)} | ${fmt(pct(ds, 50))}/${fmt(pct(ds, 99))}/${fmt(ds.at(-1) ?? NaN)} | ${mb(heapAfter - heapBefore)} |`)
     await controller.stop()
   } finally {
     await topo.close()

@@ -76,7 +76,14 @@ export class KubeClient implements ListWatchClient {
   }
 
   async getJSON(path: string, signal?: AbortSignal): Promise<JSONResponse> {
-    return this.requestJSON('GET', path, undefined, signal)
+    try {
+      return await this.requestJSON('GET', path, undefined, signal)
+    } catch (err) {
+      // A pooled keep-alive connection the server closed at the same moment fails with a reset;
+      // a GET is safe to repeat once at once instead of paying a backoff round.
+      if (signal?.aborted || !isStaleConnectionError(err)) throw err
+      return this.requestJSON('GET', path, undefined, signal)
+    }
   }
 
   async postJSON(path: string, body: unknown, signal?: AbortSignal): Promise<JSONResponse> {
@@ -113,6 +120,11 @@ export class KubeClient implements ListWatchClient {
   async close(): Promise<void> {
     await this.pool.destroy()
   }
+}
+
+function isStaleConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
 }
 
 function parseBody(text: string): unknown {
