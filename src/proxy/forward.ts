@@ -68,6 +68,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     const ex = this.ex
+    // Ended by us (shutdown ends watches cleanly): drop what is still in flight.
+    if (ex.res.writableEnded) return false
     ex.bytesOut += chunk.length
     const ok = (ex.res as Writable).write(chunk)
     if (!ok) ex.res.once('drain', this.onDrain)
@@ -79,12 +81,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (!this.ex.done) this.ex.res.end()
+    if (!this.ex.done && !this.ex.res.writableEnded) this.ex.res.end()
   }
 
   onError(err: Error): void {
     const ex = this.ex
-    if (ex.done || ex.res.destroyed) return
+    if (ex.done || ex.res.destroyed || ex.res.writableEnded) return
     const tlsType = tlsErrorType(err)
     if (tlsType !== undefined) this.metrics.tlsError(ex.shard, tlsType)
     this.metrics.upstreamError(ex.shard, upstreamErrorKind(err))

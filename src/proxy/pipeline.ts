@@ -72,8 +72,9 @@ export class InFlight {
   endLongRunning(): void {
     for (const ex of this.all) {
       if (!ex.longRunning) continue
-      ex.abort?.()
+      // End first, then cancel upstream: the abort must not turn the clean end into an error.
       if (ex.res.headersSent) ex.res.end()
+      ex.abort?.()
     }
   }
 }

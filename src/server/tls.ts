@@ -33,7 +33,8 @@ async function readPair(certFile: string, keyFile: string): Promise<{ cert: stri
 export async function generateSelfSigned(host = 'localhost'): Promise<{ cert: string; key: string; caCert: string }> {
   const ca = await createCA(`${host}-ca@${Math.floor(Date.now() / 1000)}`)
   const leaf = await ca.issue({ commonName: `${host}@${Math.floor(Date.now() / 1000)}`, usage: 'server', dnsNames: SELF_SIGNED_DNS, ipAddresses: ['127.0.0.1'] })
-  return { cert: leaf.cert + ca.cert, key: leaf.key, caCert: ca.cert }
+  // Leaf first, then the CA, so clients that only trust the CA can verify the chain.
+  return { cert: `${leaf.cert.trimEnd()}\n${ca.cert.trimEnd()}\n`, key: leaf.key, caCert: ca.cert }
 }
 
 export async function resolveServingCert(o: SecureServingOptions, logger: Logger): Promise<ServingCert> {
