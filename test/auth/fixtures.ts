@@ -112,7 +112,8 @@ export async function startEchoServer(t: T, opts: AuthenticationOptions, deps: P
   const auth = await createAuthentication(opts, { registry: new Registry(), ...deps })
   t.teardown(() => auth.close())
   const cas = auth.clientCAs()
-  const server = https.createServer({ key: serving.key, cert: serving.cert, requestCert: cas.length > 0, rejectUnauthorized: false, ...(cas.length > 0 ? { ca: cas } : {}) }, (req, res) => {
+  // Large enough for the 64 KiB token check to be ours, not Node's 16 KiB header limit.
+  const server = https.createServer({ maxHeaderSize: 256 * 1024, key: serving.key, cert: serving.cert, requestCert: cas.length > 0, rejectUnauthorized: false, ...(cas.length > 0 ? { ca: cas } : {}) }, (req, res) => {
     const authReq: AuthRequest = { headers: req.headers, headersDistinct: req.headersDistinct, peerCertificates: peerChain(req.socket as TLSSocket) }
     const respond = async () => {
       if (req.url === '/metrics') {
