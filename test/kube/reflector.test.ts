@@ -190,8 +190,8 @@ t.test('the watchdog restarts a watch that stays silent', async (t) => {
   const { api, r, restarts } = await setup(t, { seed: 1, watchdogMs: 300 })
   await r.whenSynced
   await eventually(() => restarts.includes('watchdog'), { message: 'watchdog fired' })
-  await eventually(() => api.watchCount() === 1)
-  t.ok(api.watches().length >= 2)
+  await eventually(() => api.watches().length >= 2 && api.watchCount() === 1, { message: 'old watch closed, new one open' })
+  t.equal(api.lists().length, 1, 'no relist for a watchdog restart')
 })
 
 t.test('stop() aborts an open watch and ends the loop', async (t) => {
@@ -222,4 +222,49 @@ t.test('initialStore: the first list emits deletions for objects that are gone',
   r.start()
   await r.whenSynced
   t.same(seen, ['delete:gone'], 'unchanged objects are not re-emitted')
+})
+
+t.test('with the default tuning, failures back off 0.8 s doubling to a 30 s cap (virtual clock, no sleeping)', async (t) => {
+  // A port nobody listens on: every list fails with ECONNREFUSED.
+  const api = new FakeAPIServer()
+  await api.start()
+  const port = api.port
+  await api.stop()
+  const client = new KubeClient({ server: new URL(`http://127.0.0.1:${port}`), insecureSkipTLSVerify: false, file: 'test' })
+  let now = 0
+  const sleeps: number[] = []
+  const clock = {
+    now: () => now,
+    setTimeout: (fn: () => void, ms: number) => {
+      sleeps.push(ms)
+      now += ms
+      return setImmediate(fn)
+    },
+    clearTimeout: (h: unknown) => clearImmediate(h as NodeJS.Immediate),
+  }
+  const r = new Reflector<Obj>({ client, path: PATH, clock, random: () => 0 })
+  const errors: string[] = []
+  r.on('error', (e) => errors.push(e.message))
+  t.teardown(async () => {
+    await r.stop()
+    await client.close()
+  })
+  r.start()
+  await eventually(() => sleeps.length >= 9)
+  t.same(sleeps.slice(0, 9), [800, 1600, 3200, 6400, 12800, 25600, 30000, 30000, 30000])
+  t.match(errors[0], /ECONNREFUSED/)
+  t.equal(r.synced, false)
+})
+
+t.test('a throwing event handler is reported and does not stop the reflector', async (t) => {
+  const { api, r, errors } = await setup(t, { seed: 1, start: false })
+  r.on('add', (o) => {
+    if (o.metadata.name === 'boom') throw new Error('handler bug')
+  })
+  r.start()
+  await eventually(() => api.watchCount() === 1)
+  api.upsert('boom')
+  api.upsert('after')
+  await eventually(() => r.items().has('c1||after'))
+  t.match(errors.map((e) => e.message), [/add handler threw: handler bug/])
 })
