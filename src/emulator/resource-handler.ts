@@ -19,7 +19,7 @@ const isTrue = (v: string | null): boolean => v === 'true' || v === '1'
 function verbOf(method: string, rt: ResourceRoute, q: URLSearchParams): string | undefined {
   const named = rt.name !== undefined
   switch (method) {
-    case 'GET': case 'HEAD': return named ? 'get' : rt.watchPath || isTrue(q.get('watch')) ? 'watch' : 'list'
+    case 'GET': case 'HEAD': return rt.watchPath || isTrue(q.get('watch')) ? 'watch' : named ? 'get' : 'list'
     case 'POST': return named ? undefined : 'create'
     case 'PUT': return named ? 'update' : undefined
     case 'PATCH': return named ? 'patch' : undefined
