@@ -94,7 +94,9 @@ export class MappingStore {
       this.#text = text
       logger.info({ file, mappings: table.mappings.map((m) => m.path) }, 'mapping file reloaded')
       if (this.#opts.pools !== undefined) {
-        void this.#opts.pools.retainOnly(new Set(table.mappings.map((m) => m.fingerprint)))
+        this.#opts.pools
+          .retainOnly(new Set(table.mappings.map((m) => m.fingerprint)))
+          .catch((e: unknown) => logger.warn({ err: e }, "closing unused backend pools failed"))
       }
       this.#opts.onReload?.({ ok: true })
     } catch (e) {

@@ -93,8 +93,12 @@ export function watchServingCert(files: string[], logger: Logger, onChange: (pai
       logger.warn({ err: e, dir }, 'cannot watch the serving certificate directory')
     }
   }
-  void readFile(certFile, 'utf8').then(
-    (c) => readFile(keyFile, 'utf8').then((k) => (last = c + k)),
+  // Remember what is served now, so the first event does not count as a change. Files may
+  // vanish at any time (rotation, teardown): never let a read failure escape as a rejection.
+  Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]).then(
+    ([c, k]) => {
+      if (last === '') last = c + k
+    },
     () => undefined,
   )
   return () => {
