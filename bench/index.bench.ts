@@ -180,6 +180,14 @@ const lookups = rate(N, (i) => index.lookup(pathOf(i))!.cluster.length)
 const lookupURLs = rate(N, (i) => index.lookupURL(pathOf(i))!.url.length)
 const misses = rate(N, (i) => (index.lookup(`${pathOf(i)}x`) === undefined ? 1 : 0))
 progress('lookups measured')
+// What the memo costs: heap with the memo full, then after a state change cleared it.
+collect()
+const memoEntries = index.debugSizes().memo
+const heapMemo = process.memoryUsage().heapUsed
+index.upsertShard('root', 'https://root.kcp.internal:6443/')
+collect()
+const memoBytesPerEntry = (heapMemo - process.memoryUsage().heapUsed) / memoEntries
+index.upsertShard('root', 'https://root.kcp.internal:6443')
 // The same without the memo: every lookup walks the graph (first request for a path).
 const cold = new WorkspaceIndex({ memoSize: 0 })
 feed(cold, objects)
@@ -221,6 +229,7 @@ const rows: Array<[string, string, string]> = [
   ['Map.get, fresh key, 100k entries (floor)', `${fmt(floor)} /s`, 'what one hash probe costs here'],
   ['lookup, random depth-5 path (memo)', `${fmt(lookups)} /s`, `target ≥ 1,000,000 /s; ${(lookups / floor).toFixed(2)}x floor`],
   ['lookupURL, random depth-5 path (memo)', `${fmt(lookupURLs)} /s`, ''],
+  ['memo heap per remembered path', `${memoBytesPerEntry.toFixed(0)} B`, `${fmt(memoEntries)} paths remembered`],
   ['lookup, random depth-5 path, no memo', `${fmt(coldLookups)} /s`, `every lookup walks 6 segments; ${(coldLookups / floor).toFixed(2)}x floor`],
   ['lookup miss (last segment unknown)', `${fmt(misses)} /s`, 'misses are never memoised'],
   ['upsertWorkspace, phase change', `${fmt(upserts)} /s`, 'target ≥ 200,000 /s'],
@@ -232,6 +241,6 @@ for (const [a, b, c] of rows) console.log(`${a.padEnd(40)} ${b.padStart(14)}   $
 console.log(JSON.stringify({
   bench: 'index', node: process.version, workspaces: planned.length, loadMs: Math.round(loadMs),
   loadUpsertsPerSec: Math.round((2 * planned.length) / (loadMs / 1000)), heapBytesPerWorkspace: Math.round(bytesPerWorkspace),
-  lookupsPerSec: Math.round(lookups), lookupURLsPerSec: Math.round(lookupURLs), coldLookupsPerSec: Math.round(coldLookups), missesPerSec: Math.round(misses),
+  lookupsPerSec: Math.round(lookups), lookupURLsPerSec: Math.round(lookupURLs), coldLookupsPerSec: Math.round(coldLookups), memoBytesPerEntry: Math.round(memoBytesPerEntry), missesPerSec: Math.round(misses),
   mapGetFloorPerSec: Math.round(floor), upsertsPerSec: Math.round(upserts), hostilePathLoopMicros: Math.round(1e6 / evilLoop), hostilePathRegexMicros: Math.round(1e6 / evilRegex), validLoopPerSec: Math.round(validLoop), validRegexPerSec: Math.round(validRegex),
 }))
