@@ -28,6 +28,8 @@ export function requestURL(url: string, o: RequestOptions): Promise<Response> {
   const headers: Record<string, string | string[]> = { ...(o.headers ?? {}) }
   if (o.token !== undefined) headers.authorization = `Bearer ${o.token}`
   if (o.contentType !== undefined) headers['content-type'] = o.contentType
+  // Node sends DELETE bodies neither chunked nor sized unless told: always size them.
+  if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body))
   return new Promise((resolve, reject) => {
     const req = httpsRequest({
       hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, path: u.pathname + u.search, method: o.method ?? 'GET',
