@@ -282,6 +282,10 @@ async function main(): Promise<void> {
     const ds = [...deleteLag].sort((a, b) => a - b)
     console.log(`| ${N} | ${fmt(rawListMs)} | ${fmt(readyMs)} | ${fmt(pct(cs, 50))}/${fmt(pct(cs, 99))}/${fmt(cs.at(-1) ?? NaN)} | ${fmt(pct(ds, 50))}/${fmt(pct(ds, 99))}/${fmt(ds.at(-1) ?? NaN)} | ${mb(heapAfter - heapBefore)} |`)
     await controller.stop()
+    const heapStopped = heap()
+    const heldAtReady = heapBefore - heapBeforeStart
+    const heldAfterChurn = heapAfter - heapStopped
+    console.log(`controller-held heap (heap minus heap after controller.stop()): at ready ~${mb(heldAtReady)} MB, after churn ~${mb(heldAfterChurn)} MB (growth ${mb(heldAfterChurn - heldAtReady)} MB; the rest of the total growth is the emulator's watch history)`)
   } finally {
     await topo.close()
   }
