@@ -101,7 +101,7 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
     },
     logging: {
       v: lg.v ?? 2,
-      loggingFormat: lg.loggingFormat || 'text',
+      loggingFormat: lg.loggingFormat || 'json',
       vmodule: lg.vmodule ?? '',
       logFlushFrequency: lg.logFlushFrequency || '5s',
     },

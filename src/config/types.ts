@@ -13,7 +13,7 @@ export interface SecureServingOptions {
   tlsCertFile: string
   /** --tls-private-key-file */
   tlsPrivateKeyFile: string
-  /** --tls-sni-cert-key, repeatable `cert,key[:domain,...]` */
+  /** --tls-sni-cert-key, repeatable `cert,key[:domain,...]` (refused by validateOptions until the server serves SNI certificates) */
   tlsSniCertKey: { certFile: string; keyFile: string; domains: string[] }[]
   /** --tls-cipher-suites (Go names are mapped to OpenSSL names) */
   tlsCipherSuites: string[]
@@ -96,7 +96,7 @@ export interface ProxyOptions {
 export interface LoggingOptions {
   /** -v / --v, default 2 */
   v: number
-  /** --logging-format text|json, default text */
+  /** --logging-format: json only (default json; upstream's text is refused, see docs/configuration.md) */
   loggingFormat: 'text' | 'json'
   vmodule: string
   logFlushFrequency: string

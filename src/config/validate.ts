@@ -155,7 +155,7 @@ export function validateOptions(o: CompletedOptions): string[] {
     if (def.support !== 'unsupported' || !def.target || !ok(def.name)) continue
     const v = (o[def.target[0]] as unknown as Record<string, unknown>)[def.target[1]]
     // Every unsupported flag's note starts with "Not supported by this front-proxy".
-    if (v !== '') errors.push(`--${def.name}=${JSON.stringify(v)}: ${(def.note ?? 'Not supported by this front-proxy.').replace(/^N/, 'n')}`)
+    if (v !== '' && !(Array.isArray(v) && v.length === 0)) errors.push(`--${def.name}=${JSON.stringify(v)}: ${(def.note ?? 'Not supported by this front-proxy.').replace(/^N/, 'n')}`)
   }
   if (ok('feature-gates')) {
     for (const [gate, on] of Object.entries(ex.featureGates)) {
@@ -172,8 +172,10 @@ export function validateOptions(o: CompletedOptions): string[] {
     }
   }
   if (ok('v') && lg.v < 0) errors.push(`-v, --v: verbosity ${lg.v} must not be negative`)
-  if (ok('logging-format') && !['text', 'json'].includes(lg.loggingFormat)) {
-    errors.push(`--logging-format: Unsupported value: ${JSON.stringify(lg.loggingFormat)}: supported values: "json", "text"`)
+  if (ok('logging-format') && lg.loggingFormat === 'text') {
+    errors.push('--logging-format=text: not supported by this front-proxy (logs are JSON lines); use --logging-format=json')
+  } else if (ok('logging-format') && lg.loggingFormat !== 'json') {
+    errors.push(`--logging-format: Unsupported value: ${JSON.stringify(lg.loggingFormat)}: supported values: "json"`)
   }
 
   // 8. Our extensions.
