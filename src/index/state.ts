@@ -36,7 +36,7 @@ export interface IndexSizes {
 }
 
 export interface WorkspaceIndexOptions {
-  /** Resolved paths remembered until the next state change; 0 disables. Default 100,000. */
+  /** Resolved paths remembered until the next state change, per method (lookup, lookupURL); 0 disables. Default 100,000. */
   memoSize?: number
 }
 
@@ -57,9 +57,11 @@ export class WorkspaceIndex implements RoutingIndex {
   private edgeCount = 0
   private gen = 0
   private readonly memo: LookupMemo
+  private readonly urlMemo: LookupMemo
 
   constructor(options: WorkspaceIndexOptions = {}) {
     this.memo = new LookupMemo(options.memoSize ?? DEFAULT_MEMO_SIZE)
+    this.urlMemo = new LookupMemo(options.memoSize ?? DEFAULT_MEMO_SIZE)
   }
 
   get generation(): number {
@@ -189,11 +191,18 @@ export class WorkspaceIndex implements RoutingIndex {
   }
 
   lookupURL(path: string): LookupResult | undefined {
-    const result = this.lookup(path)
-    if (result === undefined || result.errorCode !== 0 || result.url !== '') return result
-    const entry = this.shards.get(result.shard)
-    if (entry?.baseURL === undefined) return undefined
-    result.url = entry.clustersPrefix + result.cluster
+    // Memoised separately: the proxy only calls lookupURL, and a hit then costs no
+    // shard lookup and no URL concatenation either.
+    const hit = this.urlMemo.get(path)
+    if (hit !== undefined) return { ...hit }
+    const result = resolve(this.nodes, path)
+    if (result === undefined) return undefined
+    if (result.errorCode === 0 && result.url === '') {
+      const entry = this.shards.get(result.shard)
+      if (entry?.baseURL === undefined) return undefined
+      result.url = entry.clustersPrefix + result.cluster
+    }
+    this.urlMemo.set(path, result)
     return result
   }
 
@@ -205,7 +214,7 @@ export class WorkspaceIndex implements RoutingIndex {
 
   /** Sizes of the internal tables (for leak tests and the benchmark). */
   debugSizes(): IndexSizes {
-    return { clusters: this.nodes.size, shards: this.shards.size, workspaces: this.edgeCount, types: this.types.size, memo: this.memo.size }
+    return { clusters: this.nodes.size, shards: this.shards.size, workspaces: this.edgeCount, types: this.types.size, memo: this.memo.size + this.urlMemo.size }
   }
 
   // ---- internals ------------------------------------------------------------
@@ -214,6 +223,7 @@ export class WorkspaceIndex implements RoutingIndex {
   private changed(): void {
     this.gen++
     this.memo.clear()
+    this.urlMemo.clear()
   }
 
   private node(name: string): ClusterNode {

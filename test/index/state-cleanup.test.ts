@@ -136,6 +136,10 @@ t.test('a memoised answer never outlives a state change', async (t) => {
   first!.cluster = 'tampered'
   t.match(index.lookup('root:org'), { cluster: 'o' }, 'callers get copies; mutating one does not poison the memo')
   t.equal(index.debugSizes().memo, 1)
+  t.equal(index.lookupURL('root:org')?.url, 'https://root.io/clusters/o')
+  t.equal(index.debugSizes().memo, 2, 'lookupURL answers are remembered too')
+  index.upsertShard('root', 'https://new.io')
+  t.equal(index.lookupURL('root:org')?.url, 'https://new.io/clusters/o', 'a new base URL is seen at once')
   index.upsertLogicalCluster('beta', lc('o', 'root:organization'))
   t.match(index.lookup('root:org'), { shard: 'beta' }, 'a moved cluster is seen at once')
   index.upsertWorkspace('root', ws('org', 'root', 'o', 'Unavailable'))
