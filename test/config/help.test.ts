@@ -37,3 +37,14 @@ t.test('flag table invariants: unique names, extensions only in their section, u
     if (f.support === 'no-effect') t.ok(f.note, `${f.name} says why it has no effect`)
   }
 })
+
+t.test('docs/configuration.md documents every flag with its upstream compatibility', async (t) => {
+  const { readFileSync } = await import('node:fs')
+  const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')
+  for (const f of flags) {
+    const row = doc.split('\n').find((l) => l.startsWith('| ') && l.includes(`\`--${f.name}\``) && l.split('|').length >= 7)
+    t.ok(row, `--${f.name} has a table row`)
+    const want = { same: '| same |', extension: '| extension |', 'no-effect': 'no effect', unsupported: 'not supported' }[f.support]
+    t.ok(row?.includes(want), `--${f.name} row says ${want}`)
+  }
+})
