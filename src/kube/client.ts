@@ -76,14 +76,7 @@ export class KubeClient implements ListWatchClient {
   }
 
   async getJSON(path: string, signal?: AbortSignal): Promise<JSONResponse> {
-    try {
-      return await this.requestJSON('GET', path, undefined, signal)
-    } catch (err) {
-      // A pooled keep-alive connection the server closed at the same moment fails with a reset;
-      // a GET is safe to repeat once at once instead of paying a backoff round.
-      if (signal?.aborted || !isStaleConnectionError(err)) throw err
-      return this.requestJSON('GET', path, undefined, signal)
-    }
+    return retryStale(() => this.requestJSON('GET', path, undefined, signal), signal)
   }
 
   async postJSON(path: string, body: unknown, signal?: AbortSignal): Promise<JSONResponse> {
@@ -104,21 +97,41 @@ export class KubeClient implements ListWatchClient {
   }
 
   async watchStream(path: string, signal: AbortSignal): Promise<WatchResponse> {
-    const res = await this.pool.request({
-      method: 'GET',
-      path: this.resolvePath(path),
-      headers: this.headers,
+    const res = await retryStale(
+      () =>
+        this.pool.request({
+          method: 'GET',
+          path: this.resolvePath(path),
+          headers: this.headers,
+          signal,
+          headersTimeout: this.opts.headersTimeoutMs,
+          // A healthy watch can be silent for minutes; liveness is the reflector's watchdog's job.
+          bodyTimeout: 0,
+        }),
       signal,
-      headersTimeout: this.opts.headersTimeoutMs,
-      // A healthy watch can be silent for minutes; liveness is the reflector's watchdog's job.
-      bodyTimeout: 0,
-    })
+    )
     if (res.statusCode === 200) return { status: 200, stream: res.body }
     return { status: res.statusCode, body: parseBody(await res.body.text()) }
   }
 
   async close(): Promise<void> {
     await this.pool.destroy()
+  }
+}
+
+/**
+ * Pooled keep-alive connections the server closed at the same moment fail with a reset before
+ * any response. A GET is safe to repeat, so it is retried at once (twice at most: several pooled
+ * sockets can be stale together when the event loop lagged past the server's keep-alive timeout)
+ * instead of paying a backoff round. Any other error, or an abort, is thrown as is.
+ */
+async function retryStale<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (attempt >= 2 || signal?.aborted || !isStaleConnectionError(err)) throw err
+    }
   }
 }
 
