@@ -13,6 +13,7 @@ import { tlsErrorType } from './tls-errors.js'
 import { writeError } from './respond.js'
 
 type Resume = () => void
+const noop = (): void => undefined
 type Writable = { write(chunk: Buffer): boolean }
 
 function hasBody(ex: Exchange): boolean {
@@ -47,6 +48,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onConnect(abort: (err?: Error) => void): void {
     this.upstreamAbort = abort
+    this.ex.abort = abort
     if (this.ex.done) abort()
   }
 
@@ -72,13 +74,11 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (ex.res.writableEnded) return false
     ex.bytesOut += chunk.length
     const ok = (ex.res as Writable).write(chunk)
-    if (!ok) ex.res.once('drain', this.onDrain)
+    // Backpressure: undici pauses the socket until the client has drained what we wrote.
+    if (!ok) ex.res.once('drain', this.resume ?? noop)
     return ok
   }
 
-  readonly onDrain = (): void => {
-    this.resume?.()
-  }
 
   onComplete(): void {
     if (!this.ex.done && !this.ex.res.writableEnded) this.ex.res.end()
@@ -103,7 +103,6 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 /** Sends the request to `dispatcher` and streams the answer into ex.res. */
 export function forward(ex: Exchange, dispatcher: Dispatcher, path: string, headers: HeaderObject, metrics: ProxyMetrics): void {
   const handler = new ForwardHandler(ex, metrics)
-  ex.abort = (err?: Error) => handler.upstreamAbort?.(err)
   dispatcher.dispatch(
     {
       path,

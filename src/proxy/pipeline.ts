@@ -40,6 +40,12 @@ export interface PipelineDeps {
   index: RoutingIndex
   /** undefined = no authentication configured: every request is anonymous (headers still stripped). */
   authenticator: RequestAuthenticator | undefined
+  /**
+   * Upstream AdditionalAuthEnabled (token file, service accounts, OIDC): when false, a request
+   * without a client certificate is anonymous without asking the authenticator (spec §5.1),
+   * which keeps the common token-to-shard path free of a promise per request.
+   */
+  additionalAuth: boolean
   pools: BackendPools
   metrics: ProxyMetrics
   logger: Logger
@@ -85,7 +91,7 @@ export interface Pipeline {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { index, authenticator, pools, metrics, logger, cors } = deps
+  const { index, authenticator, additionalAuth, pools, metrics, logger, cors } = deps
   const inflight = new InFlight()
 
   // Step 3: accounting when the response closes (finished or aborted). Module-style function, no per-request closure.
@@ -174,12 +180,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         ex.longRunning = true
         metrics.activeWatches.inc()
       }
-      // Step 7: authentication.
-      if (authenticator === undefined) {
+      // Step 7: authentication (spec §5.1: without a client certificate and without an
+      // "additional" method the request passes on anonymously; the shard checks its token).
+      const certs = authenticator === undefined ? undefined : peerCertificates(req)
+      if (authenticator === undefined || certs === undefined || (!additionalAuth && certs.length === 0)) {
         send(ex, target)
         return
       }
-      authenticator.authenticate({ headers: h, peerCertificates: peerCertificates(req) }).then(
+      authenticator.authenticate({ headers: h, peerCertificates: certs }).then(
         (d) => {
           try {
             sendAs(ex, target, d)

@@ -26,6 +26,8 @@ export interface UpgradeDeps {
   routes(): RouteTable
   index: RoutingIndex
   authenticator: RequestAuthenticator | undefined
+  /** See PipelineDeps.additionalAuth. */
+  additionalAuth: boolean
   metrics: ProxyMetrics
   logger: Logger
   /** Open tunnels, so shutdown can close them. */
@@ -42,7 +44,7 @@ function rejectRaw(socket: Duplex, err: ProxyError): void {
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { index, authenticator, metrics, logger, tunnels } = deps
+  const { index, authenticator, additionalAuth, metrics, logger, tunnels } = deps
 
   function open(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target, user: UserInfo | undefined): void {
     const headers = forwardRequestHeaders(req.headers, req.socket.remoteAddress)
@@ -105,8 +107,9 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
       const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
       const target = route(deps.routes(), index, req.method ?? 'GET', path, query)
       if (target instanceof ProxyError) return rejectRaw(socket, target)
-      if (authenticator === undefined) return open(req, socket, head, target, undefined)
-      authenticator.authenticate({ headers: h, peerCertificates: peerCertificates(req) }).then(
+      const certs = authenticator === undefined ? undefined : peerCertificates(req)
+      if (authenticator === undefined || certs === undefined || (!additionalAuth && certs.length === 0)) return open(req, socket, head, target, undefined)
+      authenticator.authenticate({ headers: h, peerCertificates: certs }).then(
         (d) => {
           if (d.kind === 'unauthorized') return rejectRaw(socket, new ProxyError('FP_UNAUTHORIZED'))
           open(req, socket, head, target, d.kind === 'user' ? d.user : undefined)

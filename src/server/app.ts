@@ -34,6 +34,8 @@ export interface ServerParts {
   index: RoutingIndex
   readiness: () => ReadinessReport
   authenticator?: RequestAuthenticator
+  /** Upstream AdditionalAuthEnabled; default true (always ask the authenticator). */
+  additionalAuth?: boolean
   authorizeMetrics?: MetricsAuthorizer
   /** PEM CAs to request client certificates for; none = no certificate request. */
   clientCAs?: () => string[]
@@ -104,13 +106,14 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     routes: parts.mappings.routes,
     index: parts.index,
     authenticator: parts.authenticator,
+    additionalAuth: parts.additionalAuth ?? true,
     pools: parts.pools,
     metrics,
     logger,
     cors: compileCors(corsRes),
   })
   const tunnels = new Set<Duplex>()
-  const onUpgrade = createUpgradeHandler({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, metrics, logger, tunnels })
+  const onUpgrade = createUpgradeHandler({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, additionalAuth: parts.additionalAuth ?? true, metrics, logger, tunnels })
 
   let shuttingDown = false
   const serverChecks = (): ReadinessCheck[] => [{ name: 'shutdown', ok: !shuttingDown, ...(shuttingDown ? { message: 'the server is shutting down' } : {}) }]

@@ -41,6 +41,11 @@ export interface FrontProxyParts {
   /** Started by startFrontProxy; readiness comes from it. Without one the proxy is ready at once. */
   controller?: IndexController
   authentication?: ServerAuthentication
+  /**
+   * Upstream AdditionalAuthEnabled (a token/OIDC/SA method is configured). When false, requests
+   * without a client certificate skip the authenticator (spec §5.1). Default true.
+   */
+  additionalAuth?: boolean
   /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
   waitForReady?: boolean
 }
@@ -70,6 +75,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
       ...(authentication !== undefined
         ? {
             authenticator: authentication,
+            additionalAuth: p.additionalAuth ?? true,
             ...(authentication.authorizeMetrics ? { authorizeMetrics: authentication.authorizeMetrics.bind(authentication) } : {}),
             ...(authentication.clientCAs ? { clientCAs: authentication.clientCAs.bind(authentication) } : {}),
             ...(authentication.onClientCAsChange ? { onClientCAsChange: authentication.onClientCAsChange.bind(authentication) } : {}),

@@ -50,14 +50,14 @@ t.test('shutdown: readiness fails during the delay, watches end cleanly, the in-
   const slowAnswer = h1(`${url}/clusters/root/slow`, env.ca)
   await until('slow request at the backend', 3000, () => slow !== undefined)
 
-  const done = env.proxy.shutdown({ delayMs: 400, timeoutMs: 5000 })
+  const done = env.proxy.shutdown({ delayMs: 1500, timeoutMs: 5000 })
   let finished = false
   void done.then(() => (finished = true))
   const ready = await h1(`${url}/readyz`, env.ca)
+  t.equal(watchOutcome, '', 'the watch is still open during the delay')
   t.equal(ready.status, 500, 'readiness fails first')
   t.match(ready.body, /\[-\]shutdown failed: reason withheld\nreadyz check failed\n/)
   t.equal((await h1(`${url}/clusters/root/fast`, env.ca)).body, 'fast', 'new connections are still served during the delay')
-  t.equal(watchOutcome, '', 'the watch is still open during the delay')
 
   await until('watch ended', 3000, () => watchOutcome !== '')
   t.equal(watchOutcome, 'end', 'the watch ended cleanly, so the client re-watches elsewhere')
