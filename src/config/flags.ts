@@ -178,7 +178,7 @@ export const flags: readonly FlagDef[] = [
 
   // ── logging (k8s logsapi) ────────────────────────────────────────────────────────
   { name: 'v', shorthand: 'v', type: 'int', valueName: 'Level', section: lg, defaultText: '2', target: ['logging', 'v'], support: 'same',
-    help: 'Log verbosity: 0-1 warn, 2 info, 3+ per-request HTTP logs, 4+ debug, 6+ trace.' },
+    help: 'Log verbosity: 0-1 warn, 2-3 info (with one line per request), 4-5 debug, 6+ trace.' },
   { name: 'vmodule', type: 'string', valueName: 'pattern=N,...', section: lg, defaultText: '', target: ['logging', 'vmodule'], support: 'unsupported',
     help: 'Per-file verbosity.', note: 'Not supported by this front-proxy (klog-specific).' },
   { name: 'logging-format', type: 'string', section: lg, defaultText: 'json', target: ['logging', 'loggingFormat'], support: 'same',
