@@ -200,3 +200,29 @@ t.test('each request is logged once with method, path, shard, cluster, status, b
   t.type(lines[0].bytes, 'number')
   t.notMatch(env.logs.text(), /secret/)
 })
+
+t.test('an in-cluster service-account request without /clusters/ is routed by its token cluster', async (t) => {
+  const root = await startBackend(t)
+  const alpha = await startBackend(t)
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, alpha.url) })
+  const enc = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const token = `${enc({ alg: 'RS256' })}.${enc({ 'kubernetes.io': { clusterName: 'orgcluster' } })}.sig`
+  const a = await h1(`${env.proxy.url}/api/v1/namespaces/default/pods?limit=1`, env.ca, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(a.status, 200)
+  t.equal(JSON.parse(a.body).url, '/clusters/orgcluster/api/v1/namespaces/default/pods?limit=1')
+  t.equal(alpha.seen.length, 1)
+})
+
+t.test('with goawayChance 1 every HTTP/2 response is followed by a GOAWAY so clients rebalance', async (t) => {
+  const root = await startBackend(t)
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url), input: { extra: { goawayChance: 1 } } })
+  const { connect } = await import('node:http2')
+  const session = connect(env.proxy.url, { ca: env.ca })
+  t.teardown(() => session.destroy())
+  const goaway = new Promise<void>((resolve) => session.once('goaway', () => resolve()))
+  const stream = session.request({ ':path': '/clusters/root/api' })
+  stream.resume()
+  await new Promise<void>((resolve) => stream.on('end', () => resolve()))
+  await goaway
+  t.pass('GOAWAY received')
+})
