@@ -1,0 +1,165 @@
+// Emulator benchmark: `npx tsx bench/emulator.bench.ts`.
+// 1. GET of one configmap: autocannon, keep-alive, 50 connections, 3 × 10 s, median req/s (target ≥ 15,000).
+// 2. 100,000 workspaces across 3 shards: time to create them through the store API, then the time to list
+//    every page (limit=500) of the wildcard `workspaces:<identity>` on each shard and open the watch (< 5 s).
+// The emulator runs in a child process so the load generator does not share its event loop.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { Agent, request } from 'node:https'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { startTopology } from '../src/emulator/index.js'
+import type { Kcp } from '../src/emulator/kcp.js'
+import { resourceKey, WORKSPACES } from '../src/emulator/resources.js'
+import type { Topology } from '../src/emulator/types.js'
+
+const WORKSPACE_COUNT = Number(process.env.BENCH_WORKSPACES ?? 100_000)
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10)
+const ROUNDS = 3
+
+interface ServeInfo { shards: Record<string, string>; ca: string; identity: string; createMs?: number }
+
+async function serve(mode: string): Promise<void> {
+  const topo = await startTopology({ shards: mode === 'get' ? ['root'] : ['root', 'alpha', 'beta'], historyWindow: 1000 })
+  const info: ServeInfo = { shards: Object.fromEntries([...topo.shards].map(([n, s]) => [n, s.baseURL])), ca: topo.pki.servingCA.cert, identity: topo.identityHashes['tenancy.kcp.io'] }
+  if (mode === 'get') {
+    const kcp = internals(topo)
+    kcp.root.core.create((await import('../src/emulator/resources.js')).CONFIGMAPS, 'root', 'default', { metadata: { name: 'bench' }, data: { key: 'value'.repeat(20) } })
+  } else {
+    info.createMs = createWorkspaces(topo, WORKSPACE_COUNT)
+  }
+  process.stdout.write(`${JSON.stringify(info)}\n`)
+  process.on('SIGTERM', () => void topo.close().then(() => process.exit(0)))
+}
+
+function internals(topo: Topology): Kcp {
+  return (topo as unknown as { internals: { kcp: Kcp } }).internals.kcp
+}
+
+/** Ready workspaces straight into the shards' stores (no scheduling), spread over 30 parent clusters. */
+function createWorkspaces(topo: Topology, n: number): number {
+  const shards = [...internals(topo).shards.values()]
+  const res = resourceKey(WORKSPACES)
+  const start = performance.now()
+  for (let i = 0; i < n; i++) {
+    const shard = shards[i % shards.length]
+    const parent = `parent${i % 30}`
+    shard.store.create(res, parent, {
+      apiVersion: 'tenancy.kcp.io/v1alpha1', kind: 'Workspace',
+      metadata: { name: `ws-${i}`, uid: `uid-${i}`, creationTimestamp: '2026-01-01T00:00:00Z', annotations: { 'kcp.io/cluster': parent } },
+      spec: { type: { name: 'universal', path: 'root' }, cluster: `lc${i.toString(36)}`, URL: `${shard.baseURL}/clusters/root:${parent}:ws-${i}` },
+      status: { phase: 'Ready' },
+    })
+  }
+  return performance.now() - start
+}
+
+function startChild(mode: string): Promise<{ child: ChildProcess; info: ServeInfo }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', mode], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_WORKSPACES: String(WORKSPACE_COUNT) } })
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)))
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve({ child, info: JSON.parse(line) as ServeInfo }))
+  })
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux; clock ticks of 100 Hz). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+async function benchGet(): Promise<void> {
+  const { child, info } = await startChild('get')
+  try {
+    const url = `${info.shards.root}/clusters/root/api/v1/namespaces/default/configmaps/bench`
+    const rates: number[] = []
+    const p99: number[] = []
+    const perCPU: number[] = []
+    for (let i = 0; i < ROUNDS; i++) {
+      const cpu0 = cpuSeconds(child.pid)
+      const r = await autocannon({ url, connections: 50, duration: DURATION_S, headers: { authorization: 'Bearer admin-token', accept: 'application/json' }, tlsOptions: { ca: info.ca } })
+      if (r.non2xx > 0 || r.errors > 0) throw new Error(`round ${i + 1}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+      rates.push(r.requests.average)
+      p99.push(r.latency.p99)
+      perCPU.push(r.requests.total / (cpuSeconds(child.pid) - cpu0))
+      console.log(`  round ${i + 1}: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${Math.round(perCPU[i])} req per emulator CPU-second`)
+    }
+    console.log(`GET one configmap: median ${Math.round(median(rates))} req/s (target ≥ 15000), median p99 ${median(p99)} ms, median ${Math.round(median(perCPU))} req per emulator CPU-second`)
+    console.log(`load average during the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
+function get(agent: Agent, url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent, ca, headers: { authorization: 'Bearer admin-token', accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }))
+    }).on('error', reject).end()
+  })
+}
+
+/** Opens a watch and resolves once the headers arrived (the stream is then closed). */
+function openWatch(url: string, ca: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, agent: false, headers: { authorization: 'Bearer admin-token' } }, (res) => {
+      resolve(res.statusCode ?? 0)
+      req.destroy()
+    })
+    req.on('error', (e) => (req.destroyed ? undefined : reject(e)))
+    req.end()
+  })
+}
+
+async function benchWorkspaces(): Promise<void> {
+  const { child, info } = await startChild('workspaces')
+  try {
+    console.log(`created ${WORKSPACE_COUNT} workspaces via the store API in ${Math.round(info.createMs ?? 0)} ms`)
+    const agent = new Agent({ keepAlive: true, maxSockets: 3 })
+    const cpu0 = cpuSeconds(child.pid)
+    const start = performance.now()
+    const counts = await Promise.all(Object.values(info.shards).map(async (base) => {
+      const coll = `${base}/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspaces:${info.identity}`
+      let items = 0
+      let cont = ''
+      let rv = ''
+      for (let page = 0; page < 10_000; page++) {
+        const r = await get(agent, `${coll}?limit=500${cont === '' ? '' : `&continue=${encodeURIComponent(cont)}`}`, info.ca)
+        if (r.status !== 200) throw new Error(`list page ${page}: HTTP ${r.status}`)
+        const list = JSON.parse(r.body) as { items: unknown[]; metadata: { continue?: string; resourceVersion: string } }
+        items += list.items.length
+        rv = list.metadata.resourceVersion
+        if (list.metadata.continue === undefined) break
+        cont = list.metadata.continue
+      }
+      const status = await openWatch(`${coll}?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`, info.ca)
+      if (status !== 200) throw new Error(`watch: HTTP ${status}`)
+      return items
+    }))
+    const ms = performance.now() - start
+    agent.destroy()
+    const total = counts.reduce((a, b) => a + b, 0)
+    if (total !== WORKSPACE_COUNT) throw new Error(`listed ${total} workspaces, expected ${WORKSPACE_COUNT}`)
+    console.log(`list (limit=500) + watch of ${total} workspaces on ${counts.length} shards: ${Math.round(ms)} ms (target < 5000), emulator CPU ${(cpuSeconds(child.pid) - cpu0).toFixed(2)} s`)
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
+const serveIdx = process.argv.indexOf('--serve')
+if (serveIdx >= 0) await serve(process.argv[serveIdx + 1] ?? 'get')
+else {
+  console.log(`node ${process.version}, emulator in a child process`)
+  await benchWorkspaces()
+  await benchGet()
+}
