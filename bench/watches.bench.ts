@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     const progress = setInterval(() => {
       client.request<WatchClientStatus>('status').then((s) => log(`opening: ${s.open} open, ${s.failed} failed`), () => {})
     }, 5000)
-    let st = await client.request<WatchClientStatus>('open', { count: watches, concurrency }, 600_000).finally(() => clearInterval(progress))
+    let st = await client.request<WatchClientStatus>('open', { count: watches, concurrency }, Math.max(600_000, watches * 200)).finally(() => clearInterval(progress))
     const openSeconds = (Date.now() - t0) / 1000
     log(`opened ${st.open}/${watches} in ${openSeconds.toFixed(1)} s (failed ${st.failed}${st.firstError ? `: ${st.firstError}` : ''}); proxy fds ${openFds(t.pid!)}`)
 

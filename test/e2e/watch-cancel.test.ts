@@ -2,6 +2,7 @@
 // watch open on the shard (one leaked watch per disconnect would exhaust a shard).
 import t from 'tap'
 import { request as httpsRequest } from 'node:https'
+import { connect as h2connect } from 'node:http2'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import { startE2E, eventually } from './fixtures/env.js'
 
@@ -33,6 +34,27 @@ t.test('many aborted watches leave none behind', async (t) => {
   const watches = await Promise.all(Array.from({ length: 20 }, () => openWatch('/clusters/root:org/api/v1/configmaps?watch=true')))
   await eventually('20 upstream watches', 5000, () => alpha.stats.openWatches === before + 20)
   for (const w of watches) { w.res.on('error', () => {}); w.req.destroy() }
+  await eventually('all upstream watches to close', 10_000, () => alpha.stats.openWatches === before)
+  t.equal(alpha.stats.openWatches, before)
+})
+
+// Known bug (found by bench/watches.bench.ts, reported to the proxy owner): over HTTP/2 a reset stream or a
+// destroyed session leaves the upstream watch open. Marked todo so it runs and shows, without failing the suite.
+t.test('an HTTP/2 client that resets its watch streams and goes away cancels the upstream watches',
+  { todo: 'src/proxy: HTTP/2 stream reset does not cancel the upstream request' }, async (t) => {
+  const before = alpha.stats.openWatches
+  const session = h2connect(e.proxyURL, { ca: e.ca, cert: e.topo.pki.admin.cert, key: e.topo.pki.admin.key })
+  t.teardown(() => { session.destroy() })
+  session.on('error', () => { /* destroyed below */ })
+  const streams = await Promise.all(Array.from({ length: 5 }, () => new Promise<ReturnType<typeof session.request>>((resolve, reject) => {
+    const s = session.request({ ':path': '/clusters/root:org/api/v1/namespaces/default/configmaps?watch=true' }, { endStream: true })
+    s.on('response', (h) => (h[':status'] === 200 ? resolve(s) : reject(new Error(`HTTP ${String(h[':status'])}`))))
+    s.on('error', () => { /* the reset below */ })
+  })))
+  await eventually('5 upstream watches', 5000, () => alpha.stats.openWatches === before + 5)
+  streams[0].close() // RST_STREAM(CANCEL) for one stream, the session stays
+  await eventually('the reset stream\'s upstream watch to close', 10_000, () => alpha.stats.openWatches === before + 4)
+  session.destroy() // then the whole connection goes away
   await eventually('all upstream watches to close', 10_000, () => alpha.stats.openWatches === before)
   t.equal(alpha.stats.openWatches, before)
 })
