@@ -3,6 +3,7 @@
 // wrapper per request; dispatching straight into the Node response with backpressure
 // is measurably cheaper (docs/proxy.md has the numbers). Each chunk is written as it
 // arrives, so watch events are never held back.
+import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
@@ -14,6 +15,9 @@ import { writeError } from './respond.js'
 
 type Resume = () => void
 const noop = (): void => undefined
+function uncork(res: ServerResponse): void {
+  res.uncork()
+}
 type Writable = { write(chunk: Buffer): boolean }
 
 function hasBody(ex: Exchange): boolean {
@@ -63,8 +67,15 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.resume = resume
     this.ex.status = statusCode
     res.writeHead(statusCode, responseHeaders(raw))
-    // Watches: push the headers out now, before the first event (client-go times the first bytes).
-    if (this.ex.longRunning) (res as { flushHeaders?: () => void }).flushHeaders?.()
+    if (this.ex.longRunning) {
+      // Watches: push the headers out now, before the first event (client-go times the first bytes).
+      ;(res as { flushHeaders?: () => void }).flushHeaders?.()
+    } else if (this.ex.req.httpVersionMajor === 1) {
+      // A small answer usually arrives as headers, body and end in one tick: cork until the
+      // tick ends so they leave as one TLS record and one syscall instead of two or three.
+      ;(res as ServerResponse).cork()
+      process.nextTick(uncork, res)
+    }
     return true
   }
 
