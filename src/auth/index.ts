@@ -194,13 +194,25 @@ class EdgeAuthentication implements Authentication {
     this.#p = p
   }
 
+  // Cached authenticator results are stable objects: finalise each once, not per request.
+  readonly #finalized = new WeakMap<UserInfo, UserInfo>()
+
+  #finalize(user: UserInfo): UserInfo {
+    let f = this.#finalized.get(user)
+    if (f === undefined) {
+      f = finalizeGroups(user, this.#p.groupFilter)
+      this.#finalized.set(user, f)
+    }
+    return f
+  }
+
   /** k8s unionauth: first success wins; errors don't stop later authenticators. */
   async #union(req: AuthRequest, workspace: Authenticator | undefined): Promise<UnionResult> {
     const errors: string[] = []
     for (const step of this.#p.steps) {
       try {
         const r = await step.run(req)
-        if (r !== null) return { user: finalizeGroups(r.user, this.#p.groupFilter), method: r.method }
+        if (r !== null) return { user: this.#finalize(r.user), method: r.method }
       } catch (err) {
         errors.push(`${step.name}: ${err instanceof AuthError ? err.message : 'internal error'}`)
         if (!(err instanceof AuthError)) this.#p.logger.error({ authenticator: step.name, err: (err as Error).message }, 'authenticator failed')

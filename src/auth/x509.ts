@@ -111,17 +111,27 @@ export class X509Authenticator implements Authenticator {
     this.#bundle = bundle
   }
 
+  // The server hands us the same chain array for every request of a TLS connection: an
+  // identity-keyed entry skips even the fingerprinting on the hot path.
+  readonly #byChain = new WeakMap<readonly X509Certificate[], { generation: number; user: UserInfo; until: number }>()
+
   async authenticate(req: AuthRequest): Promise<UserInfo | null> {
     const chain = req.peerCertificates
     const leaf = chain[0]
     if (leaf === undefined) return null
-    const key = `${this.#bundle.generation}|${chainKey(chain)}`
-    const hit = this.#cache.get(key)
     const now = Date.now()
-    if (hit !== undefined && now <= Date.parse(leaf.validTo)) return hit
-    verifyClientChain(chain, this.#bundle.certs, now)
-    const user = userFromCertificate(leaf)
-    this.#cache.set(key, user, { ttl: Math.max(1, Math.min(60_000, Date.parse(leaf.validTo) - now)) })
+    const generation = this.#bundle.generation
+    const fast = this.#byChain.get(chain)
+    if (fast !== undefined && fast.generation === generation && now <= fast.until) return fast.user
+    const key = `${generation}|${chainKey(chain)}`
+    const notAfter = Date.parse(leaf.validTo)
+    let user = this.#cache.get(key)
+    if (user === undefined || now > notAfter) {
+      verifyClientChain(chain, this.#bundle.certs, now)
+      user = userFromCertificate(leaf)
+      this.#cache.set(key, user, { ttl: Math.max(1, Math.min(60_000, notAfter - now)) })
+    }
+    this.#byChain.set(chain, { generation, user, until: Math.min(now + 60_000, notAfter) })
     return user
   }
 }
