@@ -134,7 +134,7 @@ class ObservedIndex extends WorkspaceIndex {
     this.check()
   }
   waitFor(path: string, want: Waiter['want'], t0: number, timeoutMs = 10_000): Promise<number> {
-    return new Promise((resolve, reject) => {
+    const promise = new Promise<number>((resolve, reject) => {
       const w: Waiter = { path, want, t0, done: (ms) => (clearTimeout(timer), resolve(ms)) }
       const timer = setTimeout(() => {
         this.waiters.delete(w)
@@ -148,6 +148,10 @@ class ObservedIndex extends WorkspaceIndex {
         w.done(performance.now() - t0)
       }
     })
+    // Callers attach handlers only after the emulator call returns; a timeout before that must not
+    // be an unhandled rejection.
+    promise.catch(() => undefined)
+    return promise
   }
 }
 
@@ -209,6 +213,8 @@ async function main(): Promise<void> {
       index,
       registry: new Registry(),
       logger: pino({ level: 'warn' }),
+      // Ready must mean "every shard listed" here, not "gave up waiting" (the default 30 s).
+      shardSyncTimeoutMs: 30 * 60_000,
     })
     const heapBeforeStart = heap()
     t = performance.now()
