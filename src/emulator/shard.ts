@@ -90,6 +90,11 @@ export class Shard implements EmulatedShard, ShardContext {
     return { requests: this.requests, openWatches: this.watches.size }
   }
 
+  /** The serving key pair (benchmarks build a same-certificate baseline server from it). */
+  get tlsMaterial(): { key: string; cert: string } {
+    return { key: this.tls.key, cert: this.tls.cert }
+  }
+
   get running(): boolean {
     return this.server !== undefined
   }
