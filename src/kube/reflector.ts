@@ -247,7 +247,10 @@ export class Reflector<T extends KubeObject> {
       if (res.status !== 200) throw httpError('list', res.status, res.body)
       const body = res.body as ListBody<T> | undefined
       if (!body || typeof body !== 'object' || !Array.isArray(body.items)) throw new ReflectorError('list: response is not a list', 'protocol', 200)
-      for (const item of body.items) items.set(this.keyOf(item), item)
+      for (const item of body.items) {
+        if (typeof item?.metadata?.name !== 'string') throw new ReflectorError('list: item without metadata.name', 'protocol', 200)
+        items.set(this.keyOf(item), item)
+      }
       if (page === 0) listRV = body.metadata?.resourceVersion ?? ''
       cont = body.metadata?.continue ?? ''
       if (!cont) break

@@ -135,11 +135,16 @@ t.test('malformed watch lines: clear error, backoff, re-watch, no crash', async 
   t.ok(r.items().has('||ok'), 'the valid event before the garbage was applied')
 })
 
-t.test('a server that answers garbage (non-JSON list, unknown event type) is retried with backoff', async (t) => {
+t.test('a server that answers garbage (non-JSON list, nameless item, unknown event type) is retried with backoff', async (t) => {
   const { api, r, errors } = await setup(t, { seed: 1, start: false })
   let lists = 0
   api.onList = (_req, res) => {
     if (++lists > 2) return false
+    if (lists === 2) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"metadata":{"resourceVersion":"5"},"items":[{"spec":{}}]}')
+      return true
+    }
     res.writeHead(200, { 'content-type': 'text/html' })
     res.end('<html>hello</html>')
     return true
@@ -153,7 +158,7 @@ t.test('a server that answers garbage (non-JSON list, unknown event type) is ret
   }
   r.start()
   await eventually(() => api.watchCount() === 1)
-  t.match(errors.map((e) => e.message), [/list: response is not a list/, /list: response is not a list/, /unknown event type "SURPRISE"/])
+  t.match(errors.map((e) => e.message), [/list: response is not a list/, /list: item without metadata\.name/, /unknown event type "SURPRISE"/])
   t.equal(r.synced, true)
 })
 
