@@ -138,9 +138,12 @@ t.test('the CLI starts a topology, prints the files and stops on SIGTERM', async
   const child = spawn(process.execPath, [...process.execArgv, 'src/emulator/cli.ts', '--dir', dir, '--shards', 'root,alpha', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => child.kill('SIGKILL'))
   let out = ''
+  let err = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-  for (let i = 0; i < 300 && !out.includes('tokenCsv'); i++) await new Promise((r) => setTimeout(r, 50))
-  t.match(out, /^shard root https:\/\/127\.0\.0\.1:\d+$/m)
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+  // Generous: the child compiles TypeScript on start, which is slow on a loaded machine.
+  for (let i = 0; i < 1200 && !out.includes('tokenCsv') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50))
+  t.match(out, /^shard root https:\/\/127\.0\.0\.1:\d+$/m, err)
   t.match(out, /^shard alpha https:\/\/127\.0\.0\.1:\d+$/m)
   t.match(out, new RegExp(`^mappingYaml ${dir}/mapping.yaml$`, 'm'))
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
