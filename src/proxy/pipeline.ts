@@ -79,7 +79,9 @@ export class InFlight {
     for (const ex of this.all) {
       if (!ex.longRunning) continue
       // End first, then cancel upstream: the abort must not turn the clean end into an error.
+      // A watch still waiting for the shard's headers gets a retryable 503 instead.
       if (ex.res.headersSent) ex.res.end()
+      else writeError(ex, new ProxyError('FP_SHUTTING_DOWN'))
       ex.abort?.()
     }
   }

@@ -7,7 +7,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { TLSSocket, SecureContextOptions } from 'node:tls'
+import { createSecureContext, type TLSSocket, type SecureContextOptions, type SecureContext } from 'node:tls'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -24,7 +24,7 @@ import { createPipeline, type RequestAuthenticator } from '../proxy/pipeline.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
 import { renderHealth } from './health.js'
 import { answerMetrics, type MetricsAuthorizer } from './metrics-endpoint.js'
-import { resolveServingCert, watchServingCert } from './tls.js'
+import { loadSniCerts, matchSni, resolveServingCert, watchServingCert } from './tls.js'
 
 export interface ServerParts {
   options: CompletedOptions
@@ -82,18 +82,26 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const tlsSettings = nodeTLSSettings(ss)
   let certPair = { cert: serving.cert, key: serving.key }
 
-  const secureContext = (): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: false } => {
+  const sniCerts = await loadSniCerts(ss.tlsSniCertKey)
+  let sniContexts = new Map<string, SecureContext>()
+  const secureContext = (): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: false; SNICallback?: (n: string, cb: (e: Error | null, c?: SecureContext) => void) => void } => {
     const cas = parts.clientCAs?.() ?? []
-    return {
-      cert: certPair.cert,
-      key: certPair.key,
+    const common = {
       ...(cas.length > 0 ? { ca: cas } : {}),
-      // Requested, not required: authenticators decide (a token-only client has no certificate).
-      requestCert: cas.length > 0,
-      rejectUnauthorized: false,
       minVersion: tlsSettings.minVersion,
       ...(tlsSettings.ciphers !== undefined ? { ciphers: tlsSettings.ciphers } : {}),
       ...(tlsSettings.ecdhCurve !== undefined ? { ecdhCurve: tlsSettings.ecdhCurve } : {}),
+    }
+    // SNI certificates share the client-CA and cipher settings; rebuilt with them on every refresh.
+    sniContexts = new Map([...sniCerts].map(([name, pair]) => [name, createSecureContext({ ...common, ...pair })]))
+    return {
+      ...(sniContexts.size > 0 ? { SNICallback: (name: string, cb: (e: Error | null, c?: SecureContext) => void) => cb(null, matchSni(sniContexts, name)) } : {}),
+      ...common,
+      cert: certPair.cert,
+      key: certPair.key,
+      // Requested, not required: authenticators decide (a token-only client has no certificate).
+      requestCert: cas.length > 0,
+      rejectUnauthorized: false,
     }
   }
 

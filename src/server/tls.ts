@@ -106,3 +106,45 @@ export function watchServingCert(files: string[], logger: Logger, onChange: (pai
     for (const w of watchers) w.close()
   }
 }
+
+export interface SniEntry {
+  certFile: string
+  keyFile: string
+  domains: string[]
+}
+
+/**
+ * --tls-sni-cert-key: one certificate per set of server names. Without explicit domains the
+ * certificate's DNS SANs (else its CN) are used, as the k8s library does. Returns a
+ * name → PEM pair map; `*.example.com` entries match one label.
+ */
+export async function loadSniCerts(entries: readonly SniEntry[]): Promise<Map<string, { cert: string; key: string }>> {
+  const out = new Map<string, { cert: string; key: string }>()
+  for (const e of entries) {
+    const pair = await readPair(e.certFile, e.keyFile)
+    let names = e.domains
+    if (names.length === 0) {
+      const x = new X509Certificate(pair.cert)
+      names = (x.subjectAltName ?? '')
+        .split(', ')
+        .filter((s) => s.startsWith('DNS:'))
+        .map((s) => s.slice(4))
+      if (names.length === 0) {
+        const cn = /CN=([^\n,]+)/.exec(x.subject)?.[1]
+        if (cn !== undefined) names = [cn]
+      }
+    }
+    // Earlier entries win, like the k8s library's name→cert map.
+    for (const n of names) if (!out.has(n.toLowerCase())) out.set(n.toLowerCase(), pair)
+  }
+  return out
+}
+
+/** Exact name first, then the wildcard for its parent domain. */
+export function matchSni<T>(map: ReadonlyMap<string, T>, servername: string): T | undefined {
+  const name = servername.toLowerCase()
+  const exact = map.get(name)
+  if (exact !== undefined) return exact
+  const dot = name.indexOf('.')
+  return dot < 0 ? undefined : map.get(`*${name.slice(dot)}`)
+}

@@ -104,3 +104,30 @@ t.test('client certificates are requested (not required) only when authenticatio
   const ignored = await h1(`${noCAs.proxy.url}/clusters/root/api`, noCAs.ca, { cert: p.admin.cert, key: p.admin.key })
   t.equal(JSON.parse(ignored.body).headers['x-remote-user'], 'certs:0', 'without client CAs no certificate is requested')
 })
+
+t.test('--tls-sni-cert-key: a client asking for an SNI name gets that certificate, others the default', async (t) => {
+  const root = await startBackend(t)
+  const p = await pki()
+  const dir = tmpDir(t)
+  const alt = await p.servingCA.issue({ commonName: 'alt', usage: 'server', dnsNames: ['alt.example', '*.wild.example'] })
+  writeFileSync(join(dir, 'alt.crt'), alt.cert)
+  writeFileSync(join(dir, 'alt.key'), alt.key)
+  const env = await startProxy(t, {
+    entries: [{ path: '/clusters/', backend: root.url }],
+    index: twoShardIndex(root.url, root.url),
+    input: { secureServing: { tlsSniCertKey: [{ certFile: join(dir, 'alt.crt'), keyFile: join(dir, 'alt.key'), domains: [] }] } },
+  })
+  const u = new URL(env.proxy.url)
+  const cnFor = (servername: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const s = connect({ host: u.hostname, port: Number(u.port), servername, ca: env.ca, checkServerIdentity: () => undefined })
+      s.on('secureConnect', () => {
+        resolve(String(s.getPeerCertificate().subject.CN))
+        s.end()
+      })
+      s.on('error', reject)
+    })
+  t.equal(await cnFor('alt.example'), 'alt')
+  t.equal(await cnFor('x.wild.example'), 'alt', 'wildcard SAN')
+  t.equal(await cnFor('localhost'), 'localhost', 'default certificate otherwise')
+})
