@@ -86,7 +86,9 @@ async function dispatch(ctx: ShardContext, req: IncomingMessage, res: ServerResp
 function checkWorkspaceAccess(r: Request): void {
   if (r.clusterKnown) return
   const write = r.req.method !== 'GET' && r.req.method !== 'HEAD'
-  if (isMaster(r.user) && !r.ctx.directory.strictClusters) {
+  // Only a plain logical-cluster name can be auto-created; an unresolved workspace path never is.
+  const creatable = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(r.cluster)
+  if (isMaster(r.user) && !r.ctx.directory.strictClusters && (creatable || !write)) {
     if (write) {
       r.ctx.directory.ensureCluster(r.ctx.name, r.cluster)
       r.clusterKnown = true

@@ -89,6 +89,9 @@ t.test('system:masters writes auto-create an unknown logical cluster (strictClus
   t.equal(r.status, 201)
   t.equal(JSON.parse(r.body).metadata.annotations['kcp.io/cluster'], 'adhoc')
   t.same(topo.resolvePath('adhoc'), { cluster: 'adhoc', shard: 'root' })
+  const path = await requestURL(`${base}/clusters/root:nowhere/api/v1/namespaces/default/configmaps`, { ca, token: 'admin-token', method: 'POST', contentType: 'application/json', body: '{"metadata":{"name":"x"}}' })
+  t.equal(path.status, 403, 'an unresolved workspace path is never auto-created')
+  t.equal(JSON.parse(path.body).message, 'forbidden: User "admin" cannot post path "/api/v1/namespaces/default/configmaps": workspace access not permitted')
 })
 
 t.test('strictClusters: even system:masters cannot write to an unknown cluster', async (t) => {
