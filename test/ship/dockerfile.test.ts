@@ -13,7 +13,7 @@ import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
 
 const repo = process.cwd()
 // The replay runs tsc and npm ci for real: ~40 s on an idle 2-core machine, more when it is busy.
-t.setTimeout(300_000)
+t.setTimeout(480_000)
 
 interface Instruction { op: string; args: string; line: number }
 interface Stage { name: string; from: string; body: Instruction[] }
@@ -142,7 +142,7 @@ t.test('replaying the Dockerfile builds an image tree whose CLI prints help and 
           continue
         }
         const cmd = /^npm ci\b/.test(ins.args) ? `${ins.args} --prefer-offline` : ins.args
-        const r = await run('sh', ['-c', cmd], cwd, 110_000)
+        const r = await run('sh', ['-c', cmd], cwd, 300_000)
         t.equal(r.code, 0, `${where}: RUN ${cmd}`, { output: r.out.slice(-3000) })
       }
     }
@@ -184,7 +184,7 @@ t.test('replaying the Dockerfile builds an image tree whose CLI prints help and 
   t.teardown(async () => { if (child.exitCode === null) child.kill('SIGKILL'); await exited })
 
   let url = ''
-  for (let i = 0; i < 150 && url === '' && child.exitCode === null; i++) {
+  for (let i = 0; i < 450 && url === '' && child.exitCode === null; i++) {
     url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(out)?.[1] ?? ''
     if (url === '') await new Promise((r) => setTimeout(r, 200))
   }
