@@ -6,7 +6,7 @@
 # test/ship/dockerfile.test.ts replays these steps in CI, so keep them simple COPY/RUN lines.
 
 # Node 24 is the LTS line the CI tests (.ci/run); the patch version matches it.
-ARG NODE_IMAGE=node:24.9.0-bookworm-slim
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 # Pin by digest in production (docker buildx imagetools inspect <image>), the tag floats with Node patches.
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
