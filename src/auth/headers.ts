@@ -19,6 +19,21 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 }
 const HEX = '0123456789ABCDEF'
 
+// Extra keys come from a small set (credential-id, cluster-name, scopes...): memoise their
+// escaped form. Bounded: cleared when full, so hostile keys cannot grow it.
+const escapedKeys = new Map<string, string>()
+const ESCAPED_KEYS_MAX = 1024
+
+function escapeExtraKey(k: string): string {
+  let e = escapedKeys.get(k)
+  if (e === undefined) {
+    e = goPathEscape(k)
+    if (escapedKeys.size >= ESCAPED_KEYS_MAX) escapedKeys.clear()
+    escapedKeys.set(k, e)
+  }
+  return e
+}
+
 /** Go `url.PathEscape`, byte for byte. */
 export function goPathEscape(s: string): string {
   let plain = true
@@ -104,7 +119,7 @@ export function applyIdentityHeaders(headers: HeaderObject, names: IdentityHeade
   for (const [k, values] of Object.entries(user.extra)) {
     if (values.length === 0) continue
     // PathEscape is injective and every prefixed header was deleted above: no merging needed.
-    out.push([prefix + goPathEscape(k), values.map((v) => headerValue(v, `extra ${k}`))])
+    out.push([prefix + escapeExtraKey(k), values.map((v) => headerValue(v, `extra ${k}`))])
   }
   for (const [name, value] of out) headers[name] = value
 }

@@ -194,8 +194,9 @@ class EdgeAuthentication implements Authentication {
     this.#p = p
   }
 
-  // Cached authenticator results are stable objects: finalise each once, not per request.
+  // Cached authenticator results are stable objects: finalise (and check) each once, not per request.
   readonly #finalized = new WeakMap<UserInfo, UserInfo>()
+  readonly #sendable = new WeakMap<UserInfo, boolean>()
 
   #finalize(user: UserInfo): UserInfo {
     let f = this.#finalized.get(user)
@@ -204,6 +205,15 @@ class EdgeAuthentication implements Authentication {
       this.#finalized.set(user, f)
     }
     return f
+  }
+
+  #isSendable(user: UserInfo): boolean {
+    let ok = this.#sendable.get(user)
+    if (ok === undefined) {
+      ok = isSendableIdentity(user)
+      this.#sendable.set(user, ok)
+    }
+    return ok
   }
 
   /** k8s unionauth: first success wins; errors don't stop later authenticators. */
@@ -234,8 +244,7 @@ class EdgeAuthentication implements Authentication {
     const start = process.hrtime.bigint()
     const decision = await this.#decide(req, opts.workspaceAuthenticator)
     const result = decision.kind === 'user' ? 'success' : decision.kind === 'anonymous' ? 'anonymous' : 'failure'
-    this.#p.metrics.total.inc({ method: decision.kind === 'user' ? decision.method : 'none', result })
-    this.#p.metrics.duration.observe({ result }, Number(process.hrtime.bigint() - start) / 1e9)
+    this.#p.metrics.record(decision.kind === 'user' ? decision.method : 'none', result, Number(process.hrtime.bigint() - start) / 1e9)
     return decision
   }
 
@@ -246,7 +255,7 @@ class EdgeAuthentication implements Authentication {
     const r = await this.#union(req, workspace)
     if (r === null) return this.#unauthorized('no credential accepted')
     if ('error' in r) return this.#unauthorized(r.error)
-    if (!isSendableIdentity(r.user)) return this.#unauthorized('identity contains characters that cannot be forwarded')
+    if (!this.#isSendable(r.user)) return this.#unauthorized('identity contains characters that cannot be forwarded')
     return { kind: 'user', user: r.user, method: r.method }
   }
 
@@ -259,10 +268,10 @@ class EdgeAuthentication implements Authentication {
   async authorizeMetrics(req: AuthRequest): Promise<MetricsAuthorization> {
     const r = await this.#union(req, undefined)
     if (r === null || 'error' in r) {
-      this.#p.metrics.total.inc({ method: 'none', result: 'failure' })
+      this.#p.metrics.record('none', 'failure')
       return { allowed: false, status: 401, message: 'Unauthorized' }
     }
-    this.#p.metrics.total.inc({ method: r.method, result: 'success' })
+    this.#p.metrics.record(r.method, 'success')
     if (this.#p.authorizer === undefined) return { allowed: false, status: 500, message: 'Internal error occurred: no authorizer configured (root kubeconfig missing)' }
     try {
       const d = await this.#p.authorizer.authorize(r.user)

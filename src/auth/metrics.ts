@@ -4,6 +4,8 @@ import { Counter, Histogram, type Registry } from 'prom-client'
 export interface AuthMetrics {
   total: Counter<'method' | 'result'>
   duration: Histogram<'result'>
+  /** Counts a decision (and observes its duration when given), via pre-bound children. */
+  record(method: string, result: string, seconds?: number): void
 }
 
 function existing<T>(registry: Registry, name: string): T | undefined {
@@ -28,5 +30,18 @@ export function authMetrics(registry: Registry): AuthMetrics {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     })
-  return { total, duration }
+  // Label lookups hash the label set on every call; bound children skip that on the hot path.
+  const counters = new Map<string, { inc(): void }>()
+  const histograms = new Map<string, { observe(v: number): void }>()
+  const record = (method: string, result: string, seconds?: number): void => {
+    const key = `${method}\0${result}`
+    let c = counters.get(key)
+    if (c === undefined) counters.set(key, (c = total.labels({ method, result })))
+    c.inc()
+    if (seconds === undefined) return
+    let h = histograms.get(result)
+    if (h === undefined) histograms.set(result, (h = duration.labels({ result })))
+    h.observe(seconds)
+  }
+  return { total, duration, record }
 }

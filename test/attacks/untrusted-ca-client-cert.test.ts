@@ -16,6 +16,6 @@ t.test('untrusted CA: the real CA certificate sent as an intermediate does not h
   const a = await arena(t)
   const evil = await createCA('client-ca')
   const leaf = await evil.issue({ commonName: 'admin', usage: 'client' })
-  const r = await call(a.srv, { cert: { cert: leaf.cert + a.clientCA.cert, key: leaf.key } })
+  const r = await call(a.srv, { cert: { cert: leaf.cert.trim() + '\n' + a.clientCA.cert, key: leaf.key } })
   t.equal(r.status, 401)
 })
