@@ -34,6 +34,8 @@ export interface TopologyOptions {
   requestHeaderAllowedNames?: string[]
   /** Static bearer tokens. Default: admin-token (system:masters), user-token, bob-token. */
   tokens?: StaticToken[]
+  /** Interval of BOOKMARK events on watches with allowWatchBookmarks (sent only when the RV advanced). Default 60_000. */
+  bookmarkIntervalMs?: number
   /** When false (default), a system:masters write to an unknown logical cluster auto-creates it. */
   strictClusters?: boolean
   logger?: Logger

@@ -124,3 +124,12 @@ t.test('the legacy /watch/ path form watches one object', async (t) => {
   t.teardown(() => w.close())
   t.match(await w.next(), { type: 'ADDED', object: { metadata: { name: 'legacy' } } })
 })
+
+t.test('bookmarkIntervalMs makes periodic bookmarks when the RV moved', async (t) => {
+  const fast = await startTopology({ bookmarkIntervalMs: 100 })
+  t.teardown(() => fast.close())
+  const w = await openWatch(`${fast.root.baseURL}/clusters/root/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&allowWatchBookmarks=true&labelSelector=none%3Dmatch`, { ca: fast.pki.servingCA.cert, token: 'admin-token' })
+  t.teardown(() => w.close())
+  await requestURL(`${fast.root.baseURL}/clusters/root/api/v1/namespaces/default/secrets`, { ca: fast.pki.servingCA.cert, token: 'admin-token', method: 'POST', contentType: 'application/json', body: '{"metadata":{"name":"tick"}}' })
+  t.equal((await w.next(3000))?.type, 'BOOKMARK')
+})
