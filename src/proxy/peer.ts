@@ -31,3 +31,21 @@ export function peerCertificates(req: ProxyRequest): X509Certificate[] {
   cache.set(sock, out)
   return out
 }
+
+/**
+ * Every value of every header, unjoined. Node joins repeated headers with ", ", which would
+ * turn two X-Remote-Group values into one group for requestheader authentication.
+ * HTTP/1.1 requests have it built in; HTTP/2 requests are rebuilt from their raw headers.
+ */
+export function distinctHeaders(req: ProxyRequest): Record<string, string[] | undefined> {
+  const own = (req as { headersDistinct?: Record<string, string[] | undefined> }).headersDistinct
+  if (own !== undefined) return own
+  const out: Record<string, string[] | undefined> = {}
+  const raw = req.rawHeaders
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    if (name.startsWith(':')) continue
+    ;(out[name] ??= []).push(raw[i + 1])
+  }
+  return out
+}

@@ -24,7 +24,7 @@ import { forward } from './forward.js'
 import { forwardRequestHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
 import { pathHygieneError, splitURL } from './paths.js'
-import { peerCertificates } from './peer.js'
+import { distinctHeaders, peerCertificates } from './peer.js'
 import { writeError } from './respond.js'
 import { route, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
@@ -189,7 +189,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         send(ex, target)
         return
       }
-      authenticator.authenticate({ headers: h, peerCertificates: certs }).then(
+      authenticator.authenticate({ headers: h, headersDistinct: distinctHeaders(req), peerCertificates: certs }).then(
         (d) => {
           try {
             sendAs(ex, target, d)
