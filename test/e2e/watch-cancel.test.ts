@@ -39,9 +39,21 @@ t.test('many aborted watches leave none behind', async (t) => {
 })
 
 // Known bug (found by bench/watches.bench.ts, reported to the proxy owner): over HTTP/2 a reset stream or a
-// destroyed session leaves the upstream watch open. Marked todo so it runs and shows, without failing the suite.
-t.test('an HTTP/2 client that resets its watch streams and goes away cancels the upstream watches',
-  { todo: 'src/proxy: HTTP/2 stream reset does not cancel the upstream request' }, async (t) => {
+// destroyed session leaves the upstream watch open. The test runs; the two release checks are marked todo
+// (reported, not failing the suite) until src/proxy is fixed, then they pass as they are.
+const H2_LEAK = 'src/proxy: an HTTP/2 stream reset does not cancel the upstream request'
+
+/** Polls until `check` holds or `timeoutMs` passes; returns whether it held. */
+async function within(timeoutMs: number, check: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (check()) return true
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return check()
+}
+
+t.test('an HTTP/2 client that resets its watch streams and goes away cancels the upstream watches', async (t) => {
   const before = alpha.stats.openWatches
   const session = h2connect(e.proxyURL, { ca: e.ca, cert: e.topo.pki.admin.cert, key: e.topo.pki.admin.key })
   t.teardown(() => { session.destroy() })
@@ -53,8 +65,7 @@ t.test('an HTTP/2 client that resets its watch streams and goes away cancels the
   })))
   await eventually('5 upstream watches', 5000, () => alpha.stats.openWatches === before + 5)
   streams[0].close() // RST_STREAM(CANCEL) for one stream, the session stays
-  await eventually('the reset stream\'s upstream watch to close', 10_000, () => alpha.stats.openWatches === before + 4)
+  t.ok(await within(5000, () => alpha.stats.openWatches === before + 4), 'the reset stream\'s upstream watch closed', { todo: H2_LEAK })
   session.destroy() // then the whole connection goes away
-  await eventually('all upstream watches to close', 10_000, () => alpha.stats.openWatches === before)
-  t.equal(alpha.stats.openWatches, before)
+  t.ok(await within(5000, () => alpha.stats.openWatches === before), 'every upstream watch closed with the session', { todo: H2_LEAK })
 })
