@@ -13,7 +13,7 @@ export interface SecureServingOptions {
   tlsCertFile: string
   /** --tls-private-key-file */
   tlsPrivateKeyFile: string
-  /** --tls-sni-cert-key, repeatable `cert,key[:domain,...]` (refused by validateOptions until the server serves SNI certificates) */
+  /** --tls-sni-cert-key, repeatable `cert,key[:domain,...]` */
   tlsSniCertKey: { certFile: string; keyFile: string; domains: string[] }[]
   /** --tls-cipher-suites (Go names are mapped to OpenSSL names) */
   tlsCipherSuites: string[]

@@ -41,7 +41,7 @@ t.test('each invalid setting is reported, naming the flag', async (t) => {
     ['missing mapping file', ['--mapping-file=nope.yaml'], /^--mapping-file: cannot read .*nope\.yaml: ENOENT$/],
     ['directory as file', [`--client-ca-file=${p('adir')}`], /^--client-ca-file: .*adir is not a regular file$/],
     ['missing sa key', [`--service-account-key-file=${p('sa.pem')}`, '--service-account-key-file=gone.pem'], /^--service-account-key-file: cannot read .*gone\.pem/],
-    ['SNI certificates refused until served', [`--tls-sni-cert-key=${p('tls.crt')},${p('tls.key')}:a.io`], /^--tls-sni-cert-key=.*: not supported by this front-proxy yet/],
+    ['missing SNI key', [`--tls-sni-cert-key=${p('tls.crt')},missing.key`], /^--tls-sni-cert-key: cannot read .*missing\.key/],
     ['port too high', ['--secure-port=70000'], /^--secure-port 70000 must be between 0 and 65535/],
     ['negative port', ['--secure-port=-1'], /^--secure-port -1 must be between 0 and 65535/],
     ['bind address not an IP', ['--bind-address=localhost'], /^--bind-address: "localhost" is not an IP address$/],
@@ -87,6 +87,7 @@ t.test('accepted settings do not produce errors', async (t) => {
   const good: string[][] = [
     ['--secure-port=0'], ['--secure-port=65535'], ['--bind-address=::'], ['--bind-address=127.0.0.1'],
     [`--tls-cert-file=${p('tls.crt')}`, `--tls-private-key-file=${p('tls.key')}`],
+    [`--tls-sni-cert-key=${p('tls.crt')},${p('tls.key')}:a.io,*.b.io`],
     ['--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305'],
     ['--tls-curve-preferences=X25519,CurveP256,24'], ['--tls-min-version=VersionTLS13'],
     ['--oidc-issuer-url=https://idp', '--oidc-client-id=c', '--oidc-signing-algs=ES256,PS256', '--oidc-required-claim=hd=x.io'],
