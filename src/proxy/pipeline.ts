@@ -102,7 +102,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (ex === undefined || ex.done) return
     ex.done = true
     inflight.delete(ex)
-    const aborted = !this.writableFinished
+    // writableEnded, not writableFinished: after an HTTP/2 stream reset Node 20 reports the
+    // response as finished although we never ended it, which would leave the watch open upstream.
+    const aborted = !this.writableEnded
     if (aborted) ex.abort?.()
     if (ex.longRunning) metrics.activeWatches.dec()
     const seconds = Number(process.hrtime.bigint() - ex.start) / 1e9
