@@ -48,9 +48,9 @@ export function evaluateReadiness(s: ReadinessState): ReadinessReport {
     const waited = s.now - shard.startedAt
     const reason = shard.lastError ? `: ${shard.lastError}` : ''
     if (waited >= s.shardSyncTimeoutMs) {
-      checks.push({ name, ok: false, message: `not synced within ${Math.round(s.shardSyncTimeoutMs / 1000)}s, not blocking readiness${reason}` })
+      checks.push({ name, ok: false, blocking: false, message: `not synced within ${Math.round(s.shardSyncTimeoutMs / 1000)}s, not blocking readiness${reason}` })
     } else if (shard.addedAfterReady) {
-      checks.push({ name, ok: false, message: `syncing (added at runtime, not blocking readiness)${reason}` })
+      checks.push({ name, ok: false, blocking: false, message: `syncing (added at runtime, not blocking readiness)${reason}` })
     } else {
       checks.push({ name, ok: false, message: `waiting for first sync (${Math.round(waited / 1000)}s)${reason}` })
       ready = false

@@ -6,6 +6,11 @@ export interface ReadinessCheck {
   ok: boolean
   /** Why it is failing (never secret). */
   message?: string
+  /**
+   * false: a failing check that is reported but does not fail the aggregate /readyz
+   * (e.g. a shard that missed its sync deadline). Default true.
+   */
+  blocking?: boolean
 }
 
 export interface ReadinessReport {

@@ -28,7 +28,11 @@ export function renderHealth(kind: 'livez' | 'readyz', checks: readonly Readines
       continue
     }
     if (c.ok) out += `[+]${c.name} ok\n`
-    else {
+    else if (c.blocking === false) {
+      // Reported, but by design it does not take the replica out of rotation (a shard that
+      // missed its sync deadline must not keep every replica unready).
+      out += `[-]${c.name} failed (not blocking): reason withheld\n`
+    } else {
       ok = false
       // The reason is withheld from unauthenticated callers (k8s lib); it is in the logs.
       out += `[-]${c.name} failed: reason withheld\n`

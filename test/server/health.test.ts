@@ -4,6 +4,7 @@ import { renderHealth } from '../../src/server/health.js'
 const ok = { name: 'shutdown', ok: true }
 const synced = { name: 'shards-synced', ok: true }
 const failing = { name: 'shard:alpha', ok: false, message: 'not synced' }
+const timedOut = { name: 'shard:beta', ok: false, blocking: false, message: 'not synced within 30s, not blocking readiness' }
 
 t.test('renderHealth produces the k8s healthz bodies', async (t) => {
   const cases: [string, Parameters<typeof renderHealth>, number, string][] = [
@@ -16,6 +17,9 @@ t.test('renderHealth produces the k8s healthz bodies', async (t) => {
     ['single check ok', ['readyz', [ok, failing], 'shutdown', ''], 200, 'ok'],
     ['single check failing', ['readyz', [ok, failing], 'shard:alpha', ''], 500, 'internal server error: not synced\n'],
     ['unknown single check', ['readyz', [ok], 'nope', ''], 404, '404 page not found\n'],
+    ['a shard past its sync deadline is shown but keeps the replica ready', ['readyz', [ok, synced, timedOut], '', ''], 200, 'ok'],
+    ['non-blocking failure, verbose', ['readyz', [ok, timedOut], '', 'verbose'], 200, '[+]shutdown ok\n[-]shard:beta failed (not blocking): reason withheld\nreadyz check passed\n'],
+    ['non-blocking check asked alone still fails', ['readyz', [ok, timedOut], 'shard:beta', ''], 500, 'internal server error: not synced within 30s, not blocking readiness\n'],
     ['livez', ['livez', [{ name: 'ping', ok: true }], '', 'verbose'], 200, '[+]ping ok\nlivez check passed\n'],
   ]
   for (const [name, args, status, body] of cases) {
