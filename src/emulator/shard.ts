@@ -1,6 +1,8 @@
 // One emulated kcp shard: an HTTPS server on its own port with its own versioned store. stop()/start()
 // keep the store and the port, like a shard process restarting with its etcd intact.
 import https from 'node:https'
+import http2 from 'node:http2'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { ShardAuthenticator } from './auth.js'
@@ -29,6 +31,17 @@ export interface ShardOptions {
   logger: Logger
   historyWindow: number
   bookmarkIntervalMs?: number
+  /** HTTP/2 with HTTP/1.1 fallback (ALPN) instead of HTTP/1.1 only. */
+  http2?: boolean
+}
+
+/** Streams per h2 connection: well above Node's default 100, so a proxy can multiplex many watches. */
+const H2_MAX_STREAMS = 1000
+
+function distinctHeaders(h: IncomingMessage['headers']): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v : [v]
+  return out
 }
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
@@ -45,7 +58,8 @@ export class Shard implements EmulatedShard, ShardContext {
   labels: Record<string, string>
   private readonly host: string
   private readonly tls: ShardTLS
-  private server: https.Server | undefined
+  private server: https.Server | http2.Http2SecureServer | undefined
+  private readonly http2: boolean
   private readonly sockets = new Set<Socket>()
   private listenPort = 0
   private latencyMs = 0
@@ -63,6 +77,7 @@ export class Shard implements EmulatedShard, ShardContext {
     this.directory = o.directory
     this.logger = o.logger
     this.bookmarkIntervalMs = o.bookmarkIntervalMs ?? 60_000
+    this.http2 = o.http2 ?? false
     this.trace = o.logger.isLevelEnabled('debug')
     // Shards start at different RVs so a client that mixes them up notices in tests.
     this.store = new Store(o.historyWindow, 1000 + Math.floor(Math.random() * 1000))
@@ -101,19 +116,19 @@ export class Shard implements EmulatedShard, ShardContext {
 
   async start(): Promise<void> {
     if (this.server) return
-    const server = https.createServer({
-      key: this.tls.key,
-      cert: this.tls.cert,
-      ca: this.tls.clientCAs,
-      requestCert: true,
-      rejectUnauthorized: false,
-      keepAliveTimeout: 30_000,
-    }, (req, res) => {
+    const tlsOpts = { key: this.tls.key, cert: this.tls.cert, ca: this.tls.clientCAs, requestCert: true, rejectUnauthorized: false }
+    // The h2 compatibility API gives the handler request/response objects shaped like node:http's.
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.requests++
+      // Http2ServerRequest has no headersDistinct (the requestheader auth reads it).
+      if ((req as Partial<IncomingMessage>).headersDistinct === undefined) Object.defineProperty(req, 'headersDistinct', { value: distinctHeaders(req.headers) })
       if (this.trace) res.on('finish', () => this.logger.debug({ method: req.method, url: req.url, status: res.statusCode, accept: req.headers.accept, contentType: req.headers['content-type'] }, 'request'))
       if (this.latencyMs > 0) setTimeout(() => void handle(this, req, res), this.latencyMs)
       else void handle(this, req, res)
-    })
+    }
+    const server = this.http2
+      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+      : https.createServer({ ...tlsOpts, keepAliveTimeout: 30_000 }, onRequest)
     server.on('connection', (s: Socket) => {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
@@ -141,7 +156,7 @@ export class Shard implements EmulatedShard, ShardContext {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     for (const s of this.sockets) s.destroy()
     this.sockets.clear()
-    server.closeAllConnections()
+    if (server instanceof https.Server) server.closeAllConnections()
     await closed
   }
 

@@ -17,6 +17,7 @@ interface Internals {
   logger: Logger
   historyWindow: number
   bookmarkIntervalMs: number
+  http2: boolean
   auth: ShardAuthenticator
   serving: { key: string; cert: string }
   pki: TopologyPKI
@@ -53,7 +54,7 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   const auth = new ShardAuthenticator({ clientCA: clientCA.cert, requestHeaderCA: requestHeaderCA.cert, requestHeaderAllowedNames: opts.requestHeaderAllowedNames ?? ['kcp-front-proxy'], tokens })
   const identityHashes = Object.fromEntries(IDENTITY_GROUPS.map((g) => [g, randomBytes(32).toString('hex')])) as Record<IdentityHashGroup, string>
   const kcp = new Kcp({ ...(opts.externalURL !== undefined ? { externalURL: opts.externalURL } : {}), schedulingDelayMs: opts.schedulingDelayMs ?? 0, strictClusters: opts.strictClusters ?? false, identityHashes })
-  const topo = new EmulatedTopology({ host, logger, historyWindow: opts.historyWindow ?? 10_000, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, auth, serving, pki, kcp }, identityHashes, tokens)
+  const topo = new EmulatedTopology({ host, logger, historyWindow: opts.historyWindow ?? 10_000, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, http2: opts.http2 ?? false, auth, serving, pki, kcp }, identityHashes, tokens)
   try {
     for (const s of shardSpecs) await topo.addShard(s.name, { labels: s.labels })
     if (opts.dir !== undefined) await topo.writeFiles(opts.dir)
@@ -115,7 +116,7 @@ class EmulatedTopology implements Topology {
     const shard = new Shard({
       name, host: this.i.host, labels: { ...(o.labels ?? {}) },
       tls: { key: this.i.serving.key, cert: this.i.serving.cert, clientCAs: [this.i.pki.clientCA.cert, this.i.pki.requestHeaderCA.cert] },
-      auth: this.i.auth, directory: kcp, hooks: (s) => kcp.hooks(s), logger: this.i.logger.child({ shard: name }), historyWindow: this.i.historyWindow, bookmarkIntervalMs: this.i.bookmarkIntervalMs,
+      auth: this.i.auth, directory: kcp, hooks: (s) => kcp.hooks(s), logger: this.i.logger.child({ shard: name }), historyWindow: this.i.historyWindow, bookmarkIntervalMs: this.i.bookmarkIntervalMs, http2: this.i.http2,
     })
     await shard.start()
     kcp.shards.set(name, shard)

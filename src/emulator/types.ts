@@ -36,6 +36,11 @@ export interface TopologyOptions {
   tokens?: StaticToken[]
   /** Interval of BOOKMARK events on watches with allowWatchBookmarks (sent only when the RV advanced). Default 60_000. */
   bookmarkIntervalMs?: number
+  /**
+   * Serve every shard over HTTP/2 (ALPN h2, HTTP/1.1 still accepted), as real kcp shards do.
+   * Default false: HTTP/1.1 only. Allows 1000 concurrent streams per connection.
+   */
+  http2?: boolean
   /** When false (default), a system:masters write to an unknown logical cluster auto-creates it. */
   strictClusters?: boolean
   logger?: Logger
