@@ -53,6 +53,8 @@ export interface OursOptions {
   /** Log verbosity (-v). */
   v?: number
   label?: string | null
+  /** Speak HTTP/2 to the shards (extra.backendHttp2); the topology must serve h2 (--http2 true). */
+  backendH2?: boolean
 }
 
 export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<Target & { child: ChildHandle<{ url: string }> }> {
@@ -60,6 +62,7 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
     args: [
       '--files', JSON.stringify(topo.files), '--serving-cert', serving.cert, '--serving-key', serving.key,
       '--log-file', join(dir, 'front-proxy.log'), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
+      '--backend-h2', String(o.backendH2 ?? false),
     ],
     label: o.label === undefined ? 'front-proxy' : o.label,
   })

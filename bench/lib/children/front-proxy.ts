@@ -1,7 +1,7 @@
 // Child process: our front-proxy via createFrontProxy(), configured like production
 // (mapping file, root + shards kubeconfig, index controller, metrics, logging).
 //   front-proxy.ts --files <TopologyFiles JSON> --serving-cert c --serving-key k
-//     --log-file f [--v 2] [--client-cert-auth true]
+//     --log-file f [--v 2] [--client-cert-auth true] [--backend-h2 true]
 import { createWriteStream } from 'node:fs'
 import { createFrontProxy } from '../../../src/server/index.js'
 import { serveChild, childArg } from '../child-side.js'
@@ -18,6 +18,7 @@ serveChild<{ url: string }>(async () => {
       ? { clientCAFile: files.clientCACert, tokenAuthFile: files.tokenCsv }
       : {},
     logging: { v: Number(childArg('v', '2')) },
+    extra: { backendHttp2: childArg('backend-h2', 'false') === 'true' },
     logStream,
   })
   return {

@@ -1,7 +1,7 @@
 // Child process: an emulated kcp topology (the shards under test), seeded with one
 // workspace and a configmap of a known size. Runs alone so the shard's CPU is not
 // charged to the proxy. Usage (through bench/lib/child.ts):
-//   topology.ts --dir <dir> [--shards root,alpha] [--workspace-shard alpha] [--configmap-bytes 1024]
+//   topology.ts --dir <dir> [--shards root,alpha] [--workspace-shard alpha] [--configmap-bytes 1024] [--http2 true]
 import { readFileSync } from 'node:fs'
 import { startTopology } from '../../../src/emulator/index.js'
 import { serveChild, childArg } from '../child-side.js'
@@ -24,7 +24,7 @@ serveChild<TopologyInfo>(async () => {
   const shardNames = childArg('shards', 'root').split(',')
   const wsShard = childArg('workspace-shard', shardNames[shardNames.length - 1])
   const cmBytes = Number(childArg('configmap-bytes', '1024'))
-  const topo = await startTopology({ shards: shardNames, historyWindow: 1000 })
+  const topo = await startTopology({ shards: shardNames, historyWindow: 1000, http2: childArg('http2', 'false') === 'true' })
   const files = await topo.writeFiles(dir)
   const ws = await topo.createWorkspace('root', 'bench', { shard: wsShard })
   const shard = (name: unknown): NonNullable<ReturnType<typeof topo.shards.get>> => {
