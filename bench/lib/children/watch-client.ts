@@ -79,15 +79,22 @@ serveChild(async () => {
   // HTTP/2: fill each session up to the server's concurrent-stream limit, then open another.
   const sessions: ClientHttp2Session[] = []
   let current: { s: ClientHttp2Session; used: number } | undefined
+  // Concurrent openers share one connecting session; otherwise every worker that finds the
+  // current session full opens its own, and the proxy holds ~concurrency sessions per 100 watches.
+  let connecting: Promise<void> | undefined
   const session = async (): Promise<ClientHttp2Session> => {
-    const limit = current?.s.remoteSettings.maxConcurrentStreams ?? 100
-    if (current && current.used < Math.min(limit, 1000) && !current.s.destroyed) { current.used++; return current.s }
-    const s = h2Connect(url.origin, { ca, servername: 'localhost' })
-    s.on('error', (e) => { st.firstError ??= `h2 session: ${e.message}` })
-    await new Promise<void>((resolve, reject) => { s.once('remoteSettings', () => resolve()); s.once('error', reject) })
-    sessions.push(s)
-    current = { s, used: 1 }
-    return s
+    for (;;) {
+      const limit = current?.s.remoteSettings.maxConcurrentStreams ?? 100
+      if (current && current.used < Math.min(limit, 1000) && !current.s.destroyed) { current.used++; return current.s }
+      if (connecting === undefined) {
+        const s = h2Connect(url.origin, { ca, servername: 'localhost' })
+        s.on('error', (e) => { st.firstError ??= `h2 session: ${e.message}` })
+        connecting = new Promise<void>((resolve, reject) => { s.once('remoteSettings', () => resolve()); s.once('error', reject) })
+          .then(() => { sessions.push(s); current = { s, used: 0 } })
+          .finally(() => { connecting = undefined })
+      }
+      await connecting
+    }
   }
   const openH2 = async (): Promise<void> => {
     let s: ClientHttp2Session
