@@ -14,14 +14,20 @@ async function until(what: string, ms: number, f: () => boolean | Promise<boolea
   }
 }
 
-t.test('each watch event reaches an HTTP/1.1 client before the shard sends the next one', async (t) => {
-  const root = await startBackend(t)
-  let upstream: ServerResponse | undefined
-  root.handler = (_req, res) => {
+/** Makes the backend answer every request with watch headers and keep the response open for the test to write. */
+function holdWatchResponse(backend: Awaited<ReturnType<typeof startBackend>>): { res: ServerResponse | undefined } {
+  const held: { res: ServerResponse | undefined } = { res: undefined }
+  backend.handler = (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.flushHeaders()
-    upstream = res
+    held.res = res
   }
+  return held
+}
+
+t.test('each watch event reaches an HTTP/1.1 client before the shard sends the next one', async (t) => {
+  const root = await startBackend(t)
+  const held = holdWatchResponse(root)
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
   const received: string[] = []
   const req = request(`${env.proxy.url}/clusters/root/api/v1/configmaps?watch=true`, { ca: env.ca, agent: false })
@@ -34,14 +40,14 @@ t.test('each watch event reaches an HTTP/1.1 client before the shard sends the n
   t.equal(res.statusCode, 200, 'headers arrive before any event')
   res.setEncoding('utf8')
   res.on('data', (c: string) => received.push(c))
-  await until('upstream', 2000, () => upstream !== undefined)
+  await until('upstream', 2000, () => held.res !== undefined)
   t.match(await env.proxy.registry.metrics(), /kcp_front_proxy_active_watches 1/)
   for (let i = 0; i < 3; i++) {
-    upstream!.write(`{"type":"ADDED","n":${i}}\n`)
+    held.res!.write(`{"type":"ADDED","n":${i}}\n`)
     await until(`event ${i}`, 2000, () => received.join('').includes(`"n":${i}`))
   }
   const ended = new Promise<void>((r) => res.on('end', () => r()))
-  upstream!.end()
+  held.res!.end()
   await ended
   t.equal(received.join(''), '{"type":"ADDED","n":0}\n{"type":"ADDED","n":1}\n{"type":"ADDED","n":2}\n')
   await until('gauge back to 0', 2000, async () => /kcp_front_proxy_active_watches 0/.test(await env.proxy.registry.metrics()))
@@ -49,12 +55,7 @@ t.test('each watch event reaches an HTTP/1.1 client before the shard sends the n
 
 t.test('each watch event reaches an HTTP/2 client as it arrives', async (t) => {
   const root = await startBackend(t)
-  let upstream: ServerResponse | undefined
-  root.handler = (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.flushHeaders()
-    upstream = res
-  }
+  const held = holdWatchResponse(root)
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
   const session = connect(env.proxy.url, { ca: env.ca })
   t.teardown(() => session.destroy())
@@ -62,12 +63,12 @@ t.test('each watch event reaches an HTTP/2 client as it arrives', async (t) => {
   let got = ''
   stream.setEncoding('utf8')
   stream.on('data', (c: string) => (got += c))
-  await until('upstream', 2000, () => upstream !== undefined)
-  upstream!.write('{"type":"ADDED"}\n')
+  await until('upstream', 2000, () => held.res !== undefined)
+  held.res!.write('{"type":"ADDED"}\n')
   await until('first event', 2000, () => got === '{"type":"ADDED"}\n')
-  upstream!.write('{"type":"MODIFIED"}\n')
+  held.res!.write('{"type":"MODIFIED"}\n')
   await until('second event', 2000, () => got.endsWith('{"type":"MODIFIED"}\n'))
-  upstream!.end()
+  held.res!.end()
   t.pass('events flushed')
 })
 
