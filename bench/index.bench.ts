@@ -120,9 +120,18 @@ const cpuSeconds = (): number => {
 function rate(n: number, fn: (i: number) => number): number {
   let sink = 0
   const rates: number[] = []
+  // Start from a collected heap: otherwise the GC helper threads finishing the
+  // previous phase's garbage (three discarded 100k indexes) bill their CPU to
+  // whichever measurement happens to run next.
+  collect()
+  // A fresh loop per measurement: one shared loop would carry the type feedback
+  // of every earlier `fn`, so later measurements ran polymorphic, un-inlined
+  // calls and order alone moved results by 1.5x.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const loop = new Function('fn', 'n', 'let s = 0; for (let i = 0; i < n; i++) s += fn(i); return s') as (f: typeof fn, n: number) => number
   for (let r = 0; r <= RUNS; r++) {
     const t0 = cpuSeconds()
-    for (let i = 0; i < n; i++) sink += fn(i)
+    sink += loop(fn, n)
     const secs = cpuSeconds() - t0
     if (r > 0) rates.push(n / secs)
   }

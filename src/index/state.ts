@@ -182,19 +182,20 @@ export class WorkspaceIndex implements RoutingIndex {
 
   // ---- reads ----------------------------------------------------------------
 
-  lookup(path: string): LookupResult | undefined {
+  // Hits return the memo's frozen entry itself: no copy on the hot path, and a
+  // caller that tried to mutate it would throw rather than corrupt later answers.
+  lookup(path: string): Readonly<LookupResult> | undefined {
     const hit = this.memo.get(path)
-    if (hit !== undefined) return { ...hit }
+    if (hit !== undefined) return hit
     const result = resolve(this.nodes, path)
-    if (result !== undefined) this.memo.set(path, result)
-    return result
+    return result === undefined ? undefined : this.memo.set(path, result)
   }
 
-  lookupURL(path: string): LookupResult | undefined {
+  lookupURL(path: string): Readonly<LookupResult> | undefined {
     // Memoised separately: the proxy only calls lookupURL, and a hit then costs no
     // shard lookup and no URL concatenation either.
     const hit = this.urlMemo.get(path)
-    if (hit !== undefined) return { ...hit }
+    if (hit !== undefined) return hit
     const result = resolve(this.nodes, path)
     if (result === undefined) return undefined
     if (result.errorCode === 0 && result.url === '') {
@@ -202,8 +203,7 @@ export class WorkspaceIndex implements RoutingIndex {
       if (entry?.baseURL === undefined) return undefined
       result.url = entry.clustersPrefix + result.cluster
     }
-    this.urlMemo.set(path, result)
-    return result
+    return this.urlMemo.set(path, result)
   }
 
   indexedCounts(): Map<string, number> {

@@ -60,9 +60,9 @@ export interface RoutingIndex {
   upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void
   deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void
   /** Resolves a workspace path (`root:org:team`, `<lc>`, `user:alice:ws`). undefined = not found/invalid. */
-  lookup(path: string): LookupResult | undefined
+  lookup(path: string): Readonly<LookupResult> | undefined
   /** lookup() plus the shard URL, exactly as upstream LookupURL. */
-  lookupURL(path: string): LookupResult | undefined
+  lookupURL(path: string): Readonly<LookupResult> | undefined
   /** Child workspaces indexed per shard (kcp_indexed_logicalclusters semantics). */
   indexedCounts(): Map<string, number>
   /** Increments on every mutation that changed state; lets tests and benches wait for propagation. */

@@ -133,8 +133,9 @@ t.test('a memoised answer never outlives a state change', async (t) => {
   index.upsertLogicalCluster('root', lc('o', 'root:organization'))
   const first = index.lookup('root:org')
   t.same(first, { shard: 'root', cluster: 'o', type: 'root:organization', url: '', errorCode: 0 })
-  first!.cluster = 'tampered'
-  t.match(index.lookup('root:org'), { cluster: 'o' }, 'callers get copies; mutating one does not poison the memo')
+  t.throws(() => { (first as { cluster: string }).cluster = 'tampered' }, TypeError, 'answers are frozen: a caller cannot poison the memo')
+  t.match(index.lookup('root:org'), { cluster: 'o' })
+  t.ok(Object.isFrozen(index.lookup('root:org')), 'memo hits are frozen too')
   t.equal(index.debugSizes().memo, 1)
   t.equal(index.lookupURL('root:org')?.url, 'https://root.io/clusters/o')
   t.equal(index.debugSizes().memo, 2, 'lookupURL answers are remembered too')
