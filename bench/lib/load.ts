@@ -29,8 +29,16 @@ export interface LoadOptions {
   seconds: number
   headers: Record<string, string>
   ca: string
+  /** Optional client certificate and key (PEM) presented on every connection. */
+  cert?: string
+  key?: string
   proxyPid?: number
   shardPid: number
+}
+
+/** TLS options for a client: the CA, plus the client certificate when given. */
+function clientTls(o: { ca: string; cert?: string; key?: string }): { ca: string; cert?: string; key?: string } {
+  return { ca: o.ca, ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}) }
 }
 
 const RAMP_MS = 1000
@@ -46,7 +54,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let tStart = 0
   const inst = autocannon({
     url: o.url, connections: o.connections, duration: (RAMP_MS / 1000) + o.seconds,
-    headers: o.headers, tlsOptions: { ca: o.ca }, pipelining: 1, timeout: 10,
+    headers: o.headers, tlsOptions: clientTls(o), pipelining: 1, timeout: 10,
   })
   inst.on('response', (_c: unknown, status: number) => { if (status >= 200 && status < 300) ok++ })
   const ramp = setTimeout(() => {
@@ -80,9 +88,9 @@ export interface ProbeResult {
 }
 
 /** Sequential GETs over one keep-alive TLS connection; precise per-request latency. */
-export async function latencyProbe(o: { url: string; headers: Record<string, string>; ca: string; warmup: number; count: number }): Promise<ProbeResult> {
+export async function latencyProbe(o: { url: string; headers: Record<string, string>; ca: string; cert?: string; key?: string; warmup: number; count: number }): Promise<ProbeResult> {
   const u = new URL(o.url)
-  const client = new Client(u.origin, { connect: { ca: o.ca }, pipelining: 1 })
+  const client = new Client(u.origin, { connect: clientTls(o), pipelining: 1 })
   const path = u.pathname + u.search
   const samples: number[] = []
   try {

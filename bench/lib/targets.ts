@@ -8,11 +8,14 @@ import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { startChild, type ChildHandle } from './child.js'
 import { freePort, waitForPort } from './ports.js'
 import type { TopologyInfo } from './children/topology.js'
+import type { FrontProxyInput } from '../../src/config/types.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const benchDir = join(here, '..')
 
-export type TargetName = 'direct' | 'ours' | 'naive-fastify' | 'nginx'
+/** `ours-<variant>` names further instances of our proxy (e.g. with authentication) in one run. */
+export type OursName = 'ours' | `ours-${string}`
+export type TargetName = 'direct' | OursName | 'naive-fastify' | 'nginx'
 
 export interface Target {
   name: TargetName
@@ -48,8 +51,15 @@ export function directTarget(topo: TopologyInfo): Target {
 }
 
 export interface OursOptions {
-  /** Authenticate client certificates at the proxy (off in the throughput benchmark). */
+  /** Target name; also names the log file. Several instances of ours in one session need distinct names. Default 'ours'. */
+  name?: OursName
+  /** Authenticate client certificates (client CA) and static tokens (token file) at the proxy (off in the throughput benchmark). */
   clientCertAuth?: boolean
+  /**
+   * Further authentication options (createFrontProxy field names, e.g. clientCAFile, oidcIssuerURL),
+   * merged over what clientCertAuth sets. Default: none, so the bearer token is passed to the shard.
+   */
+  authentication?: NonNullable<FrontProxyInput['authentication']>
   /** Log verbosity (-v). */
   v?: number
   label?: string | null
@@ -57,17 +67,22 @@ export interface OursOptions {
   backendH2?: boolean
 }
 
-export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<Target & { child: ChildHandle<{ url: string }> }> {
+export type OursTarget = Target & { child: ChildHandle<{ url: string }> }
+
+export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<OursTarget> {
+  const name = o.name ?? 'ours'
+  const logName = name === 'ours' ? 'front-proxy.log' : `front-proxy-${name.slice('ours-'.length)}.log`
   const child = await startChild<{ url: string }>(join(here, 'children/front-proxy.ts'), {
     args: [
       '--files', JSON.stringify(topo.files), '--serving-cert', serving.cert, '--serving-key', serving.key,
-      '--log-file', join(dir, 'front-proxy.log'), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
+      '--log-file', join(dir, logName), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
       '--backend-h2', String(o.backendH2 ?? false),
+      ...(o.authentication !== undefined ? ['--authentication', JSON.stringify(o.authentication)] : []),
     ],
-    label: o.label === undefined ? 'front-proxy' : o.label,
+    label: o.label === undefined ? (name === 'ours' ? 'front-proxy' : name) : o.label,
   })
   const clusterURL = `${child.info.url}/clusters/root:${topo.workspace.name}`
-  return { name: 'ours', pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
+  return { name, pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
 }
 
 export async function startNaive(topo: TopologyInfo, serving: ServingFiles): Promise<Target> {

@@ -2,27 +2,39 @@
 // (mapping file, root + shards kubeconfig, index controller, metrics, logging).
 //   front-proxy.ts --files <TopologyFiles JSON> --serving-cert c --serving-key k
 //     --log-file f [--v 2] [--client-cert-auth true] [--backend-h2 true]
+//     [--authentication <JSON: partial authentication options, merged over --client-cert-auth's>]
+// Commands: `authCounts` → { "<method>/<result>": count } from kcp_front_proxy_authentication_total,
+// so a benchmark can prove authentication really ran in this process.
 import { createWriteStream } from 'node:fs'
 import { createFrontProxy } from '../../../src/server/index.js'
+import type { FrontProxyInput } from '../../../src/config/types.js'
 import { serveChild, childArg } from '../child-side.js'
 import type { TopologyFiles } from '../../../src/emulator/types.js'
 
 serveChild<{ url: string }>(async () => {
   const files = JSON.parse(childArg('files')) as TopologyFiles
   const clientCertAuth = childArg('client-cert-auth', 'false') === 'true'
+  const extraAuth = JSON.parse(childArg('authentication', '{}')) as NonNullable<FrontProxyInput['authentication']>
   const logStream = createWriteStream(childArg('log-file'), { flags: 'a' })
   const proxy = await createFrontProxy({
     proxy: { mappingFile: files.mappingYaml, rootKubeconfig: files.rootKubeconfig, shardsKubeconfig: files.shardsKubeconfig },
     secureServing: { bindAddress: '127.0.0.1', securePort: 0, tlsCertFile: childArg('serving-cert'), tlsPrivateKeyFile: childArg('serving-key') },
-    authentication: clientCertAuth
-      ? { clientCAFile: files.clientCACert, tokenAuthFile: files.tokenCsv }
-      : {},
+    authentication: {
+      ...(clientCertAuth ? { clientCAFile: files.clientCACert, tokenAuthFile: files.tokenCsv } : {}),
+      ...extraAuth,
+    },
     logging: { v: Number(childArg('v', '2')) },
     extra: { backendHttp2: childArg('backend-h2', 'false') === 'true' },
     logStream,
   })
   return {
     info: { url: proxy.url },
+    handlers: {
+      authCounts: async () => {
+        const m = await proxy.registry.getSingleMetric('kcp_front_proxy_authentication_total')?.get()
+        return Object.fromEntries((m?.values ?? []).map((v) => [`${String(v.labels.method)}/${String(v.labels.result)}`, v.value]))
+      },
+    },
     close: async () => { await proxy.close(); logStream.end() },
   }
 })

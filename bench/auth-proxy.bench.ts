@@ -1,0 +1,201 @@
+// Authentication cost measured through the proxy (issue 6): requests per proxy CPU-second
+// with a client certificate and with a cached OIDC bearer token, against the unauthenticated
+// proxy in the same run. Three instances of our proxy, each in its own pinned process, all
+// in front of the same emulated shard, interleaved inside every run:
+//   ours-none  no authentication at the proxy; the bearer token (admin-token) is passed to the shard
+//   ours-cert  --client-ca-file = the topology's client CA; the client presents the admin certificate
+//   ours-oidc  --oidc-issuer-url/-client-id/-ca-file → a loopback issuer; the client sends one signed
+//              JWT valid for an hour, so the proxy's token cache (10 s TTL, upstream's) serves it
+// Target: cert / none and oidc / none ≥ 0.85 in requests per proxy CPU-second.
+// Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
+//          [--probe 2000] [--no-pin] [--json out.json]
+import { readFileSync, writeFileSync } from 'node:fs'
+import { openSession } from './lib/session.js'
+import { startOurs, type OursTarget } from './lib/targets.js'
+import { startBenchIssuer } from './lib/oidc-issuer.js'
+import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
+import { kubeRequest, tlsAgent } from './lib/kube-http.js'
+import { median, ratio, fmt, markdownTable, parseArgs, numberArg } from './lib/stats.js'
+
+const args = parseArgs(process.argv.slice(2))
+const runs = numberArg(args, 'runs', 3)
+const seconds = numberArg(args, 'seconds', 5)
+const probeCount = numberArg(args, 'probe', 2000)
+const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
+const pin = args.get('no-pin') !== 'true'
+
+const OIDC_CLIENT_ID = 'kcp-bench'
+const OIDC_EMAIL = 'bench@example.com'
+
+/** What one target needs from the client, and what the shard must see as the caller. */
+interface Case {
+  target: OursTarget
+  headers: Record<string, string>
+  cert?: string
+  key?: string
+  /** Username the shard reports in a SelfSubjectReview made through this target. */
+  expectUser: string
+  /**
+   * The kcp_front_proxy_authentication_total series (method/result) each request must move; undefined
+   * for ours-none, whose pipeline skips the authenticator (nothing configured, spec §5.1).
+   */
+  expectCounter?: string
+}
+
+async function main(): Promise<void> {
+  if (connectionLevels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--connections: expected positive integers, got ${args.get('connections')}`)
+  const session = await openSession({ pin })
+  try {
+    const topo = session.topo.info
+    const files = topo.files
+    const issuer = await startBenchIssuer(session.dir)
+    session.defer(() => issuer.close())
+
+    const none = await startOurs(session.dir, topo, session.serving, { name: 'ours-none' })
+    session.defer(() => none.stop())
+    const cert = await startOurs(session.dir, topo, session.serving, { name: 'ours-cert', authentication: { clientCAFile: files.clientCACert } })
+    session.defer(() => cert.stop())
+    const oidc = await startOurs(session.dir, topo, session.serving, {
+      name: 'ours-oidc',
+      authentication: {
+        oidcIssuerURL: issuer.url, oidcClientID: OIDC_CLIENT_ID, oidcCAFile: issuer.caFile,
+        oidcUsernameClaim: 'email', oidcUsernamePrefix: 'oidc:', oidcGroupsClaim: 'groups', oidcGroupsPrefix: 'oidc:',
+      },
+    })
+    session.defer(() => oidc.stop())
+    for (const t of [none, cert, oidc]) session.pinServer(t.pid)
+
+    const accept = 'application/json'
+    const jwt = await issuer.token({ email: OIDC_EMAIL, email_verified: true, groups: ['bench-readers'] }, { audience: OIDC_CLIENT_ID, ttlSeconds: 3600 })
+    const cases: Case[] = [
+      { target: none, headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
+      // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
+      // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
+      { target: cert, headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
+      { target: oidc, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
+    ]
+    const ca = session.serving.ca
+    await sanity(cases, ca, jwt)
+    process.stderr.write(`sanity: every target answers 200 and authenticates as expected; JWKS fetches ${issuer.jwksFetches}; pinned: ${session.pinned}\n`)
+
+    const loads = new Map<string, LoadResult[]>()
+    const probes = new Map<string, ProbeResult[]>()
+    const invalid: string[] = []
+    const push = <T>(m: Map<string, T[]>, k: string, v: T): void => { m.set(k, [...(m.get(k) ?? []), v]) }
+    const before = await Promise.all(cases.map((c) => counter(c.target, c.expectCounter)))
+    for (let run = 1; run <= runs; run++) {
+      // Interleaved inside each run so drift (other load on the machine) hits all targets alike.
+      for (const c of cases) {
+        const name = c.target.name
+        const tls = { ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) }
+        if (probeCount > 0) push(probes, name, await latencyProbe({ url: c.target.objectURL, headers: c.headers, ...tls, warmup: 200, count: probeCount }))
+        for (const conns of connectionLevels) {
+          const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
+          if (r.non2xx > 0 || r.errors > 0) {
+            invalid.push(`${name} c=${conns} run ${run}`)
+            process.stderr.write(`WARNING ${name} c=${conns}: ${r.non2xx} non-2xx, ${r.errors} errors — this run is invalid\n`)
+          }
+          push(loads, `${name}@${conns}`, r)
+          process.stderr.write(`run ${run} ${name} c=${conns}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)
+        }
+      }
+    }
+    // Every measured request must have been authenticated by the method under test, not just the sanity ones.
+    const after = await Promise.all(cases.map((c) => counter(c.target, c.expectCounter)))
+    const countLines = cases.flatMap((c, i) => (c.expectCounter === undefined ? [] : [`${c.target.name}: ${c.expectCounter} +${fmt(after[i] - before[i])}`]))
+    if (loads.size > 0 && cases.some((c, i) => c.expectCounter !== undefined && after[i] - before[i] === 0)) throw new Error(`authentication counters did not move during the load: ${countLines.join(', ')}`)
+
+    const med = (k: string, f: (r: LoadResult) => number): number => median((loads.get(k) ?? []).map(f))
+    const rows = cases.flatMap((c) => connectionLevels.map((conns) => {
+      const k = `${c.target.name}@${conns}`
+      return [c.target.name, String(conns), fmt(med(k, (r) => r.rps)), fmt(med(k, (r) => r.p50ms)), fmt(med(k, (r) => r.p99ms)),
+        fmt(med(k, (r) => r.reqPerProxyCpuSec)), fmt(med(k, (r) => r.reqPerShardCpuSec))]
+    }))
+    const cpu = (name: string, conns: number): number => med(`${name}@${conns}`, (r) => r.reqPerProxyCpuSec)
+    const verdict = (x: number): string => (Number.isFinite(x) ? (x >= 0.85 ? 'meets ≥ 0.85' : 'below 0.85') : '—')
+    const ratioRows = connectionLevels.map((conns) => {
+      const rc = ratio(cpu('ours-cert', conns), cpu('ours-none', conns))
+      const ro = ratio(cpu('ours-oidc', conns), cpu('ours-none', conns))
+      return [String(conns), fmt(rc, 2), verdict(rc), fmt(ro, 2), verdict(ro)]
+    })
+    const probeP50 = (name: string): number => median((probes.get(name) ?? []).map((p) => p.p50us))
+    const probeRows = cases.map((c) => {
+      const ps = probes.get(c.target.name) ?? []
+      return [c.target.name, fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us))), fmt(probeP50(c.target.name) - probeP50('ours-none'))]
+    })
+
+    const report = [
+      `## Authentication through the proxy — ${new Date().toISOString()}`,
+      `node ${process.version}, ${runs} runs × ${seconds} s per level (after 1 s ramp-up), medians; CPU pinned: ${session.pinned}`,
+      '',
+      markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
+      '',
+      'Requests per proxy CPU-second, ratio to the unauthenticated proxy (target ≥ 0.85):',
+      '',
+      markdownTable(['connections', 'cert / none', 'verdict', 'oidc / none', 'verdict'], ratioRows),
+      ...(probeCount > 0
+        ? ['', `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per run), µs:`, '',
+          markdownTable(['target', 'p50 µs', 'p99 µs', 'added p50 over ours-none'], probeRows)]
+        : []),
+      '',
+      `Authenticated at the proxy during the load: ${countLines.join(', ')}.`,
+      invalid.length > 0 ? `\n**WARNING: invalid runs (non-2xx or errors): ${invalid.join(', ')}**` : '',
+    ].join('\n')
+    process.stdout.write(report + '\n')
+    const json = args.get('json')
+    if (json) writeFileSync(json, JSON.stringify({ loads: Object.fromEntries(loads), probes: Object.fromEntries(probes) }, null, 2))
+  } finally {
+    await session.close()
+  }
+}
+
+async function counter(t: OursTarget, series: string | undefined): Promise<number> {
+  if (series === undefined) return 0
+  const counts = await t.child.request<Record<string, number>>('authCounts')
+  return counts[series] ?? 0
+}
+
+/**
+ * A benchmark where authentication silently does not run is worthless, so before measuring:
+ * the configmap GET answers 200 through every target, the shard sees the expected user (a
+ * SelfSubjectReview through the target), the proxy's authentication counter for the method under
+ * test moves, and the OIDC proxy refuses a token whose signature was tampered with.
+ */
+async function sanity(cases: Case[], ca: string, jwt: string): Promise<void> {
+  for (const c of cases) {
+    const name = c.target.name
+    const agent = tlsAgent({ ca, cert: c.cert, key: c.key })
+    try {
+      const n0 = await counter(c.target, c.expectCounter)
+      const get = await kubeRequest(agent, c.target.objectURL, { headers: c.headers })
+      if (get.status !== 200) throw new Error(`${name}: GET ${c.target.objectURL} → HTTP ${get.status}: ${get.text.slice(0, 300)}`)
+      const review = await kubeRequest<{ status?: { userInfo?: { username?: string } } }>(agent, `${c.target.clusterURL}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+        method: 'POST', headers: c.headers, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      })
+      const user = review.body.status?.userInfo?.username
+      if (review.status !== 201 && review.status !== 200) throw new Error(`${name}: SelfSubjectReview → HTTP ${review.status}: ${review.text.slice(0, 300)}`)
+      if (user !== c.expectUser) throw new Error(`${name}: the shard sees user ${JSON.stringify(user)}, expected ${JSON.stringify(c.expectUser)}`)
+      const n1 = await counter(c.target, c.expectCounter)
+      if (c.expectCounter !== undefined && n1 - n0 < 2) throw new Error(`${name}: kcp_front_proxy_authentication_total{${c.expectCounter}} moved by ${n1 - n0} for 2 requests: authentication did not run as configured`)
+    } finally {
+      await agent.close()
+    }
+  }
+  const oidc = cases.find((c) => c.target.name === 'ours-oidc')
+  if (oidc) {
+    const [h, p, s] = jwt.split('.')
+    const forged = `${h}.${p}.${s.slice(0, -4)}${s.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`
+    const agent = tlsAgent({ ca })
+    try {
+      const r = await kubeRequest(agent, oidc.target.objectURL, { headers: { accept: 'application/json', authorization: `Bearer ${forged}` } })
+      if (r.status !== 401) throw new Error(`ours-oidc: a token with a tampered signature got HTTP ${r.status}, expected 401: the OIDC check is not running`)
+    } finally {
+      await agent.close()
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
+  process.exitCode = 1
+})
