@@ -1,7 +1,8 @@
 // Emulator benchmark: `npx tsx bench/emulator.bench.ts`.
 // 1. GET of one configmap: autocannon, keep-alive, 50 connections, 3 × 10 s, median req/s (target ≥ 15,000).
-// 2. 100,000 workspaces across 3 shards: time to create them through the store API, then the time to list
-//    every page (limit=500) of the wildcard `workspaces:<identity>` on each shard and open the watch (< 5 s).
+// 2. 100,000 workspaces across 3 shards, seeded with topology.seedWorkspaces() (Workspace + LogicalCluster +
+//    namespace each), then what the proxy's controller does on start: on every shard list every page
+//    (limit=500) of the wildcard `workspaces:<identity>` and `logicalclusters`, and open the watches (< 5 s).
 // The emulator runs in a child process so the load generator does not share its event loop.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -11,7 +12,6 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { startTopology } from '../src/emulator/index.js'
 import type { Kcp } from '../src/emulator/kcp.js'
-import { resourceKey, WORKSPACES } from '../src/emulator/resources.js'
 import type { Topology } from '../src/emulator/types.js'
 
 const WORKSPACE_COUNT = Number(process.env.BENCH_WORKSPACES ?? 100_000)
@@ -57,21 +57,19 @@ function internals(topo: Topology): Kcp {
   return (topo as unknown as { internals: { kcp: Kcp } }).internals.kcp
 }
 
-/** Ready workspaces straight into the shards' stores (no scheduling), spread over 30 parent clusters. */
+/**
+ * One organisation workspace per shard, then `n` Ready workspaces spread over them: every shard stores a
+ * third of the Workspace objects and hosts a third of the LogicalClusters (seedWorkspaces round-robin).
+ */
 function createWorkspaces(topo: Topology, n: number): number {
-  const shards = [...internals(topo).shards.values()]
-  const res = resourceKey(WORKSPACES)
   const start = performance.now()
-  for (let i = 0; i < n; i++) {
-    const shard = shards[i % shards.length]
-    const parent = `parent${i % 30}`
-    shard.store.create(res, parent, {
-      apiVersion: 'tenancy.kcp.io/v1alpha1', kind: 'Workspace',
-      metadata: { name: `ws-${i}`, uid: `uid-${i}`, creationTimestamp: '2026-01-01T00:00:00Z', annotations: { 'kcp.io/cluster': parent } },
-      spec: { type: { name: 'universal', path: 'root' }, cluster: `lc${i.toString(36)}`, URL: `${shard.baseURL}/clusters/root:${parent}:ws-${i}` },
-      status: { phase: 'Ready' },
-    })
-  }
+  const shards = [...topo.shards.keys()]
+  const orgs = shards.map((s) => topo.seedWorkspaces('root', [`org-${s}`], { shards: [s], type: 'root:organization' })[0].path)
+  const perOrg = Math.ceil(n / orgs.length)
+  orgs.forEach((org, k) => {
+    const names = Array.from({ length: Math.min(perOrg, n - k * perOrg) }, (_, i) => `ws-${k * perOrg + i}`)
+    topo.seedWorkspaces(org, names)
+  })
   return performance.now() - start
 }
 
@@ -148,12 +146,11 @@ function openWatch(url: string, ca: string): Promise<number> {
 async function benchWorkspaces(): Promise<void> {
   const { child, info } = await startChild('workspaces')
   try {
-    console.log(`created ${WORKSPACE_COUNT} workspaces via the store API in ${Math.round(info.createMs ?? 0)} ms`)
-    const agent = new Agent({ keepAlive: true, maxSockets: 3 })
+    console.log(`seeded ${WORKSPACE_COUNT} workspaces (+ ${WORKSPACE_COUNT} logical clusters) with seedWorkspaces() in ${Math.round(info.createMs ?? 0)} ms`)
+    const agent = new Agent({ keepAlive: true, maxSockets: 6 })
     const cpu0 = cpuSeconds(child.pid)
     const start = performance.now()
-    const counts = await Promise.all(Object.values(info.shards).map(async (base) => {
-      const coll = `${base}/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspaces:${info.identity}`
+    const listAndWatch = async (coll: string): Promise<number> => {
       let items = 0
       let cont = ''
       let rv = ''
@@ -169,12 +166,19 @@ async function benchWorkspaces(): Promise<void> {
       const status = await openWatch(`${coll}?watch=true&allowWatchBookmarks=true&resourceVersion=${rv}`, info.ca)
       if (status !== 200) throw new Error(`watch: HTTP ${status}`)
       return items
-    }))
+    }
+    const bases = Object.values(info.shards)
+    const [workspaces, clusters] = await Promise.all([
+      Promise.all(bases.map((b) => listAndWatch(`${b}/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspaces:${info.identity}`))),
+      Promise.all(bases.map((b) => listAndWatch(`${b}/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters`))),
+    ])
     const ms = performance.now() - start
     agent.destroy()
-    const total = counts.reduce((a, b) => a + b, 0)
-    if (total !== WORKSPACE_COUNT) throw new Error(`listed ${total} workspaces, expected ${WORKSPACE_COUNT}`)
-    console.log(`list (limit=500) + watch of ${total} workspaces on ${counts.length} shards: ${Math.round(ms)} ms (target < 5000), emulator CPU ${(cpuSeconds(child.pid) - cpu0).toFixed(2)} s`)
+    const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0)
+    const total = sum(workspaces)
+    // + one organisation workspace per shard; logical clusters also count root's own.
+    if (total !== WORKSPACE_COUNT + bases.length || sum(clusters) !== WORKSPACE_COUNT + bases.length + 1) throw new Error(`listed ${total} workspaces and ${sum(clusters)} logical clusters, expected ${WORKSPACE_COUNT + bases.length} and ${WORKSPACE_COUNT + bases.length + 1}`)
+    console.log(`list (limit=500) + watch of ${total} workspaces and ${sum(clusters)} logical clusters on ${bases.length} shards (6 collections in parallel): ${Math.round(ms)} ms (target < 5000), emulator CPU ${(cpuSeconds(child.pid) - cpu0).toFixed(2)} s`)
   } finally {
     child.kill('SIGTERM')
   }

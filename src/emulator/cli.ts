@@ -7,7 +7,8 @@ import { startTopology } from './topology.js'
 import type { ShardSpecInput } from './types.js'
 
 const USAGE = `usage: kcp-emulator --dir <dir> [--shards root,alpha,beta] [--shard-labels alpha:region=eu,...]
-                    [--host 127.0.0.1] [--external-url <url>] [--scheduling-delay-ms 0] [--log-level info]`
+                    [--host 127.0.0.1] [--external-url <url>] [--scheduling-delay-ms 0] [--log-level info]
+                    [--workspaces N]   (seed Ready workspaces root:ws-0 … root:ws-<N-1> over all shards)`
 
 /** `--shard-labels alpha:region=eu,alpha:tier=gold,beta:region=us` → per-shard label maps. */
 function parseShardLabels(s: string | undefined): Map<string, Record<string, string>> {
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       'external-url': { type: 'string' },
       'scheduling-delay-ms': { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'info' },
+      workspaces: { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
   if (values.dir === undefined) throw new Error(`--dir is required\n${USAGE}`)
   const delay = Number(values['scheduling-delay-ms'])
   if (!Number.isFinite(delay) || delay < 0) throw new Error('--scheduling-delay-ms must be a number ≥ 0')
+  const seed = Number(values.workspaces)
+  if (!Number.isInteger(seed) || seed < 0) throw new Error('--workspaces must be a whole number ≥ 0')
   const labels = parseShardLabels(values['shard-labels'])
   const shards: ShardSpecInput[] = values.shards.split(',').map((n) => n.trim()).filter((n) => n !== '').map((name) => ({ name, labels: labels.get(name) ?? {} }))
   const logger = pino({ level: values['log-level'] }, pino.destination(2))
@@ -47,6 +51,8 @@ async function main(): Promise<void> {
     shards, host: values.host, dir: values.dir, schedulingDelayMs: delay, logger,
     ...(values['external-url'] !== undefined ? { externalURL: values['external-url'] } : {}),
   })
+  // Seeded before the files are written: a harness that waits for the files sees every workspace.
+  if (seed > 0) topo.seedWorkspaces('root', Array.from({ length: seed }, (_, i) => `ws-${i}`))
   const files = await topo.writeFiles(values.dir)
   const lines = [...topo.shards.values()].map((s) => `shard ${s.name} ${s.baseURL}`)
   for (const [k, v] of Object.entries(files)) if (k !== 'dir') lines.push(`${k} ${v}`)

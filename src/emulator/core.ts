@@ -15,6 +15,11 @@ export interface WriteOptions {
   fieldManager?: string
   dryRun?: boolean
   subresource?: string
+  /**
+   * Written fully formed by the emulated kcp itself (bulk seeding): a Workspace keeps the status it was
+   * given and the kcp write hooks (scheduling) do not run.
+   */
+  seeded?: boolean
 }
 
 export interface WriteHooks {
@@ -64,11 +69,11 @@ export class ShardCore {
     delete m.deletionTimestamp
     m.annotations = { ...(m.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster }
     m.managedFields = [managedField(def, o.fieldManager, 'Update')]
-    if (def.resource === 'workspaces') obj.status = { phase: 'Scheduling' }
+    if (def.resource === 'workspaces' && o.seeded !== true) obj.status = { phase: 'Scheduling' }
     applyDefaults(def, obj)
     if (o.dryRun) return dryRunResult(def, cluster, obj)
     const stored = this.store.create(resourceKey(def), cluster, obj)
-    this.hooks.afterWrite('create', def, stored)
+    if (o.seeded !== true) this.hooks.afterWrite('create', def, stored)
     return stored
   }
 

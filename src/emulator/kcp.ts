@@ -237,6 +237,25 @@ export class Kcp implements ClusterDirectory {
     this.setStatus(parent, ws, { phase: 'Ready' })
   }
 
+  /**
+   * A workspace written straight into its end state (bulk seeding): the Workspace with its cluster, URL
+   * and shard annotation, Ready; its LogicalCluster on `target`, Ready; the `default` namespace.
+   */
+  seedWorkspace(parent: Shard, parentCluster: string, name: string, target: Shard, type: { name: string; path: string }): string {
+    const path = `${this.pathOf(parent, parentCluster)}:${name}`
+    const cluster = randomClusterName()
+    const ws = parent.core.create(WORKSPACES, parentCluster, '', {
+      metadata: { name, annotations: { [SHARD_ANNOTATION]: target.name } },
+      spec: { type, cluster, URL: `${this.externalURL(target)}/clusters/${path}` },
+      status: { phase: 'Ready', conditions: [], initializers: [], terminators: [] },
+    }, { fieldManager: 'kcp', seeded: true })
+    this.createLogicalCluster(target, cluster, {
+      path, type: `${type.path}:${type.name}`, phase: 'Ready',
+      owner: { apiVersion: 'tenancy.kcp.io/v1alpha1', resource: 'workspaces', name, cluster: parentCluster, uid: ws.obj.metadata.uid },
+    })
+    return cluster
+  }
+
   setStatus(shard: Shard, ws: StoredObject, status: Obj): StoredObject {
     const obj = structuredClone(ws.obj)
     obj.status = { conditions: [], initializers: [], terminators: [], ...((obj.status ?? {}) as Obj), ...status }

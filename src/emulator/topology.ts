@@ -8,7 +8,7 @@ import { Kcp, UnschedulableError } from './kcp.js'
 import { kubeconfigYAML, writeBundle } from './kubeconfig.js'
 import { resourceKey, WORKSPACES } from './resources.js'
 import { Shard } from './shard.js'
-import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, IdentityHashGroup, KubeconfigOptions, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
+import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
 
 const IDENTITY_GROUPS: IdentityHashGroup[] = ['tenancy.kcp.io', 'topology.kcp.io', 'shards.core.kcp.io', 'migration.kcp.io']
 
@@ -175,6 +175,22 @@ class EmulatedTopology implements Topology {
     const wsSpec = (ws?.obj.spec ?? {}) as { cluster?: string }
     const cluster = wsSpec.cluster ?? ''
     return { path: `${kcp.pathOf(shard, parent.cluster)}:${name}`, cluster, shard: cluster === '' ? '' : (kcp.shardOf(cluster)?.name ?? '') }
+  }
+
+  seedWorkspaces(parentPath: string, names: readonly string[], o: SeedWorkspacesOptions = {}): CreatedWorkspace[] {
+    const kcp = this.i.kcp
+    const parent = kcp.resolvePath(parentPath)
+    if (!parent) throw new Error(`parent workspace ${JSON.stringify(parentPath)} does not resolve`)
+    const parentShard = this.shard(parent.shard)
+    const targets = (o.shards ?? [...kcp.shards.keys()]).map((n) => this.shard(n))
+    if (targets.length === 0) throw new Error('seedWorkspaces: no shards to place workspaces on')
+    const [path, name] = splitType(o.type ?? 'root:universal')
+    const parentPathCanonical = kcp.pathOf(parentShard, parent.cluster)
+    return names.map((ws, i) => {
+      const target = targets[i % targets.length]
+      const cluster = kcp.seedWorkspace(parentShard, parent.cluster, ws, target, { name, path })
+      return { path: `${parentPathCanonical}:${ws}`, cluster, shard: target.name }
+    })
   }
 
   async deleteWorkspace(path: string): Promise<void> {

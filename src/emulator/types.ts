@@ -107,6 +107,13 @@ export interface CreateWorkspaceOptions {
   selector?: Record<string, string>
 }
 
+export interface SeedWorkspacesOptions {
+  /** Shards to place the workspaces on, round-robin. Default: every shard, in the order they were added. */
+  shards?: readonly string[]
+  /** Workspace type as `path:name`, default `root:universal`. */
+  type?: string
+}
+
 export interface CreatedWorkspace {
   /** Canonical path, e.g. `root:org`. */
   path: string
@@ -157,6 +164,14 @@ export interface Topology {
    * schedules it. Resolves when Ready (or when `waitForPhase` is reached).
    */
   createWorkspace(parentPath: string, name: string, o?: CreateWorkspaceOptions): Promise<CreatedWorkspace>
+  /**
+   * Bulk seeding for large topologies: creates Ready workspaces named `names` under `parentPath` at once,
+   * skipping the Scheduling and Initializing phases (and their writes and events). Each gets the same objects
+   * a scheduled workspace ends with: the Workspace, its Ready LogicalCluster and `default` namespace.
+   * Shards are taken round-robin from `o.shards` (default: every shard). Synchronous; throws on the first
+   * name that already exists, after seeding the ones before it.
+   */
+  seedWorkspaces(parentPath: string, names: readonly string[], o?: SeedWorkspacesOptions): CreatedWorkspace[]
   /** Deletes the Workspace, its logical cluster and every object of that cluster. */
   deleteWorkspace(path: string): Promise<void>
   /** Sets `status.phase` of the Workspace and its LogicalCluster, e.g. `Unavailable`. */

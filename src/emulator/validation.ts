@@ -33,8 +33,18 @@ export function generateSuffix(): string {
   return [...randomBytes(5)].map((b) => GENERATE_ALPHABET[b % GENERATE_ALPHABET.length]).join('')
 }
 
+let lastSecond = -1
+let lastStamp = ''
+
+/** RFC 3339 at second precision, as the apiserver stamps; formatted once per second (bulk writes call it a lot). */
 export function now(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+  const ms = Date.now()
+  const second = Math.floor(ms / 1000)
+  if (second !== lastSecond) {
+    lastSecond = second
+    lastStamp = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  }
+  return lastStamp
 }
 
 /** Kind-specific defaults applied on create (and, where the apiserver does, on update). */

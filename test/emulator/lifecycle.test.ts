@@ -132,10 +132,10 @@ t.test('kubeconfig and writeFiles', async (t) => {
   t.equal(tok.users[0].user.token, 'user-token')
 })
 
-t.test('the CLI starts a topology, prints the files and stops on SIGTERM', async (t) => {
+t.test('the CLI starts a topology, seeds --workspaces, prints the files and stops on SIGTERM', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'emu-cli-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const child = spawn(process.execPath, [...process.execArgv, 'src/emulator/cli.ts', '--dir', dir, '--shards', 'root,alpha', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...process.execArgv, 'src/emulator/cli.ts', '--dir', dir, '--shards', 'root,alpha', '--log-level', 'silent', '--workspaces', '3'], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => child.kill('SIGKILL'))
   let out = ''
   let err = ''
@@ -146,7 +146,22 @@ t.test('the CLI starts a topology, prints the files and stops on SIGTERM', async
   t.match(out, /^shard root https:\/\/127\.0\.0\.1:\d+$/m, err)
   t.match(out, /^shard alpha https:\/\/127\.0\.0\.1:\d+$/m)
   t.match(out, new RegExp(`^mappingYaml ${dir}/mapping.yaml$`, 'm'))
+  const root = /^shard root (\S+)$/m.exec(out)?.[1] ?? ''
+  const caFile = /^caCert (\S+)$/m.exec(out)?.[1] ?? ''
+  const list = await requestURL(`${root}/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces`, { ca: await readFile(caFile, 'utf8'), token: 'admin-token' })
+  const items = list.json<{ items: { metadata: { name: string; annotations: Record<string, string> }; status: { phase: string } }[] }>().items
+  t.same(items.map((w) => `${w.metadata.name} ${w.status.phase} ${w.metadata.annotations['core.kcp.io/shard']}`), ['ws-0 Ready root', 'ws-1 Ready alpha', 'ws-2 Ready root'], 'seeded round-robin over the shards')
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
   child.kill('SIGTERM')
   t.equal(await exited, 0)
+})
+
+t.test('the CLI refuses a bad --workspaces with a clear message', async (t) => {
+  const child = spawn(process.execPath, [...process.execArgv, 'src/emulator/cli.ts', '--dir', tmpdir(), '--workspaces=1.5'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => child.kill('SIGKILL'))
+  let err = ''
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+  t.equal(code, 1)
+  t.match(err, /--workspaces must be a whole number ≥ 0/)
 })
