@@ -2,14 +2,22 @@
 //
 //   npx tsx bench/controller.bench.ts [--workspaces 10000] [--seconds 60] [--rate 100]
 //
-// An emulated topology (root, alpha, beta) is seeded with N workspaces spread over the three
-// shards (in process, no HTTP), then the controller starts against it over real HTTPS. Churn
-// is `rate` workspace creates and `rate` deletes per second; the lag of each is the time from
-// the emulator call to index.lookup() reflecting it (detected on every index mutation, no
-// polling). Emulator and controller share this process and its CPU, so the figures are an
-// upper bound for the controller alone. Run with `node --expose-gc --import tsx ...` for heap
-// figures after a full GC.
+// Three figures for time to ready:
+// 1. controller-only: plain-HTTP shards answering pre-serialised lists (the controller's own cost);
+// 2. against the emulator in its own process (`src/emulator/cli.ts --workspaces N`), as against
+//    real shards, which are other processes: the headline figure, median of 3 controller starts;
+// 3. against an emulator in this process (seeded with topology.seedWorkspaces), which then serves
+//    the churn: `rate` workspace creates and `rate` deletes per second; the lag of each is the time
+//    from the emulator call to index.lookup() reflecting it (detected on every index mutation, no
+//    polling). Emulator and controller share this process and its CPU there, so those figures are
+//    an upper bound for the controller alone. Run with `node --expose-gc --import tsx ...` for heap
+//    figures after a full GC.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
@@ -18,7 +26,7 @@ import { Registry } from 'prom-client'
 import { startTopology } from '../src/emulator/index.js'
 import { WorkspaceIndex } from '../src/index/index.js'
 import type { LogicalClusterObject, WorkspaceObject } from '../src/index/types.js'
-import { parseKubeconfig, withServer } from '../src/kube/kubeconfig.js'
+import { loadKubeconfig, parseKubeconfig, withServer } from '../src/kube/kubeconfig.js'
 import { KubeClient } from '../src/kube/client.js'
 import { createIndexController, decorateWildcardPath } from '../src/controller/index.js'
 
@@ -99,6 +107,46 @@ async function controllerOnlyReady(n: number): Promise<{ readyMs: number; cpuMs:
     await new Promise<void>((r) => srv.close(() => r()))
   }
   return { readyMs, cpuMs, bytes }
+}
+
+/**
+ * Ready against the emulator in a child process seeded with `n` workspaces (root:ws-*, Workspaces on the
+ * root shard, logical clusters round-robin over the three shards). Median of `reps` controller starts.
+ */
+async function childEmulatorReady(n: number, reps: number): Promise<{ seedMs: number; readyMs: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ctrl-bench-'))
+  const t0 = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/cli.ts', '--dir', dir, '--shards', SHARDS.join(','), '--workspaces', String(n), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    const files = new Map<string, string>()
+    const lines = createInterface({ input: child.stdout })
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)))
+      lines.on('line', (l) => {
+        const [k, v] = l.split(' ')
+        files.set(k, v)
+        if (k === 'tokenCsv') resolve()
+      })
+    })
+    const seedMs = performance.now() - t0
+    const rootConfig = await loadKubeconfig(files.get('rootKubeconfig')!)
+    const shardsConfig = await loadKubeconfig(files.get('shardsKubeconfig')!)
+    const readyMs: number[] = []
+    for (let rep = 0; rep < reps; rep++) {
+      const index = new WorkspaceIndex()
+      const controller = createIndexController({ rootConfig, shardsConfig, index, registry: new Registry(), logger: pino({ level: 'warn' }), shardSyncTimeoutMs: 30 * 60_000 })
+      const t = performance.now()
+      await controller.start()
+      await controller.whenReady()
+      readyMs.push(performance.now() - t)
+      if (index.lookup(`root:ws-${n - 1}`) === undefined) throw new Error('child emulator: last seeded workspace not routed')
+      await controller.stop()
+    }
+    return { seedMs, readyMs }
+  } finally {
+    child.kill('SIGTERM')
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 interface Waiter {
@@ -189,16 +237,14 @@ async function main(): Promise<void> {
   ownCpu.sort((a, b) => a - b)
   console.log(`controller-only ready (pre-serialised lists, ${(bytes / 1024 / 1024).toFixed(1)} MB JSON, plain HTTP), median of 3: ${fmt(own[1])} ms wall, ${fmt(ownCpu[1])} ms process CPU (wall runs: ${own.map(fmt).join(', ')})`)
   if (SKIP_EMULATOR) return
+  const viaChild = await childEmulatorReady(N, 3)
+  const sortedChild = [...viaChild.readyMs].sort((a, b) => a - b)
+  console.log(`ready against the emulator in its own process (${N} workspaces seeded in ${fmt(viaChild.seedMs / 1000)} s incl. start), median of 3: ${fmt(sortedChild[1])} ms (runs: ${viaChild.readyMs.map(fmt).join(', ')}; target < 5000 at 100k)`)
   console.log(`controller bench: ${N} workspaces on ${SHARDS.length} shards, churn ${RATE} creates + ${RATE} deletes/s for ${SECONDS} s, node ${process.version}, gc ${'gc' in globalThis ? 'exposed' : 'not exposed'}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`)
   const topo = await startTopology({ shards: SHARDS, historyWindow: Math.max(10_000, RATE * 20) })
   try {
     let t = performance.now()
-    const BATCH = 200
-    for (let i = 0; i < N; i += BATCH) {
-      const batch: Promise<unknown>[] = []
-      for (let j = i; j < Math.min(N, i + BATCH); j++) batch.push(topo.createWorkspace('root', `seed-${j}`, { shard: SHARDS[j % SHARDS.length] }))
-      await Promise.all(batch)
-    }
+    topo.seedWorkspaces('root', Array.from({ length: N }, (_, j) => `seed-${j}`))
     console.log(`seeded ${N} workspaces in ${((performance.now() - t) / 1000).toFixed(1)} s (emulator, in process)`)
 
     // The floor: the same six lists fetched raw and parsed (no reflector, no index), in parallel like the controller does.
@@ -229,7 +275,7 @@ async function main(): Promise<void> {
     await controller.whenReady()
     const readyMs = performance.now() - t
     const probe = index.lookup(`root:seed-${N - 1}`)
-    console.log(`ready after ${fmt(readyMs)} ms; last seeded workspace routed to ${probe?.shard ?? 'NOTHING'}`)
+    console.log(`ready (emulator in this process) after ${fmt(readyMs)} ms; last seeded workspace routed to ${probe?.shard ?? 'NOTHING'}`)
     // Let the watches settle before measuring.
     await new Promise((r) => setTimeout(r, 500))
     const heapBefore = heap()
@@ -290,10 +336,10 @@ async function main(): Promise<void> {
     console.log(`failures (not reflected within 10 s): ${failures}`)
     console.log(`index tables before/after churn: ${JSON.stringify(sizesBefore)} / ${JSON.stringify(sizesAfter)} (live workspaces: ${N + live.length})`)
     console.log(`heap (emulator + controller in one process): before controller ${mb(heapBeforeStart)} MB, ready ${mb(heapBefore)} MB, after churn ${mb(heapAfter)} MB (growth ${mb(heapAfter - heapBefore)} MB over ${seq} creates)`)
-    console.log(`\n| workspaces | raw lists (ms) | ready (ms) | create p50/p99/max (ms) | delete p50/p99/max (ms) | heap growth (MB) |`)
+    console.log(`\n| workspaces | ready, emulator in own process (ms) | raw lists, in process (ms) | ready, in process (ms) | create p50/p99/max (ms) | delete p50/p99/max (ms) | heap growth (MB) |`)
     const cs = [...createLag].sort((a, b) => a - b)
     const ds = [...deleteLag].sort((a, b) => a - b)
-    console.log(`| ${N} | ${fmt(rawListMs)} | ${fmt(readyMs)} | ${fmt(pct(cs, 50))}/${fmt(pct(cs, 99))}/${fmt(cs.at(-1) ?? NaN)} | ${fmt(pct(ds, 50))}/${fmt(pct(ds, 99))}/${fmt(ds.at(-1) ?? NaN)} | ${mb(heapAfter - heapBefore)} |`)
+    console.log(`| ${N} | ${fmt(sortedChild[1])} | ${fmt(rawListMs)} | ${fmt(readyMs)} | ${fmt(pct(cs, 50))}/${fmt(pct(cs, 99))}/${fmt(cs.at(-1) ?? NaN)} | ${fmt(pct(ds, 50))}/${fmt(pct(ds, 99))}/${fmt(ds.at(-1) ?? NaN)} | ${mb(heapAfter - heapBefore)} |`)
     await controller.stop()
   } finally {
     await topo.close()

@@ -116,11 +116,17 @@ function lowerBound(items: StoredObject[], key: string): number {
   return lo
 }
 
-/** The List JSON, built from the cached item strings (no re-serialisation of objects). */
-export function listJSON(kind: string, apiVersion: string, r: ListResult): string {
+/** What goes before and after the items of the List JSON. */
+export function listEnvelope(kind: string, apiVersion: string, r: Omit<ListResult, 'items'>): { head: string; tail: string } {
   let meta = `{"resourceVersion":"${r.rv}"`
   if (r.continueToken !== undefined) meta += `,"continue":${JSON.stringify(r.continueToken)}`
   if (r.remainingItemCount !== undefined) meta += `,"remainingItemCount":${r.remainingItemCount}`
   meta += '}'
-  return `{"kind":"${kind}List","apiVersion":"${apiVersion}","metadata":${meta},"items":[${r.items.map((o) => o.json).join(',')}]}`
+  return { head: `{"kind":"${kind}List","apiVersion":"${apiVersion}","metadata":${meta},"items":[`, tail: ']}' }
+}
+
+/** The List JSON, built from the cached item strings (no re-serialisation of objects). */
+export function listJSON(kind: string, apiVersion: string, r: ListResult): string {
+  const { head, tail } = listEnvelope(kind, apiVersion, r)
+  return `${head}${r.items.map((o) => o.json).join(',')}${tail}`
 }

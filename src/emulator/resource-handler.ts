@@ -3,10 +3,10 @@ import { authorize, isMaster } from './auth.js'
 import { decodeObject, mediaType, parseJSON, parseYAMLBody, readBody } from './body.js'
 import { patchTypeOf, type DeleteOptions } from './core.js'
 import type { Request } from './handler.js'
-import { list, listJSON } from './list.js'
+import { list, listEnvelope, listJSON } from './list.js'
 import type { Json } from './patch.js'
 import { groupVersion, resourceKey, type ResourceDef } from './resources.js'
-import { sendJSON, sendPlain404 } from './respond.js'
+import { sendJSON, sendPlain404, STREAM_BATCH, streamJSONArray } from './respond.js'
 import { selfSubjectAccessReview, selfSubjectReview, subjectAccessReview } from './reviews.js'
 import type { ResourceRoute } from './routes.js'
 import { parseFieldSelector, parseLabelSelector } from './selectors.js'
@@ -72,7 +72,7 @@ function optional(v: string | null): string | undefined {
   return v === null ? undefined : v
 }
 
-function doList(r: Request, rt: ResourceRoute): void {
+function doList(r: Request, rt: ResourceRoute): Promise<void> | void {
   if (r.query.has('sendInitialEvents')) throw badRequest('sendInitialEvents is forbidden for list')
   const limitRaw = r.query.get('limit')
   const limit = limitRaw === null || limitRaw === '' ? undefined : Number(limitRaw)
@@ -82,7 +82,9 @@ function doList(r: Request, rt: ResourceRoute): void {
     resourceVersion: optional(r.query.get('resourceVersion')), resourceVersionMatch: optional(r.query.get('resourceVersionMatch')),
     limit, continueToken: optional(r.query.get('continue')), ...selectors(r),
   })
-  sendJSON(r.res, 200, listJSON(rt.def.kind, groupVersion(rt.def), result))
+  if (result.items.length <= STREAM_BATCH) return sendJSON(r.res, 200, listJSON(rt.def.kind, groupVersion(rt.def), result))
+  const { head, tail } = listEnvelope(rt.def.kind, groupVersion(rt.def), result)
+  return streamJSONArray(r.res, head, result.items, tail)
 }
 
 function doWatch(r: Request, rt: ResourceRoute): void {

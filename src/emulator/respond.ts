@@ -7,6 +7,40 @@ export function sendJSON(res: ServerResponse, code: number, body: string, conten
   res.end(body)
 }
 
+/** Items per write when a list is streamed (a few hundred KiB of JSON). */
+export const STREAM_BATCH = 500
+
+/**
+ * A large JSON array body written in batches as it is built, like the apiserver's streaming list
+ * encoding: the client receives the first bytes at once instead of after the whole (tens of MB) string
+ * was joined and encoded, and memory holds one batch, not the body. Respects backpressure; stops when
+ * the client goes away.
+ */
+export async function streamJSONArray(res: ServerResponse, head: string, items: readonly { json: string }[], tail: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' })
+  let chunk = head
+  for (let i = 0; i < items.length; i += STREAM_BATCH) {
+    const end = Math.min(items.length, i + STREAM_BATCH)
+    for (let j = i; j < end; j++) chunk += j === 0 ? items[j].json : `,${items[j].json}`
+    if (res.destroyed) return
+    if (!res.write(chunk)) await drained(res)
+    chunk = ''
+  }
+  if (!res.destroyed) res.end(chunk + tail)
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
 export function sendStatus(res: ServerResponse, s: KubeStatus): void {
   sendJSON(res, s.code, JSON.stringify(s))
 }

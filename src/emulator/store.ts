@@ -19,6 +19,8 @@ export interface Meta {
 
 export class StoredObject {
   private cachedJSON: string | undefined
+  /** The etcd-order sort key, built once: sorting a 100k-item snapshot compares it ~3 million times. */
+  readonly key: string
   constructor(
     readonly res: string,
     readonly cluster: string,
@@ -26,9 +28,8 @@ export class StoredObject {
     readonly name: string,
     readonly rv: number,
     readonly obj: KubeObject,
-  ) {}
-  get key(): string {
-    return objectKey(this.cluster, this.namespace, this.name)
+  ) {
+    this.key = objectKey(cluster, namespace, name)
   }
   /** Serialised once: GETs, lists and every watcher reuse the same string. */
   get json(): string {

@@ -4,6 +4,7 @@ import t from 'tap'
 import { startTopology } from '../../src/emulator/index.js'
 import { requestURL } from '../../src/emulator/client.js'
 import { listSnapshotRV } from '../../src/emulator/list.js'
+import { STREAM_BATCH } from '../../src/emulator/respond.js'
 
 interface Item { metadata: { name: string; labels: Record<string, string> } }
 interface Body { items: Item[]; metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number }; message?: string; reason?: string; code?: number }
@@ -109,4 +110,40 @@ t.test('over HTTPS', async (t) => {
   t.test('sendInitialEvents on a list is rejected, never ignored', async (t) => {
     t.equal((await get('?sendInitialEvents=true')).status, 400)
   })
+})
+
+t.test('a large list is streamed in batches: complete, ordered, and a client leaving mid-stream harms nothing', async (t) => {
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  t.teardown(() => topo.close())
+  const ca = topo.pki.servingCA.cert
+  const n = STREAM_BATCH * 2 + 7
+  topo.seedWorkspaces('root', Array.from({ length: n }, (_, i) => `ws-${String(i).padStart(4, '0')}`), { shards: ['alpha'] })
+  const url = `${topo.shards.get('alpha')!.baseURL}/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters`
+  const r = await requestURL(`${url}?limit=500&resourceVersion=0`, { ca, token: 'admin-token' })
+  t.equal(r.status, 200)
+  t.equal(r.headers['content-length'], undefined, 'no length: written as it is built')
+  t.equal(r.headers['transfer-encoding'], 'chunked')
+  const body = r.json<{ kind: string; metadata: { resourceVersion: string }; items: { metadata: { annotations: Record<string, string> } }[] }>()
+  t.equal(body.kind, 'LogicalClusterList')
+  t.equal(body.metadata.resourceVersion, String(Number(body.metadata.resourceVersion)), 'the envelope is intact')
+  const paths = body.items.map((o) => o.metadata.annotations['kcp.io/path'])
+  t.equal(paths.length, n, 'every item, across batch boundaries')
+  t.same(new Set(paths).size, n, 'none twice')
+  const small = await requestURL(`${url}?limit=5`, { ca, token: 'admin-token' })
+  t.ok(small.headers['content-length'], 'a page is still one body with a length')
+
+  // A client that reads the head and leaves: the shard keeps serving.
+  const { request } = await import('node:https')
+  await new Promise<void>((resolve, reject) => {
+    const req = request(`${url}?resourceVersion=0`, { ca, headers: { authorization: 'Bearer admin-token' } }, (res) => {
+      res.once('data', () => {
+        req.destroy()
+        resolve()
+      })
+    })
+    req.on('error', (e) => (req.destroyed ? undefined : reject(e)))
+    req.end()
+  })
+  const after = await requestURL(`${url}?limit=1`, { ca, token: 'admin-token' })
+  t.equal(after.status, 200, 'the shard still answers after an abandoned stream')
 })
