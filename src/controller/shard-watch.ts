@@ -6,6 +6,7 @@ import { withServer, type KubeClientConfig } from '../kube/kubeconfig.js'
 import { Reflector, type EventInfo, type ReflectorTuning } from '../kube/reflector.js'
 import type { LogicalClusterObject, RoutingIndex, WorkspaceObject } from '../index/types.js'
 import { changeTime, type ControllerMetrics, type IndexEventType } from './metrics.js'
+import { trimLogicalCluster, trimWorkspace } from './trim.js'
 
 export const workspacesPath = '/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspaces'
 export const logicalClustersPath = '/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters'
@@ -55,8 +56,8 @@ export class ShardWatch {
 
   private build(baseURL: string, wsStore: ReadonlyMap<string, WorkspaceObject> | undefined, lcStore: ReadonlyMap<string, LogicalClusterObject> | undefined) {
     const client = new KubeClient(withServer(this.deps.shardsConfig, baseURL), this.deps.clientOptions)
-    const ws = new Reflector<WorkspaceObject>({ ...this.deps.tuning, client, path: workspacesPath, name: `shard ${this.name} workspaces`, initialStore: wsStore })
-    const lc = new Reflector<LogicalClusterObject>({ ...this.deps.tuning, client, path: logicalClustersPath, name: `shard ${this.name} logicalclusters`, initialStore: lcStore })
+    const ws = new Reflector<WorkspaceObject>({ ...this.deps.tuning, client, path: workspacesPath, name: `shard ${this.name} workspaces`, initialStore: wsStore, transform: trimWorkspace })
+    const lc = new Reflector<LogicalClusterObject>({ ...this.deps.tuning, client, path: logicalClustersPath, name: `shard ${this.name} logicalclusters`, initialStore: lcStore, transform: trimLogicalCluster })
     const { index } = this.deps
     this.wire(ws, 'workspaces', (o) => index.upsertWorkspace(this.name, o), (o) => index.deleteWorkspace(this.name, o))
     this.wire(lc, 'logicalclusters', (o) => index.upsertLogicalCluster(this.name, o), (o) => index.deleteLogicalCluster(this.name, o))

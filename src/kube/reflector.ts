@@ -60,6 +60,12 @@ export interface ReflectorOptions<T> extends ReflectorTuning {
   name?: string
   /** Store key; default `<kcp.io/cluster>|<namespace>|<name>` (wildcard lists span logical clusters). */
   keyOf?: (obj: T) => string
+  /**
+   * Applied to every listed or watched object before it is stored and emitted (client-go's SetTransform):
+   * lets the cache hold only what consumers read. Must keep `metadata.name`, `metadata.resourceVersion`
+   * and whatever `keyOf` reads. Default: the object as received.
+   */
+  transform?: (obj: T) => T
   /** Objects known before this reflector started (e.g. from a reflector it replaces): the first list replaces them. */
   initialStore?: ReadonlyMap<string, T>
 }
@@ -97,6 +103,7 @@ export class Reflector<T extends KubeObject> {
   private readonly client: ListWatchClient
   private readonly path: string
   private readonly keyOf: (obj: T) => string
+  private readonly transform: ((obj: T) => T) | undefined
   private readonly pageSize: number
   private readonly watchdogMs: number
   private readonly minWatchMs: number
@@ -127,6 +134,7 @@ export class Reflector<T extends KubeObject> {
     this.path = opts.path
     this.name = opts.name ?? opts.path
     this.keyOf = opts.keyOf ?? defaultKey
+    this.transform = opts.transform
     this.pageSize = opts.pageSize ?? 500
     this.watchdogMs = opts.watchdogMs ?? 10 * 60_000
     this.minWatchMs = opts.minWatchMs ?? 1000
@@ -249,7 +257,8 @@ export class Reflector<T extends KubeObject> {
       if (!body || typeof body !== 'object' || !Array.isArray(body.items)) throw new ReflectorError('list: response is not a list', 'protocol', 200)
       for (const item of body.items) {
         if (typeof item?.metadata?.name !== 'string') throw new ReflectorError('list: item without metadata.name', 'protocol', 200)
-        items.set(this.keyOf(item), item)
+        const o = this.transform ? this.transform(item) : item
+        items.set(this.keyOf(o), o)
       }
       if (page === 0) listRV = body.metadata?.resourceVersion ?? ''
       cont = body.metadata?.continue ?? ''
@@ -351,8 +360,9 @@ export class Reflector<T extends KubeObject> {
     switch (ev.type) {
       case 'ADDED':
       case 'MODIFIED': {
-        const o = obj as unknown as T
-        if (typeof o.metadata?.name !== 'string') throw new ReflectorError(`watch: ${ev.type} object without metadata.name`, 'protocol')
+        const raw = obj as unknown as T
+        if (typeof raw.metadata?.name !== 'string') throw new ReflectorError(`watch: ${ev.type} object without metadata.name`, 'protocol')
+        const o = this.transform ? this.transform(raw) : raw
         const key = this.keyOf(o)
         const old = this.store.get(key)
         this.store.set(key, o)
@@ -361,8 +371,9 @@ export class Reflector<T extends KubeObject> {
         break
       }
       case 'DELETED': {
-        const o = obj as unknown as T
-        if (typeof o.metadata?.name !== 'string') throw new ReflectorError('watch: DELETED object without metadata.name', 'protocol')
+        const raw = obj as unknown as T
+        if (typeof raw.metadata?.name !== 'string') throw new ReflectorError('watch: DELETED object without metadata.name', 'protocol')
+        const o = this.transform ? this.transform(raw) : raw
         const key = this.keyOf(o)
         const old = this.store.get(key)
         this.store.delete(key)

@@ -273,3 +273,33 @@ t.test('a throwing event handler is reported and does not stop the reflector', a
   await eventually(() => r.items().has('c1||after'))
   t.match(errors.map((e) => e.message), [/add handler threw: handler bug/])
 })
+
+t.test('transform: listed and watched objects are stored and emitted as transformed (deletes too)', async (t) => {
+  const api = new FakeAPIServer()
+  await api.start()
+  api.upsert('listed', { big: 'x'.repeat(100), keep: 1 })
+  const client = new KubeClient({ server: new URL(api.url), insecureSkipTLSVerify: false, file: 'test' })
+  const seen: string[] = []
+  const r = new Reflector<Obj>({
+    client, path: PATH, name: 'things', ...fast,
+    transform: (o) => ({ metadata: o.metadata, spec: { keep: o.spec?.keep } }),
+  })
+  const record = (kind: string) => (o: Obj): void => void seen.push(`${kind}:${o.metadata.name}:${JSON.stringify(o.spec)}`)
+  r.on('add', record('add'))
+  r.on('update', record('update'))
+  r.on('delete', record('delete'))
+  t.teardown(async () => {
+    await r.stop()
+    await client.close()
+    await api.stop().catch(() => undefined)
+  })
+  r.start()
+  await r.whenSynced
+  await eventually(() => api.watchCount() === 1)
+  api.upsert('watched', { big: 'y', keep: 2 })
+  api.upsert('watched', { big: 'z', keep: 3 })
+  api.remove('watched')
+  await eventually(() => seen.length === 4)
+  t.same(seen, ['add:listed:{"keep":1}', 'add:watched:{"keep":2}', 'update:watched:{"keep":3}', 'delete:watched:{"keep":3}'])
+  t.same([...r.items().values()].map((o) => o.spec), [{ keep: 1 }], 'the store holds transformed objects')
+})
