@@ -8,7 +8,8 @@ import type { ShardSpecInput } from './types.js'
 
 const USAGE = `usage: kcp-emulator --dir <dir> [--shards root,alpha,beta] [--shard-labels alpha:region=eu,...]
                     [--host 127.0.0.1] [--external-url <url>] [--scheduling-delay-ms 0] [--log-level info]
-                    [--workspaces N]   (seed Ready workspaces root:ws-0 … root:ws-<N-1> over all shards)`
+                    [--workspaces N]   (seed Ready workspaces root:ws-0 … root:ws-<N-1> over all shards)
+                    [--history-window 10000]   (watch events kept per shard for resuming watches)`
 
 /** `--shard-labels alpha:region=eu,alpha:tier=gold,beta:region=us` → per-shard label maps. */
 function parseShardLabels(s: string | undefined): Map<string, Record<string, string>> {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       'scheduling-delay-ms': { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'info' },
       workspaces: { type: 'string', default: '0' },
+      'history-window': { type: 'string', default: '10000' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -44,11 +46,13 @@ async function main(): Promise<void> {
   if (!Number.isFinite(delay) || delay < 0) throw new Error('--scheduling-delay-ms must be a number ≥ 0')
   const seed = Number(values.workspaces)
   if (!Number.isInteger(seed) || seed < 0) throw new Error('--workspaces must be a whole number ≥ 0')
+  const historyWindow = Number(values['history-window'])
+  if (!Number.isInteger(historyWindow) || historyWindow < 1) throw new Error('--history-window must be a whole number ≥ 1')
   const labels = parseShardLabels(values['shard-labels'])
   const shards: ShardSpecInput[] = values.shards.split(',').map((n) => n.trim()).filter((n) => n !== '').map((name) => ({ name, labels: labels.get(name) ?? {} }))
   const logger = pino({ level: values['log-level'] }, pino.destination(2))
   const topo = await startTopology({
-    shards, host: values.host, dir: values.dir, schedulingDelayMs: delay, logger,
+    shards, host: values.host, dir: values.dir, schedulingDelayMs: delay, logger, historyWindow,
     ...(values['external-url'] !== undefined ? { externalURL: values['external-url'] } : {}),
   })
   // Seeded before the files are written: a harness that waits for the files sees every workspace.
