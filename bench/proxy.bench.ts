@@ -1,8 +1,8 @@
 // Proxy throughput, latency and CPU efficiency, side by side in one run:
-//   direct to the shard | our front-proxy | naive fastify + @fastify/http-proxy | nginx
+//   direct to the shard | our front-proxy | naive fastify + @fastify/http-proxy | minimal node:https + undici | nginx
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
-//          [--targets direct,ours,naive-fastify,nginx] [--probe 2000] [--no-pin] [--json out.json]
+//          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
 import { writeFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
@@ -15,7 +15,7 @@ const runs = numberArg(args, 'runs', 3)
 const seconds = numberArg(args, 'seconds', 5)
 const probeCount = numberArg(args, 'probe', 2000)
 const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
-const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,nginx').split(',') as TargetName[])
+const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,minimal-undici,nginx').split(',') as TargetName[])
 const pin = args.get('no-pin') !== 'true'
 
 async function main(): Promise<void> {
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2 }))
     if (wanted.has('naive-fastify')) targets.push(await startNaive(topo, session.serving))
+    if (wanted.has('minimal-undici')) targets.push(await startNaive(topo, session.serving, 'minimal-undici'))
     if (wanted.has('nginx')) {
       const n = await startNginx(session.dir, topo, session.serving)
       if (n) targets.push(n)
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
     const cpu = (name: string, c: number): number => med(`${name}@${c}`, (r) => r.reqPerProxyCpuSec)
     const probeP50 = (name: string): number => median((probes.get(name) ?? []).map((p) => p.p50us))
     const ratioRows = connectionLevels.map((c) => [String(c),
-      fmt(ratio(cpu('ours', c), cpu('naive-fastify', c)), 2), fmt(ratio(cpu('ours', c), cpu('nginx', c)), 2)])
+      fmt(ratio(cpu('ours', c), cpu('naive-fastify', c)), 2), fmt(ratio(cpu('ours', c), cpu('nginx', c)), 2),
+      fmt(ratio(cpu('ours', c), cpu('minimal-undici', c)), 2), fmt(ratio(cpu('minimal-undici', c), cpu('naive-fastify', c)), 2)])
 
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
       '',
       'Requests per proxy CPU-second, ratios (targets: ours/naive ≥ 1.5, ours/nginx ≥ 0.25):',
       '',
-      markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx'], ratioRows),
+      markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify'], ratioRows),
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')
     process.stdout.write(report + '\n')

@@ -15,7 +15,7 @@ export const benchDir = join(here, '..')
 
 /** `ours-<variant>` names further instances of our proxy (e.g. with authentication) in one run. */
 export type OursName = 'ours' | `ours-${string}`
-export type TargetName = 'direct' | OursName | 'naive-fastify' | 'nginx'
+export type TargetName = 'direct' | OursName | 'naive-fastify' | 'minimal-undici' | 'nginx'
 
 export interface Target {
   name: TargetName
@@ -85,15 +85,15 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
   return { name, pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
 }
 
-export async function startNaive(topo: TopologyInfo, serving: ServingFiles): Promise<Target> {
+export async function startNaive(topo: TopologyInfo, serving: ServingFiles, name: 'naive-fastify' | 'minimal-undici' = 'naive-fastify'): Promise<Target> {
   const f = topo.files
-  const child = await startChild<{ url: string }>(join(benchDir, 'baselines/naive-fastify.ts'), {
+  const child = await startChild<{ url: string }>(join(benchDir, `baselines/${name}.ts`), {
     args: ['--upstream', shardURLOf(topo), '--ca', f.caCert, '--cert', f.proxyClientCert, '--key', f.proxyClientKey,
       '--serving-cert', serving.cert, '--serving-key', serving.key],
-    label: 'naive-fastify',
+    label: name,
   })
   const clusterURL = `${child.info.url}/clusters/${topo.workspace.cluster}`
-  return { name: 'naive-fastify', pid: child.pid, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
+  return { name, pid: child.pid, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
 }
 
 export function nginxAvailable(): string | undefined {

@@ -1,7 +1,7 @@
 // Public entry: createFrontProxy() for embedding (tests, harnesses) and runFrontProxy() for
 // the CLI. Both build the same parts from options: logger and registry (one each, passed
 // down), index, authentication, index controller, mapping store, then the server.
-import pino, { type Logger } from 'pino'
+import pino, { type DestinationStream, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { completeOptions, validateOptions } from '../config/index.js'
 import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
@@ -16,7 +16,7 @@ export type { FrontProxy, FrontProxyParts, ServerAuthentication } from './front-
 export { startFrontProxy } from './front-proxy.js'
 export { createLogger, levelForVerbosity } from './logging.js'
 
-export type CreateFrontProxyInput = FrontProxyInput & { logger?: Logger; logStream?: NodeJS.WritableStream }
+export type CreateFrontProxyInput = FrontProxyInput & { logger?: Logger; logStream?: NodeJS.WritableStream | DestinationStream }
 
 export class InvalidOptionsError extends Error {
   readonly errors: string[]

@@ -1,7 +1,7 @@
 // The one pino logger. Credentials never reach a log line: request headers are never
 // logged by the pipeline, and as defence in depth every path where a header object could
 // end up is redacted. `-v` (klog verbosity) maps to pino levels.
-import pino, { type Logger, type LevelWithSilent } from 'pino'
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino'
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -25,7 +25,7 @@ export function levelForVerbosity(v: number): LevelWithSilent {
   return 'trace'
 }
 
-export function createLogger(o: { v?: number; stream?: NodeJS.WritableStream; level?: LevelWithSilent }): Logger {
+export function createLogger(o: { v?: number; stream?: NodeJS.WritableStream | DestinationStream; level?: LevelWithSilent }): Logger {
   return pino(
     {
       name: 'kcp-front-proxy',
@@ -33,6 +33,6 @@ export function createLogger(o: { v?: number; stream?: NodeJS.WritableStream; le
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       base: undefined,
     },
-    (o.stream ?? pino.destination({ dest: 1, sync: false })) as pino.DestinationStream,
+    o.stream ?? pino.destination({ dest: 1, sync: false }),
   )
 }
