@@ -17,8 +17,15 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
 
 class Handler implements Dispatcher.DispatchHandler {
   constructor(private readonly res: ServerResponse) {}
-  onConnect(): void {}
-  onHeaders(status: number, raw: Buffer[]): boolean {
+  onConnect(abort: () => void): void {
+    // A client that leaves cancels the upstream request.
+    this.res.once('close', () => {
+      if (!this.res.writableEnded) abort()
+    })
+  }
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    // Backpressure: onData returning false pauses the upstream socket until the client drains.
+    this.res.on('drain', resume)
     const headers: string[] = []
     for (let i = 0; i < raw.length; i += 2) {
       const k = raw[i].toString('latin1')
