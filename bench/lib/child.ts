@@ -30,7 +30,9 @@ export interface StartChildOptions {
 
 export async function startChild<Info>(script: string, opts: StartChildOptions = {}): Promise<ChildHandle<Info>> {
   const cp = fork(script, opts.args ?? [], {
-    execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
+    // BENCH_CHILD_NODE_FLAGS: extra node flags for every child, e.g. to profile them all:
+    // BENCH_CHILD_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses --cpu-prof).
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), ...(opts.execArgv ?? [])],
     env: opts.env ?? process.env,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   })

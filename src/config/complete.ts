@@ -113,6 +113,7 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       shardSyncTimeoutSeconds: ex.shardSyncTimeoutSeconds ?? 30,
       goawayChance: ex.goawayChance ?? 0,
       backendHttp2: ex.backendHttp2 ?? false,
+      backendMaxConnections: ex.backendMaxConnections ?? 128,
       featureGates: { ...defaultFeatureGates, ...(ex.featureGates ?? {}) },
       oidcIssuersFile,
     },

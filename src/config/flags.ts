@@ -209,6 +209,8 @@ export const flags: readonly FlagDef[] = [
     help: 'Probability (0..0.02) per HTTP/2 request of sending GOAWAY so clients reconnect and rebalance across replicas.' },
   { name: 'backend-http2', type: 'bool', section: ex, defaultText: 'false', target: ['extra', 'backendHttp2'], support: 'extension',
     help: 'Speak HTTP/2 to shards (default HTTP/1.1; upgrades always use HTTP/1.1).' },
+  { name: 'backend-max-connections', type: 'int', section: ex, defaultText: '128', target: ['extra', 'backendMaxConnections'], support: 'extension',
+    help: 'HTTP/1.1 to shards: connections per shard (and client identity) for short requests; more wait for a free one. Watches and other long-running requests use separate connections, never limited.' },
   { name: 'oidc-issuers-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'oidcIssuersFile'], support: 'extension',
     help: 'YAML list of further OIDC issuers ({issuerURL, clientID, caFile, usernameClaim, usernamePrefix, groupsClaim, groupsPrefix, signingAlgs, requiredClaims}).' },
 ]

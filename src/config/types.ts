@@ -116,6 +116,8 @@ export interface ExtraOptions {
   goawayChance: number
   /** --backend-http2: speak h2 to shards (default HTTP/1.1). */
   backendHttp2: boolean
+  /** --backend-max-connections: HTTP/1.1 connections per shard for short requests (default 128). */
+  backendMaxConnections: number
   /** --feature-gates (kcp set) */
   featureGates: Record<string, boolean>
   /** --oidc-issuers-file: YAML list of further OIDC issuers; complete() loads it into authentication.oidcIssuers. */

@@ -189,6 +189,9 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('shutdown-delay-duration') && ex.shutdownDelaySeconds < 0) errors.push('--shutdown-delay-duration must not be negative')
   if (ok('shutdown-timeout') && ex.shutdownTimeoutSeconds < 0) errors.push('--shutdown-timeout must not be negative')
   if (ok('shard-sync-timeout') && ex.shardSyncTimeoutSeconds <= 0) errors.push('--shard-sync-timeout must be positive')
+  if (ok('backend-max-connections') && (!Number.isInteger(ex.backendMaxConnections) || ex.backendMaxConnections < 1)) {
+    errors.push(`--backend-max-connections must be at least 1, got ${ex.backendMaxConnections}`)
+  }
   if (ok('goaway-chance') && (ex.goawayChance < 0 || ex.goawayChance > 0.02)) {
     errors.push(`--goaway-chance can not be less than 0 or greater than 0.02, got ${ex.goawayChance}`)
   }

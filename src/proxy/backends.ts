@@ -1,8 +1,13 @@
-// One undici Pool per (backend TLS identity, origin): keep-alive pooling, the mapping's
-// client certificate and CA, and no body/header timeouts, because a watch may stay silent
-// for minutes and the Go front-proxy does not time them out either.
+// undici Pools per (backend TLS identity, origin): keep-alive pooling, the mapping's client
+// certificate and CA, and no body/header timeouts, because a watch may stay silent for minutes
+// and the Go front-proxy does not time them out either. Over HTTP/1.1 each origin has two pools:
+// short requests share at most `maxConnections` connections (500 concurrent clients must not
+// mean 500 TLS handshakes and sockets to one shard), long-running ones (watches, one per
+// connection) have their own, unbounded, so no number of watches can starve short requests or
+// be refused. Over HTTP/2 one pool multiplexes both.
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
+import { createSecureContext, type SecureContext } from 'node:tls'
 import { Client, Pool, type buildConnector } from 'undici'
 import type { BackendTLS } from './mapping.js'
 
@@ -19,7 +24,11 @@ export interface BackendOptions {
    * or undici hands nghttp2 streams it queues until another finishes, which a watch never does.
    */
   http2MaxStreams?: number
+  /** HTTP/1.1 only: connections per origin for short (not long-running) requests; more wait in the pool. Default 128. */
+  maxConnections?: number
 }
+
+export const DEFAULT_MAX_CONNECTIONS = 128
 
 export function tlsFingerprint(tls: BackendTLS): string {
   return createHash('sha256').update(tls.ca).update('\0').update(tls.cert).update('\0').update(tls.key).digest('hex')
@@ -54,8 +63,13 @@ function multiplexingFactory(streams: number): (origin: URL, opts: object) => Cl
 
 export class BackendPools {
   readonly #opts: BackendOptions
-  /** fingerprint → origin → pool. */
+  /** fingerprint → origin (+ '\0long' for the HTTP/1.1 long-running pool) → pool. */
   readonly #pools = new Map<string, Map<string, Pool>>()
+  /**
+   * One TLS context per identity: without it every new connection would parse the key, the
+   * certificate and the CA again (createSecureContext per tls.connect, ~1 ms of CPU each).
+   */
+  readonly #contexts = new Map<string, SecureContext>()
   #closed = false
 
   constructor(opts: BackendOptions = {}) {
@@ -63,27 +77,31 @@ export class BackendPools {
   }
 
   /** Pools are created lazily: a mount or a newly added shard needs no restart. */
-  get(fingerprint: string, tls: BackendTLS, origin: string): Pool {
+  get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false): Pool {
     let byOrigin = this.#pools.get(fingerprint)
     if (byOrigin === undefined) this.#pools.set(fingerprint, (byOrigin = new Map<string, Pool>()))
-    let pool = byOrigin.get(origin)
+    const separate = longRunning && this.#opts.http2 !== true
+    const key = separate ? `${origin}\0long` : origin
+    let pool = byOrigin.get(key)
     if (pool === undefined) {
       if (this.#closed) throw new Error('backend pools are closed')
-      pool = this.#create(tls, origin)
-      byOrigin.set(origin, pool)
+      pool = this.#create(fingerprint, tls, origin, separate)
+      byOrigin.set(key, pool)
     }
     return pool
   }
 
-  #create(tls: BackendTLS, origin: string): Pool {
+  #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Pool {
     const host = new URL(origin).hostname.replace(/^\[|\]$/g, '')
     const h2 = this.#opts.http2 === true
     const streams = this.#opts.http2MaxStreams ?? 100
+    let secureContext = this.#contexts.get(fingerprint)
+    if (secureContext === undefined) this.#contexts.set(fingerprint, (secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key })))
     return new Pool(origin, {
+      // Bounded only for short HTTP/1.1 requests (see the header comment).
+      connections: h2 || longRunning ? null : (this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
       connect: {
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
+        secureContext,
         // SNI must not be an IP address (RFC 6066); Node verifies the IP SAN without it.
         servername: isIP(host) === 0 ? host : undefined,
         timeout: this.#opts.connectTimeoutMs ?? 10_000,
@@ -104,6 +122,7 @@ export class BackendPools {
     for (const [fp, byOrigin] of this.#pools) {
       if (fingerprints.has(fp)) continue
       this.#pools.delete(fp)
+      this.#contexts.delete(fp)
       // close() lets running requests (watches included) finish on the old identity.
       for (const p of byOrigin.values()) closing.push(p.close())
     }
@@ -116,6 +135,7 @@ export class BackendPools {
     const all: Promise<void>[] = []
     for (const byOrigin of this.#pools.values()) for (const p of byOrigin.values()) all.push(p.destroy())
     this.#pools.clear()
+    this.#contexts.clear()
     await Promise.all(all)
   }
 }

@@ -127,7 +127,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Step 8: strip every inbound identity header, then stamp the authenticated one (if any).
     const headers = forwardRequestHeaders(ex.req.headers, ex.req.socket?.remoteAddress)
     applyIdentityHeaders(headers, target.mapping.headers, undefined)
-    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin), target.path, headers, metrics)
+    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, ex.longRunning), target.path, headers, metrics)
   }
 
   function sendAs(ex: Exchange, target: Target, decision: AuthDecision): void {
@@ -140,7 +140,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const user = decision.kind === 'user' ? decision.user : undefined
     if (user !== undefined) ex.user = user.name
     applyIdentityHeaders(headers, target.mapping.headers, user)
-    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin), target.path, headers, metrics)
+    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, ex.longRunning), target.path, headers, metrics)
   }
 
   function fail(ex: Exchange, e: unknown): void {

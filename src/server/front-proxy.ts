@@ -56,7 +56,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const { options, logger, index, controller, authentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
-  const pools = new BackendPools({ http2: options.extra.backendHttp2 })
+  const pools = new BackendPools({ http2: options.extra.backendHttp2, maxConnections: options.extra.backendMaxConnections })
   const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
   const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]
   try {

@@ -17,7 +17,7 @@ t.test('cli and embedded defaults follow the spec and differ only where meant to
   t.same(defaultDropGroups, ['system:masters', 'system:kcp:logical-cluster-admin', 'system:kcp:initializer:*', 'system:kcp:terminator:*'])
   t.match(cli.proxy, { rootDirectory: '/work/here/.kcp', mappingFile: '', corsAllowedOrigins: [] })
   t.match(cli.logging, { v: 2, loggingFormat: 'json', logFlushFrequency: '5s' })
-  t.match(cli.extra, { shutdownDelaySeconds: 0, shutdownTimeoutSeconds: 60, shardSyncTimeoutSeconds: 30, goawayChance: 0, backendHttp2: false, featureGates: { WorkspaceAuthentication: false } })
+  t.match(cli.extra, { shutdownDelaySeconds: 0, shutdownTimeoutSeconds: 60, shardSyncTimeoutSeconds: 30, goawayChance: 0, backendHttp2: false, backendMaxConnections: 128, featureGates: { WorkspaceAuthentication: false } })
   t.equal(emb.extra.shutdownTimeoutSeconds, 5)
 })
 

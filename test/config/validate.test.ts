@@ -75,6 +75,7 @@ t.test('each invalid setting is reported, naming the flag', async (t) => {
     ['negative timeout', ['--shutdown-timeout=-1s'], /^--shutdown-timeout must not be negative$/],
     ['zero sync timeout', ['--shard-sync-timeout=0'], /^--shard-sync-timeout must be positive$/],
     ['goaway too high', ['--goaway-chance=0.5'], /^--goaway-chance can not be less than 0 or greater than 0\.02/],
+    ['no backend connections', ['--backend-max-connections=0'], /^--backend-max-connections must be at least 1, got 0/],
   ]
   for (const [name, argv, want] of cases) {
     const errs = checkArgs(...argv)

@@ -55,3 +55,86 @@ t.test('with backend HTTP/2 allowed but an HTTP/1.1-only shard, a request is nev
   t.equal(all.filter((r) => r.statusCode === 200).length, WATCHES)
   t.equal(connections(), WATCHES + 1)
 })
+
+/** An HTTP/1.1 shard whose `/slow` answers wait until released and `/watch` never ends; counts TLS connections. */
+async function h1Shard(t: Test): Promise<{ tls: BackendTLS; origin: string; connections: () => number; release: () => void; slowSeen: () => number }> {
+  const ca = await createCA('backends-h1-ca')
+  const serving = await issueLoopbackServerCert(ca)
+  const client = await ca.issue({ commonName: 'kcp-front-proxy', usage: 'client' })
+  let connections = 0
+  let slowSeen = 0
+  const held: ServerResponse[] = []
+  const server = https.createServer(serving, (req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    if (req.url === '/slow') {
+      slowSeen++
+      held.push(res)
+    } else res.write('{}\n')
+  })
+  server.on('secureConnection', () => connections++)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return {
+    tls: { ca: ca.cert, cert: client.cert, key: client.key },
+    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    release: () => { for (const r of held.splice(0)) r.end('{}') },
+    slowSeen: () => slowSeen,
+  }
+}
+
+const waitFor = async (cond: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10))
+  if (!cond()) throw new Error(`timed out waiting for ${what}`)
+}
+
+t.test('over HTTP/1.1, short requests share at most maxConnections connections and the rest wait in the pool', async (t) => {
+  const shard = await h1Shard(t)
+  const pools = new BackendPools({ maxConnections: 3 })
+  t.teardown(() => pools.destroy())
+  const pool = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin)
+  const replies = Array.from({ length: 8 }, () => pool.request({ path: '/slow', method: 'GET' }).then(async (r) => (await r.body.text(), r.statusCode)))
+  await waitFor(() => shard.slowSeen() === 3, 'three requests at the shard')
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(shard.slowSeen(), 3, 'the fourth request waits instead of opening a fourth connection')
+  for (let round = 0; round < 5 && shard.slowSeen() < 8; round++) {
+    const before = shard.slowSeen()
+    shard.release()
+    await waitFor(() => shard.slowSeen() > before, 'the waiting requests to reach the shard')
+  }
+  shard.release()
+  t.same(await Promise.all(replies), Array(8).fill(200), 'every request is answered')
+  t.equal(shard.connections(), 3)
+})
+
+t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests never block them, and they never block short requests', async (t) => {
+  const shard = await h1Shard(t)
+  const pools = new BackendPools({ maxConnections: 2 })
+  t.teardown(() => pools.destroy())
+  const fp = tlsFingerprint(shard.tls)
+  const short = pools.get(fp, shard.tls, shard.origin)
+  const long = pools.get(fp, shard.tls, shard.origin, true)
+  t.not(short, long, 'two pools for one origin')
+  const slow = [short.request({ path: '/slow', method: 'GET' }), short.request({ path: '/slow', method: 'GET' })]
+  await waitFor(() => shard.slowSeen() === 2, 'the short pool to be full')
+  const watches = await openStreams(long, 5)
+  t.equal(watches.filter((r) => r.statusCode === 200).length, 5, 'five watches open although every short connection is busy')
+  shard.release()
+  for (const r of await Promise.all(slow)) await r.body.text()
+  const after = await short.request({ path: '/plain', method: 'GET' })
+  t.equal(after.statusCode, 200, 'a short request is served while five watches stay open')
+  after.body.destroy()
+  t.equal(shard.connections(), 2 + 5)
+  for (const w of watches) w.body.destroy()
+})
+
+t.test('with backend HTTP/2, watches and short requests share one pool', async (t) => {
+  const shard = await h1Shard(t)
+  const pools = new BackendPools({ http2: true })
+  t.teardown(() => pools.destroy())
+  const fp = tlsFingerprint(shard.tls)
+  t.equal(pools.get(fp, shard.tls, shard.origin, true), pools.get(fp, shard.tls, shard.origin))
+})
