@@ -14,7 +14,7 @@ import { createLogger } from './logging.js'
 
 export type { FrontProxy, FrontProxyParts, ServerAuthentication } from './front-proxy.js'
 export { startFrontProxy } from './front-proxy.js'
-export { createLogger, levelForVerbosity } from './logging.js'
+export { createLogger, levelForVerbosity, logDestination } from './logging.js'
 
 export type CreateFrontProxyInput = FrontProxyInput & { logger?: Logger; logStream?: NodeJS.WritableStream | DestinationStream }
 

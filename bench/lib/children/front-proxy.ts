@@ -5,8 +5,7 @@
 //     [--authentication <JSON: partial authentication options, merged over --client-cert-auth's>]
 // Commands: `authCounts` → { "<method>/<result>": count } from kcp_front_proxy_authentication_total,
 // so a benchmark can prove authentication really ran in this process.
-import pino from 'pino'
-import { createFrontProxy } from '../../../src/server/index.js'
+import { createFrontProxy, logDestination } from '../../../src/server/index.js'
 import type { FrontProxyInput } from '../../../src/config/types.js'
 import { serveChild, childArg } from '../child-side.js'
 import type { TopologyFiles } from '../../../src/emulator/types.js'
@@ -15,9 +14,8 @@ serveChild<{ url: string }>(async () => {
   const files = JSON.parse(childArg('files')) as TopologyFiles
   const clientCertAuth = childArg('client-cert-auth', 'false') === 'true'
   const extraAuth = JSON.parse(childArg('authentication', '{}')) as NonNullable<FrontProxyInput['authentication']>
-  // The same kind of destination as production's stdout (pino.destination: sonic-boom, asynchronous),
-  // pointed at a file; an fs.WriteStream would cost a libuv request per log line.
-  const logStream = pino.destination({ dest: childArg('log-file'), sync: false, append: true })
+  // The destination production uses for stdout (batched sonic-boom), pointed at a file.
+  const logStream = logDestination(childArg('log-file'))
   const proxy = await createFrontProxy({
     proxy: { mappingFile: files.mappingYaml, rootKubeconfig: files.rootKubeconfig, shardsKubeconfig: files.shardsKubeconfig },
     secureServing: { bindAddress: '127.0.0.1', securePort: 0, tlsCertFile: childArg('serving-cert'), tlsPrivateKeyFile: childArg('serving-key') },
