@@ -3,13 +3,17 @@
 // 2. 100,000 workspaces across 3 shards, seeded with topology.seedWorkspaces() (Workspace + LogicalCluster +
 //    namespace each), then what the proxy's controller does on start: on every shard list every page
 //    (limit=500) of the wildcard `workspaces:<identity>` and `logicalclusters`, and open the watches (< 5 s).
-// The emulator runs in a child process so the load generator does not share its event loop.
+// The emulator runs in a child process so the load generator does not share its event loop. As in
+// proxy.bench.ts, the load generator is pinned to CPU 0 and the server under test to CPU 1 (taskset;
+// `--no-pin` turns that off), so each has one core and they do not evict each other's caches.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { availableParallelism } from 'node:os'
+import { pinToCpus } from './lib/child.js'
 import { startTopology } from '../src/emulator/index.js'
 import type { Kcp } from '../src/emulator/kcp.js'
 import type { Topology } from '../src/emulator/types.js'
@@ -73,11 +77,16 @@ function createWorkspaces(topo: Topology, n: number): number {
   return performance.now() - start
 }
 
+const PIN = !process.argv.includes('--no-pin') && availableParallelism() >= 2
+
 function startChild(mode: string): Promise<{ child: ChildProcess; info: ServeInfo }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', mode], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_WORKSPACES: String(WORKSPACE_COUNT) } })
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)))
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve({ child, info: JSON.parse(line) as ServeInfo }))
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (line) => {
+      if (PIN && child.pid !== undefined) pinToCpus(child.pid, String(availableParallelism() - 1))
+      resolve({ child, info: JSON.parse(line) as ServeInfo })
+    })
   })
 }
 
@@ -187,7 +196,8 @@ async function benchWorkspaces(): Promise<void> {
 const serveIdx = process.argv.indexOf('--serve')
 if (serveIdx >= 0) await serve(process.argv[serveIdx + 1] ?? 'get')
 else {
-  console.log(`node ${process.version}, emulator in a child process`)
+  if (PIN) pinToCpus(process.pid, '0')
+  console.log(`node ${process.version}, emulator in a child process${PIN ? ' pinned to its own CPU, load generator on CPU 0' : ''}`)
   await benchWorkspaces()
   const ours = await benchGet('get')
   const bare = await benchGet('bare')
