@@ -8,6 +8,10 @@ import { PassThrough } from 'node:stream'
 import { prepare, main } from '../src/cli.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
+import { until } from './fixtures/until.js'
+
+/** A child compiling TypeScript on start is slow on a loaded machine. */
+const SLOW_START = { timeoutMs: 60_000, intervalMs: 200 }
 
 function io(): { stdout: PassThrough; stderr: PassThrough; out(): string; err(): string } {
   const stdout = new PassThrough()
@@ -72,15 +76,6 @@ function runCli(args: string[], home: string): ChildProcess & { output: () => st
   return Object.assign(child, { output: () => out })
 }
 
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
@@ -114,14 +109,14 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
     await rm(dir, { recursive: true, force: true })
   })
   let url = ''
-  await waitFor('the "serving" log line', () => {
+  await until('the "serving" log line', () => {
     const m = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())
     if (m) url = m[1]
     return url !== '' || child.exitCode !== null
-  })
+  }, SLOW_START)
   t.not(url, '', 'logged the URL it serves on', { output: child.output().slice(0, 2000) })
   if (url === '') return
-  await waitFor('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200)
+  await until('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200, SLOW_START)
   t.pass('ready')
   child.kill('SIGTERM')
   const { code } = await exited(child)
@@ -136,7 +131,7 @@ t.test('with no flags the binary starts the demo and Ctrl-C stops it cleanly', a
     await exited(child)
     await rm(home, { recursive: true, force: true })
   })
-  await waitFor('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null)
+  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null, SLOW_START)
   t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
   child.kill('SIGINT')
   const { code } = await exited(child)

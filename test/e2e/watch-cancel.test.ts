@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https'
 import { connect as h2connect } from 'node:http2'
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import { startE2E, eventually } from './fixtures/env.js'
+import { within } from '../fixtures/until.js'
 
 const e = await startE2E(t)
 const alpha = e.topo.shards.get('alpha')!
@@ -42,15 +43,6 @@ t.test('many aborted watches leave none behind', async (t) => {
 // the upstream watch open, because Node 20 reports a reset HTTP/2 response as writableFinished.
 
 /** Polls until `check` holds or `timeoutMs` passes; returns whether it held. */
-async function within(timeoutMs: number, check: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (check()) return true
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  return check()
-}
-
 t.test('an HTTP/2 client that resets its watch streams and goes away cancels the upstream watches', async (t) => {
   const before = alpha.stats.openWatches
   const session = h2connect(e.proxyURL, { ca: e.ca, cert: e.topo.pki.admin.cert, key: e.topo.pki.admin.key })
@@ -63,7 +55,7 @@ t.test('an HTTP/2 client that resets its watch streams and goes away cancels the
   })))
   await eventually('5 upstream watches', 5000, () => alpha.stats.openWatches === before + 5)
   streams[0].close() // RST_STREAM(CANCEL) for one stream, the session stays
-  t.ok(await within(5000, () => alpha.stats.openWatches === before + 4), 'the reset stream\'s upstream watch closed')
+  t.ok(await within(() => alpha.stats.openWatches === before + 4, { timeoutMs: 5000, intervalMs: 100 }), 'the reset stream\'s upstream watch closed')
   session.destroy() // then the whole connection goes away
-  t.ok(await within(5000, () => alpha.stats.openWatches === before), 'every upstream watch closed with the session')
+  t.ok(await within(() => alpha.stats.openWatches === before, { timeoutMs: 5000, intervalMs: 100 }), 'every upstream watch closed with the session')
 })

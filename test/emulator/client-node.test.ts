@@ -3,20 +3,13 @@
 import t from 'tap'
 import * as k8s from '@kubernetes/client-node'
 import { startTopology } from '../../src/emulator/index.js'
+import { until } from '../fixtures/until.js'
 
 const topo = await startTopology()
 t.teardown(() => topo.close())
 const kc = new k8s.KubeConfig()
 kc.loadFromString(topo.kubeconfig({ cluster: 'root' }))
 const core = kc.makeApiClient(k8s.CoreV1Api)
-
-async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 t.test('typed create/read/delete and error codes', async (t) => {
   const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'typed' }, data: { a: '1' } } })

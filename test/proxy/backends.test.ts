@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { BackendPools, tlsFingerprint } from '../../src/proxy/backends.js'
 import type { BackendTLS } from '../../src/proxy/mapping.js'
+import { until } from '../fixtures/until.js'
 
 const WATCHES = 20
 
@@ -86,24 +87,19 @@ async function h1Shard(t: Test): Promise<{ tls: BackendTLS; origin: string; conn
   }
 }
 
-const waitFor = async (cond: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10))
-  if (!cond()) throw new Error(`timed out waiting for ${what}`)
-}
-
 t.test('over HTTP/1.1, short requests share at most maxConnections connections and the rest wait in the pool', async (t) => {
   const shard = await h1Shard(t)
   const pools = new BackendPools({ maxConnections: 3 })
   t.teardown(() => pools.destroy())
   const pool = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin)
   const replies = Array.from({ length: 8 }, () => pool.request({ path: '/slow', method: 'GET' }).then(async (r) => (await r.body.text(), r.statusCode)))
-  await waitFor(() => shard.slowSeen() === 3, 'three requests at the shard')
+  await until('three requests at the shard', () => shard.slowSeen() === 3)
   await new Promise((r) => setTimeout(r, 50))
   t.equal(shard.slowSeen(), 3, 'the fourth request waits instead of opening a fourth connection')
   for (let round = 0; round < 5 && shard.slowSeen() < 8; round++) {
     const before = shard.slowSeen()
     shard.release()
-    await waitFor(() => shard.slowSeen() > before, 'the waiting requests to reach the shard')
+    await until('the waiting requests to reach the shard', () => shard.slowSeen() > before)
   }
   shard.release()
   t.same(await Promise.all(replies), Array(8).fill(200), 'every request is answered')
@@ -119,7 +115,7 @@ t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests
   const long = pools.get(fp, shard.tls, shard.origin, true)
   t.not(short, long, 'two pools for one origin')
   const slow = [short.request({ path: '/slow', method: 'GET' }), short.request({ path: '/slow', method: 'GET' })]
-  await waitFor(() => shard.slowSeen() === 2, 'the short pool to be full')
+  await until('the short pool to be full', () => shard.slowSeen() === 2)
   const watches = await openStreams(long, 5)
   t.equal(watches.filter((r) => r.statusCode === 200).length, 5, 'five watches open although every short connection is busy')
   shard.release()

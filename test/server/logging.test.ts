@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, levelForVerbosity, logDestination, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
+import { within } from '../fixtures/until.js'
 
 const lines = (file: string): string[] => {
   try {
@@ -10,12 +11,6 @@ const lines = (file: string): string[] => {
   } catch {
     return []
   }
-}
-
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
-  return cond()
 }
 
 t.test('klog verbosity maps to pino levels', async (t) => {
@@ -33,7 +28,7 @@ t.test('the log destination batches lines, yet no line waits longer than the flu
   logger.info({ n: 0 }, 'request')
   await new Promise((r) => setTimeout(r, 50))
   t.equal(lines(file).length, 0, 'one short line is held for the batch')
-  t.ok(await until(() => lines(file).length === 1, LOG_FLUSH_MS * 3), 'and written by the periodic flush')
+  t.ok(await within(() => lines(file).length === 1, { timeoutMs: LOG_FLUSH_MS * 3 }), 'and written by the periodic flush')
 
   const burst = Math.ceil((LOG_BATCH_BYTES * 3) / 60)
   for (let i = 1; i <= burst; i++) logger.info({ n: i }, 'request')
