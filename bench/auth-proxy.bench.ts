@@ -9,13 +9,13 @@
 // Target: cert / none and oidc / none ≥ 0.85 in requests per proxy CPU-second.
 // Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--probe 2000] [--warmup 2] [--no-pin] [--json out.json]
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { startOurs, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
 import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, ratio, fmt, markdownTable, parseArgs, numberArg } from './lib/stats.js'
+import { median, ratio, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -153,9 +153,7 @@ async function main(): Promise<void> {
       `Authenticated at the proxy during the load: ${countLines.join(', ')}.`,
       invalid.length > 0 ? `\n**WARNING: invalid runs (non-2xx or errors): ${invalid.join(', ')}**` : '',
     ].join('\n')
-    process.stdout.write(report + '\n')
-    const json = args.get('json')
-    if (json) writeFileSync(json, JSON.stringify({ loads: Object.fromEntries(loads), probes: Object.fromEntries(probes) }, null, 2))
+    emitReport(report, args, { loads, probes })
   } finally {
     await session.close()
   }

@@ -3,12 +3,11 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
-import { writeFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, ratio, fmt, markdownTable, parseArgs, numberArg } from './lib/stats.js'
+import { median, ratio, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -105,9 +104,7 @@ async function main(): Promise<void> {
       markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify'], ratioRows),
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')
-    process.stdout.write(report + '\n')
-    const json = args.get('json')
-    if (json) writeFileSync(json, JSON.stringify({ loads: Object.fromEntries(loads), probes: Object.fromEntries(probes) }, null, 2))
+    emitReport(report, args, { loads, probes })
   } finally {
     await session.close()
   }

@@ -1,4 +1,5 @@
-// Small, pure statistics and formatting helpers for benchmark reports.
+// Small statistics and formatting helpers for benchmark reports, and the report writer.
+import { writeFileSync } from 'node:fs'
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN
@@ -51,4 +52,11 @@ export function numberArg(args: Map<string, string>, name: string, dflt: number)
   const n = Number(v)
   if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a non-negative number, got ${JSON.stringify(v)}`)
   return n
+}
+
+/** Prints the markdown report and, with `--json <file>`, writes the raw per-run samples there. */
+export function emitReport(report: string, args: Map<string, string>, raw: { loads: Map<string, unknown[]>; probes: Map<string, unknown[]> }): void {
+  process.stdout.write(report + '\n')
+  const json = args.get('json')
+  if (json) writeFileSync(json, JSON.stringify({ loads: Object.fromEntries(raw.loads), probes: Object.fromEntries(raw.probes) }, null, 2))
 }
