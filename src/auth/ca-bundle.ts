@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Logger } from 'pino'
+import { concernsWatched, watchedNames } from '../files/watch-filter.js'
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
@@ -59,7 +60,10 @@ export class CABundle {
     this.#pems = parsed.pems
     this.#hash = sha256(text)
     try {
-      this.#watcher = watch(dirname(file), { persistent: false }, () => this.check())
+      const names = watchedNames([file])
+      this.#watcher = watch(dirname(file), { persistent: false }, (_event, filename) => {
+        if (concernsWatched(filename, names)) void this.check()
+      })
       this.#watcher.on('error', () => undefined)
     } catch {
       this.#watcher = undefined // polling still covers it

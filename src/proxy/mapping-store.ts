@@ -10,6 +10,7 @@ import type { Logger } from 'pino'
 import { buildMappings, MappingFileError } from './mapping.js'
 import { compileRouteTable, type RouteTable } from './router.js'
 import type { BackendPools } from './backends.js'
+import { concernsWatched, watchedNames } from '../files/watch-filter.js'
 
 export interface MappingStoreOptions {
   file: string
@@ -59,7 +60,10 @@ export class MappingStore {
 
   #watch(): void {
     try {
-      this.#watcher = watch(dirname(this.#opts.file), { persistent: false }, () => this.#schedule())
+      const names = watchedNames([this.#opts.file])
+      this.#watcher = watch(dirname(this.#opts.file), { persistent: false }, (_event, filename) => {
+        if (concernsWatched(filename, names)) this.#schedule()
+      })
       this.#watcher.on('error', (e) => this.#opts.logger.warn({ err: e }, 'mapping file watch failed; reloads disabled'))
     } catch (e) {
       this.#opts.logger.warn({ err: e }, 'cannot watch the mapping file directory; reloads disabled')

@@ -9,6 +9,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto'
 import type { Logger } from 'pino'
 import { createCA } from '../pki/index.js'
 import type { SecureServingOptions } from '../config/types.js'
+import { concernsWatched, watchedNames } from '../files/watch-filter.js'
 
 export interface ServingCert {
   cert: string
@@ -86,7 +87,10 @@ export function watchServingCert(files: string[], logger: Logger, onChange: (pai
   }
   for (const dir of new Set([dirname(certFile), dirname(keyFile)])) {
     try {
-      const w = watch(dir, { persistent: false }, schedule)
+      const names = watchedNames(files)
+      const w = watch(dir, { persistent: false }, (_event, filename) => {
+        if (concernsWatched(filename, names)) schedule()
+      })
       w.on('error', (e) => logger.warn({ err: e, dir }, 'serving certificate watch failed'))
       watchers.push(w)
     } catch (e) {
