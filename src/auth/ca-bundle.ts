@@ -3,12 +3,12 @@
 // and most rotation tools replace files by rename, which a file watch would miss. A
 // periodic content-hash check backs up fs.watch (unreliable on some filesystems).
 import { createHash, X509Certificate } from 'node:crypto'
-import { watch, type FSWatcher } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Logger } from 'pino'
-import { concernsWatched, watchedNames } from '../files/watch-filter.js'
+import { watchFilesIn } from '../files/watch-filter.js'
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
@@ -60,10 +60,7 @@ export class CABundle {
     this.#pems = parsed.pems
     this.#hash = sha256(text)
     try {
-      const names = watchedNames([file])
-      this.#watcher = watch(dirname(file), { persistent: false }, (_event, filename) => {
-        if (concernsWatched(filename, names)) void this.check()
-      })
+      this.#watcher = watchFilesIn(dirname(file), [file], () => void this.check())
       this.#watcher.on('error', () => undefined)
     } catch {
       this.#watcher = undefined // polling still covers it

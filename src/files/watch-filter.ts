@@ -3,6 +3,7 @@
 // mounted Secret or ConfigMap by replacing the `..data` symlink, not the file. An event for an
 // unrelated file in the same directory (a log file, an editor's swap file) must not cost a
 // re-read and re-parse each time.
+import { watch, type FSWatcher } from 'node:fs'
 
 /** Names of `files` whose directory events should trigger a check. */
 export function watchedNames(files: readonly string[]): Set<string> {
@@ -18,4 +19,15 @@ export function concernsWatched(filename: string | Buffer | null | undefined, na
   if (filename === null || filename === undefined) return true
   const name = typeof filename === 'string' ? filename : filename.toString('utf8')
   return name === '' || names.has(name) || name.startsWith('..')
+}
+
+/**
+ * Watches `dir` (without keeping the process alive) and calls `onChange` for the events that may
+ * concern `files`. Throws like fs.watch; the caller decides how to report watcher errors.
+ */
+export function watchFilesIn(dir: string, files: readonly string[], onChange: () => void): FSWatcher {
+  const names = watchedNames(files)
+  return watch(dir, { persistent: false }, (_event, filename) => {
+    if (concernsWatched(filename, names)) onChange()
+  })
 }

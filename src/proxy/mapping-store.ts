@@ -3,14 +3,14 @@
 // `..data` symlink, which a watch on the old file inode never sees. A reload builds a
 // complete new table and swaps one reference: requests already routed keep the mapping
 // they started with; a broken new file is logged and the old table stays.
-import { watch, type FSWatcher } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from 'pino'
 import { buildMappings, MappingFileError } from './mapping.js'
 import { compileRouteTable, type RouteTable } from './router.js'
 import type { BackendPools } from './backends.js'
-import { concernsWatched, watchedNames } from '../files/watch-filter.js'
+import { watchFilesIn } from '../files/watch-filter.js'
 
 export interface MappingStoreOptions {
   file: string
@@ -60,10 +60,7 @@ export class MappingStore {
 
   #watch(): void {
     try {
-      const names = watchedNames([this.#opts.file])
-      this.#watcher = watch(dirname(this.#opts.file), { persistent: false }, (_event, filename) => {
-        if (concernsWatched(filename, names)) this.#schedule()
-      })
+      this.#watcher = watchFilesIn(dirname(this.#opts.file), [this.#opts.file], () => this.#schedule())
       this.#watcher.on('error', (e) => this.#opts.logger.warn({ err: e }, 'mapping file watch failed; reloads disabled'))
     } catch (e) {
       this.#opts.logger.warn({ err: e }, 'cannot watch the mapping file directory; reloads disabled')

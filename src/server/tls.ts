@@ -3,13 +3,13 @@
 // written there (k8s MaybeDefaultWithSelfSignedCerts). Files are watched so a rotated
 // certificate (cert-manager, kubelet projected volumes) is served without a restart.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { watch, type FSWatcher } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import type { Logger } from 'pino'
 import { createCA } from '../pki/index.js'
 import type { SecureServingOptions } from '../config/types.js'
-import { concernsWatched, watchedNames } from '../files/watch-filter.js'
+import { watchFilesIn } from '../files/watch-filter.js'
 
 export interface ServingCert {
   cert: string
@@ -87,10 +87,7 @@ export function watchServingCert(files: string[], logger: Logger, onChange: (pai
   }
   for (const dir of new Set([dirname(certFile), dirname(keyFile)])) {
     try {
-      const names = watchedNames(files)
-      const w = watch(dir, { persistent: false }, (_event, filename) => {
-        if (concernsWatched(filename, names)) schedule()
-      })
+      const w = watchFilesIn(dir, files, schedule)
       w.on('error', (e) => logger.warn({ err: e, dir }, 'serving certificate watch failed'))
       watchers.push(w)
     } catch (e) {
