@@ -20,6 +20,21 @@ export function ratio(a: number, b: number): number {
   return b === 0 || !Number.isFinite(b) ? NaN : a / b
 }
 
+/**
+ * Median of the per-run ratios a[i] / b[i]: a paired comparison. Each run measures every target
+ * back to back, so machine drift between runs (±30 % on the benchmark VM) cancels within a pair
+ * instead of landing in one target's median and not the other's.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length)
+  const rs: number[] = []
+  for (let i = 0; i < n; i++) {
+    const r = ratio(a[i], b[i])
+    if (Number.isFinite(r)) rs.push(r)
+  }
+  return median(rs)
+}
+
 /** Formats a number for a table: '—' for missing, thousands separators, fixed decimals. */
 export function fmt(x: number | undefined, decimals = 0): string {
   if (x === undefined || !Number.isFinite(x)) return '—'

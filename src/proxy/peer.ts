@@ -2,6 +2,7 @@
 // connection (HTTP/2 multiplexes many requests over one), never per request.
 import { X509Certificate } from 'node:crypto'
 import type { TLSSocket, DetailedPeerCertificate } from 'node:tls'
+import type { AuthRequest } from '../auth/types.js'
 import type { ProxyRequest } from './exchange.js'
 
 const cache = new WeakMap<object, X509Certificate[]>()
@@ -48,4 +49,20 @@ export function distinctHeaders(req: ProxyRequest): Record<string, string[] | un
     ;(out[name] ??= []).push(raw[i + 1])
   }
   return out
+}
+
+/**
+ * What the authenticators see of a request. The unjoined headers are built only when read:
+ * only requestheader authentication reads them, and building them cost every authenticated
+ * request a copy of all its headers.
+ */
+export function authRequestOf(req: ProxyRequest, peerCerts: X509Certificate[]): AuthRequest {
+  let distinct: Record<string, string[] | undefined> | undefined
+  return {
+    headers: req.headers,
+    get headersDistinct() {
+      return (distinct ??= distinctHeaders(req))
+    },
+    peerCertificates: peerCerts,
+  }
 }

@@ -24,10 +24,24 @@ import { forward } from './forward.js'
 import { forwardRequestHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
 import { pathHygieneError, splitURL } from './paths.js'
-import { distinctHeaders, peerCertificates } from './peer.js'
+import { authRequestOf, peerCertificates } from './peer.js'
 import { writeError } from './respond.js'
 import { route, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
+
+/** The one line the pipeline writes per request. No field can hold a credential: paths carry no query. */
+export interface RequestLogRecord {
+  method: string
+  path: string
+  shard: string
+  cluster: string
+  status: number
+  bytes: number
+  ms: number
+  user: string
+  aborted: boolean | undefined
+  err: string | undefined
+}
 
 /** The part of src/auth the pipeline needs. */
 export interface RequestAuthenticator {
@@ -49,6 +63,8 @@ export interface PipelineDeps {
   pools: BackendPools
   metrics: ProxyMetrics
   logger: Logger
+  /** Writes the one line per request (step 3); default: logger.info(record, 'request'). */
+  logRequest?: (r: RequestLogRecord) => void
   cors: CorsCheck | undefined
 }
 
@@ -95,6 +111,7 @@ export interface Pipeline {
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { index, authenticator, additionalAuth, pools, metrics, logger, cors } = deps
   const inflight = new InFlight()
+  const logRequest = deps.logRequest ?? ((r: RequestLogRecord): void => logger.info(r, 'request'))
 
   // Step 3: accounting when the response closes (finished or aborted). Module-style function, no per-request closure.
   function onClose(this: ProxyResponse): void {
@@ -114,13 +131,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (ex.bytesIn > 0) metrics.requestBytes(ex.shard, ex.bytesIn)
       metrics.responseBytes(ex.shard, ex.bytesOut)
     }
-    logger.info(
-      {
-        method: ex.method, path: ex.path, shard: ex.shard, cluster: ex.cluster, status: code, bytes: ex.bytesOut,
-        ms: Math.round(seconds * 1e6) / 1e3, user: ex.user, aborted: aborted || undefined, err: ex.error,
-      },
-      'request',
-    )
+    logRequest({
+      method: ex.method, path: ex.path, shard: ex.shard, cluster: ex.cluster, status: code, bytes: ex.bytesOut,
+      ms: Math.round(seconds * 1e6) / 1e3, user: ex.user, aborted: aborted || undefined, err: ex.error,
+    })
   }
 
   function send(ex: Exchange, target: Target): void {
@@ -191,7 +205,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         send(ex, target)
         return
       }
-      authenticator.authenticate({ headers: h, headersDistinct: distinctHeaders(req), peerCertificates: certs }).then(
+      authenticator.authenticate(authRequestOf(req, certs)).then(
         (d) => {
           try {
             sendAs(ex, target, d)

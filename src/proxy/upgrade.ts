@@ -16,7 +16,7 @@ import { ProxyError } from '../errors.js'
 import { forwardRequestHeaders, serializeRequestHead } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
 import { pathHygieneError, splitURL } from './paths.js'
-import { distinctHeaders, peerCertificates } from './peer.js'
+import { authRequestOf, peerCertificates } from './peer.js'
 import type { RequestAuthenticator } from './pipeline.js'
 import { route, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
@@ -109,7 +109,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
       if (target instanceof ProxyError) return rejectRaw(socket, target)
       const certs = authenticator === undefined ? undefined : peerCertificates(req)
       if (authenticator === undefined || certs === undefined || (!additionalAuth && certs.length === 0)) return open(req, socket, head, target, undefined)
-      authenticator.authenticate({ headers: h, headersDistinct: distinctHeaders(req), peerCertificates: certs }).then(
+      authenticator.authenticate(authRequestOf(req, certs)).then(
         (d) => {
           if (d.kind === 'unauthorized') return rejectRaw(socket, new ProxyError('FP_UNAUTHORIZED'))
           open(req, socket, head, target, d.kind === 'user' ? d.user : undefined)

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream'
 import { createSecureContext, type TLSSocket, type SecureContextOptions, type SecureContext } from 'node:tls'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { requestLogWriter } from './logging.js'
 import type { Registry } from 'prom-client'
 import type { CompletedOptions } from '../config/types.js'
 import { compileGoRegexp, nodeTLSSettings } from '../config/index.js'
@@ -118,6 +119,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     pools: parts.pools,
     metrics,
     logger,
+    logRequest: requestLogWriter(logger),
     cors: compileCors(corsRes),
   })
   const tunnels = new Set<Duplex>()

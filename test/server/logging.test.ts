@@ -2,7 +2,9 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, levelForVerbosity, logDestination, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
+import pino from 'pino'
+import { createLogger, levelForVerbosity, logDestination, requestLogWriter, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
+import type { RequestLogRecord } from '../../src/proxy/pipeline.js'
 import { within } from '../fixtures/until.js'
 
 const lines = (file: string): string[] => {
@@ -41,4 +43,52 @@ t.test('the log destination batches lines, yet no line waits longer than the flu
   const all = lines(file).map((l) => (JSON.parse(l) as { n: number | string }).n)
   t.equal(all.length, burst + 2, 'nothing is lost')
   t.equal(all.at(-1), 'last', 'in order')
+})
+
+const record = (over: Partial<RequestLogRecord>): RequestLogRecord => ({
+  method: 'GET', path: '/clusters/root:org/api/v1/namespaces', shard: 'root', cluster: '2abc', status: 200, bytes: 1100, ms: 1.234,
+  user: '', aborted: undefined, err: undefined, ...over,
+})
+
+t.test('request lines from the fast writer are byte for byte what pino writes for the same record', async (t) => {
+  const cases: [string, RequestLogRecord][] = [
+    ['a plain GET', record({})],
+    ['an authenticated user', record({ user: 'oidc:alice@example.com' })],
+    ['an aborted watch', record({ status: 499, aborted: true, bytes: 0 })],
+    ['a backend error', record({ status: 502, err: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1' })],
+    ['quotes, backslashes, control characters and non-ASCII in strings', record({ path: '/clusters/x"y\\z\u0001/ü', user: 'a"\n\tb', err: 'bad "thing"\r\n' })],
+    ['a long path', record({ path: '/clusters/' + 'a'.repeat(300) })],
+    ['a zero-length answer in no time', record({ status: 204, bytes: 0, ms: 0 })],
+    ['a fractional duration', record({ ms: 60000.001 })],
+  ]
+  for (const [name, r] of cases) {
+    const viaPino: string[] = []
+    const viaFast: string[] = []
+    createLogger({ v: 2, stream: { write: (s: string) => void viaPino.push(s) } }).info(r, 'request')
+    requestLogWriter(createLogger({ v: 2, stream: { write: (s: string) => void viaFast.push(s) } }))(r)
+    const stripTime = (s: string): string => s.replace(/"time":\d+/, '"time":0')
+    t.equal(viaFast.length, 1, `${name}: one line`)
+    t.equal(stripTime(viaFast[0] ?? ''), stripTime(viaPino[0] ?? ''), name)
+  }
+})
+
+t.test('the fast request writer honours the level: -v=1 writes no request lines', async (t) => {
+  const out: string[] = []
+  const logger = createLogger({ v: 1, stream: { write: (s: string) => void out.push(s) } })
+  const write = requestLogWriter(logger)
+  write(record({}))
+  t.same(out, [], 'warn level: nothing')
+  logger.level = 'info'
+  write(record({}))
+  t.equal(out.length, 1, 'a level raised at run time takes effect')
+})
+
+t.test("an embedder's own logger gets request lines through logger.info, with its own format", async (t) => {
+  const out: string[] = []
+  const theirs = pino({ messageKey: 'message', base: { app: 'harness' } }, { write: (s: string) => void out.push(s) })
+  requestLogWriter(theirs)(record({ user: 'bob' }))
+  const line = JSON.parse(out[0] ?? '{}') as Record<string, unknown>
+  t.equal(line.message, 'request', 'their message key')
+  t.equal(line.app, 'harness', 'their base fields')
+  t.equal(line.user, 'bob', 'the record')
 })
