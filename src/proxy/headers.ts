@@ -14,7 +14,8 @@ const HOP_BY_HOP = new Set([
 ])
 
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined
+  // Nearly every request and response says just one of these: no split, no Set.
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive' || value === 'Close') return undefined
   const v = Array.isArray(value) ? value.join(',') : value
   let out: Set<string> | undefined
   for (const t of v.split(',')) {
