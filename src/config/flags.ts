@@ -183,8 +183,8 @@ export const flags: readonly FlagDef[] = [
   { name: 'logging-format', type: 'string', section: lg, defaultText: 'json', target: ['logging', 'loggingFormat'], support: 'same',
     help: 'Log format: json (one JSON object per line).',
     note: 'Upstream defaults to text; this front-proxy writes JSON lines only and refuses text (pipe through a JSON log viewer to read them).' },
-  { name: 'log-flush-frequency', type: 'duration', section: lg, defaultText: '5s', target: ['logging', 'logFlushFrequency'], support: 'no-effect',
-    help: 'Maximum time between log flushes.', note: 'Checked; no effect: logs are written as they happen, not buffered.' },
+  { name: 'log-flush-frequency', type: 'duration', section: lg, defaultText: '5s', target: ['logging', 'logFlushFrequency'], support: 'same',
+    help: 'Maximum time between log flushes.', note: 'The longest a request line waits for its 16 KiB batch before it is written; every other line is written at once.' },
 
   // ── kcp ──────────────────────────────────────────────────────────────────────────
   { name: 'feature-gates', type: 'mapStringBool', valueName: 'mapStringBool', section: 'kcp', defaultText: '', target: ['extra', 'featureGates'], support: 'same',

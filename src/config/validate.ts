@@ -172,6 +172,11 @@ export function validateOptions(o: CompletedOptions): string[] {
     }
   }
   if (ok('v') && lg.v < 0) errors.push(`-v, --v: verbosity ${lg.v} must not be negative`)
+  if (ok('log-flush-frequency')) {
+    const d = parseDurationSeconds(lg.logFlushFrequency)
+    // Go's klog panics on a non-positive ticker interval; we refuse it instead.
+    if (d.ok && d.value <= 0) errors.push(`--log-flush-frequency: ${lg.logFlushFrequency} must be positive`)
+  }
   if (ok('logging-format') && lg.loggingFormat === 'text') {
     errors.push('--logging-format=text: not supported by this front-proxy (logs are JSON lines); use --logging-format=json')
   } else if (ok('logging-format') && lg.loggingFormat !== 'json') {

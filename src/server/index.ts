@@ -4,13 +4,14 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { completeOptions, validateOptions } from '../config/index.js'
+import { parseDurationSeconds } from '../config/values.js'
 import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
 import { additionalAuthEnabled, createAuthentication } from '../auth/index.js'
 import { createIndexController } from '../controller/index.js'
 import { WorkspaceIndex } from '../index/index.js'
 import { loadKubeconfig } from '../kube/kubeconfig.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
-import { createLogger } from './logging.js'
+import { createLogger, logDestination } from './logging.js'
 
 export type { FrontProxy, FrontProxyParts, ServerAuthentication } from './front-proxy.js'
 export { startFrontProxy } from './front-proxy.js'
@@ -70,7 +71,8 @@ export async function createFrontProxy(input: CreateFrontProxyInput): Promise<Fr
  * drain), and exits at once on a second signal.
  */
 export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
-  const logger = createLogger({ v: options.logging.v })
+  const flushSeconds = parseDurationSeconds(options.logging.logFlushFrequency)
+  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, flushSeconds.ok && flushSeconds.value > 0 ? { flushMs: flushSeconds.value * 1000 } : {}) })
   const proxy = await build(options, logger)
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -4,6 +4,10 @@
 // against ~0.6 µs for this one (bench/README.md, "Log lines"). At 3,000 requests/s that is
 // 1.5 % of a core spent on counting bytes.
 //
+// Two kinds of lines: request lines (writeBatched) wait for a full batch or the flush interval;
+// every other line (startup, "serving", warnings, errors, shutdown: write(), what pino calls)
+// is written on the next turn of the event loop, with whatever request lines are gathered.
+//
 // Guarantees: lines leave in order; at most one write is in flight; partial writes and
 // EAGAIN (a full non-blocking stdout pipe) are retried; everything still buffered is
 // written synchronously when the process exits. A destination that cannot keep up never
@@ -40,6 +44,11 @@ export class LogDestination extends EventEmitter {
   #closed = false
   readonly #timer: NodeJS.Timeout
   readonly #onExit = (): void => this.flushSync()
+  #soon = false
+  readonly #flushSoon = (): void => {
+    this.#soon = false
+    this.flush()
+  }
 
   constructor(dest: number | string, o: LogDestinationOptions) {
     super()
@@ -51,8 +60,18 @@ export class LogDestination extends EventEmitter {
     process.on('exit', this.#onExit)
   }
 
-  /** pino's DestinationStream. Never blocks, never throws. */
+  /** pino's DestinationStream: a line written on the next event-loop turn. Never blocks, never throws. */
   write(line: string): boolean {
+    if (!this.writeBatched(line)) return false
+    if (!this.#soon) {
+      this.#soon = true
+      setImmediate(this.#flushSoon)
+    }
+    return true
+  }
+
+  /** A high-volume line (one per request): written with the next batch, at most flushMs late. */
+  writeBatched(line: string): boolean {
     if (this.#closed) return false
     if (this.#pending + line.length > this.#o.maxBufferedBytes) {
       this.#lost(1)

@@ -29,7 +29,7 @@ export function levelForVerbosity(v: number): LevelWithSilent {
 
 /** Characters a log destination gathers before writing: one write per ~60 request lines instead of one each. */
 export const LOG_BATCH_BYTES = 16 * 1024
-/** Longest a gathered line waits before it is written anyway. */
+/** Longest a gathered line waits before it is written anyway, unless --log-flush-frequency says otherwise. */
 export const LOG_FLUSH_MS = 1000
 /** Buffered characters beyond which new lines are dropped (and counted) rather than held. */
 export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
@@ -39,8 +39,8 @@ export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
  * batches (src/server/log-destination.ts). Writing each line on its own cost ~8 % of the
  * proxy's CPU at 3,000 requests/s.
  */
-export function logDestination(dest: number | string = 1): LogDestination {
-  return new LogDestination(dest, { batchBytes: LOG_BATCH_BYTES, flushMs: LOG_FLUSH_MS, maxBufferedBytes: LOG_MAX_BUFFERED_BYTES })
+export function logDestination(dest: number | string = 1, o: { flushMs?: number } = {}): LogDestination {
+  return new LogDestination(dest, { batchBytes: LOG_BATCH_BYTES, flushMs: o.flushMs ?? LOG_FLUSH_MS, maxBufferedBytes: LOG_MAX_BUFFERED_BYTES })
 }
 
 export const LOGGER_NAME = 'kcp-front-proxy'
@@ -74,12 +74,14 @@ const NAME_JSON = JSON.stringify(LOGGER_NAME)
  */
 export function requestLogWriter(logger: Logger): (r: RequestLogRecord) => void {
   if (!ownLoggers.has(logger)) return (r) => logger.info(r, 'request')
-  const stream = (logger as unknown as Record<symbol, { write(line: string): unknown }>)[pino.symbols.streamSym]
+  const stream = (logger as unknown as Record<symbol, { write(line: string): unknown; writeBatched?(line: string): unknown }>)[pino.symbols.streamSym]
+  // A LogDestination batches request lines; any other stream gets them as pino would write them.
+  const write = stream.writeBatched !== undefined ? stream.writeBatched.bind(stream) : stream.write.bind(stream)
   return (r) => {
     if (logger.levelVal > INFO) return
     let line = `{"level":30,"time":${Date.now()},"name":${NAME_JSON},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"shard":${JSON.stringify(r.shard)},"cluster":${JSON.stringify(r.cluster)},"status":${r.status},"bytes":${r.bytes},"ms":${r.ms},"user":${JSON.stringify(r.user)}`
     if (r.aborted !== undefined) line += `,"aborted":${r.aborted}`
     if (r.err !== undefined) line += `,"err":${JSON.stringify(r.err)}`
-    stream.write(line + ',"msg":"request"}\n')
+    write(line + ',"msg":"request"}\n')
   }
 }

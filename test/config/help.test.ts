@@ -24,7 +24,7 @@ t.test('help shows type and default like cobra', async (t) => {
   t.match(help, /^ {6}--oidc-signing-algs strings +.*\(default \[RS256\]\)$/m)
   t.match(help, /^ {6}--disable-http2-serving +Serve/m)
   t.match(help, /--profiler-address string .*\[not supported by this front-proxy\]$/m)
-  t.match(help, /--log-flush-frequency duration .*\[accepted, no effect\]$/m)
+  t.match(help, /--log-flush-frequency duration +Maximum time between log flushes/m)
   t.notMatch(help, /--mapping-file string .*\(default/)
 })
 

@@ -67,6 +67,7 @@ t.test('each invalid setting is reported, naming the flag', async (t) => {
     ['workspace auth gate', ['--feature-gates=WorkspaceAuthentication=true'], /^--feature-gates: WorkspaceAuthentication=true is not supported by this front-proxy$/],
     ['cors regexp', ['--cors-allowed-origins=(unclosed'], /^--cors-allowed-origins: "\(unclosed" is not a valid regular expression/],
     ['negative verbosity', ['-v=-1'], /^-v, --v: verbosity -1 must not be negative$/],
+    ['zero log flush frequency', ['--log-flush-frequency=0s'], /^--log-flush-frequency: 0s must be positive$/],
     ['logging format', ['--logging-format=xml'], /^--logging-format: Unsupported value: "xml": supported values: "json"$/],
     ['text logs refused', ['--logging-format=text'], /^--logging-format=text: not supported by this front-proxy \(logs are JSON lines\)/],
     ['metrics address', ['--metrics-bind-address=metrics'], /^--metrics-bind-address: "metrics" must be host:port/],

@@ -15,26 +15,36 @@ const tmp = (t: Test): string => {
 const line = (n: number | string): string => `{"n":${JSON.stringify(n)}}\n`
 const ns = (text: string): unknown[] => text.split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { n?: unknown; dropped?: number }).n ?? 'report')
 
-t.test('lines are written in batches, in order, and end() writes the rest and emits close', async (t) => {
+t.test('lines other than request lines (startup, warnings, errors) are written on the next turn, taking gathered request lines along', async (t) => {
+  const file = join(tmp(t), 'now.log')
+  const d = new LogDestination(file, { batchBytes: 1 << 20, flushMs: 60_000, maxBufferedBytes: 1 << 20 })
+  t.teardown(() => d.end())
+  d.writeBatched(line(1))
+  d.write(line('serving'))
+  t.ok(await within(() => readFileSync(file, 'utf8').length > 0, { timeoutMs: 2000 }), 'written without waiting for a batch or the timer')
+  t.same(ns(readFileSync(file, 'utf8')), [1, 'serving'], 'in order, the request line first')
+})
+
+t.test('request lines are written in batches, in order, and end() writes the rest and emits close', async (t) => {
   const file = join(tmp(t), 'a.log')
   const d = new LogDestination(file, { batchBytes: 1024, flushMs: 60_000, maxBufferedBytes: 1 << 20 })
-  d.write(line(0))
+  d.writeBatched(line(0))
   await new Promise((r) => setTimeout(r, 30))
   t.equal(readFileSync(file, 'utf8'), '', 'a short line waits for its batch')
-  for (let i = 1; i <= 500; i++) d.write(line(i))
+  for (let i = 1; i <= 500; i++) d.writeBatched(line(i))
   t.ok(await within(() => readFileSync(file, 'utf8').length > 0, { timeoutMs: 2000 }), 'a full batch is written without waiting for the timer')
-  d.write(line('last'))
+  d.writeBatched(line('last'))
   await new Promise<void>((resolve) => { d.once('close', () => resolve()); d.end() })
   const got = ns(readFileSync(file, 'utf8'))
   t.same(got, [...Array.from({ length: 501 }, (_v, i) => i), 'last'], 'every line once, in order')
-  t.equal(d.write(line('after')), false, 'writes after close are refused, not thrown')
+  t.equal(d.writeBatched(line('after')), false, 'writes after close are refused, not thrown')
 })
 
 t.test('the flush interval writes a lone line', async (t) => {
   const file = join(tmp(t), 'b.log')
   const d = new LogDestination(file, { batchBytes: 1 << 20, flushMs: 50, maxBufferedBytes: 1 << 20 })
   t.teardown(() => d.end())
-  d.write(line(1))
+  d.writeBatched(line(1))
   t.ok(await within(() => readFileSync(file, 'utf8') === line(1), { timeoutMs: 2000 }), 'written by the timer')
 })
 
@@ -49,7 +59,7 @@ t.test('a reader that stops reading (full non-blocking pipe) never blocks the wr
   const payload = 'x'.repeat(200)
   const started = performance.now()
   const total = 3000 // ~650 KB: more than the pipe (64 KiB) plus the cap
-  for (let i = 0; i < total; i++) d.write(`{"n":${i},"p":"${payload}"}\n`)
+  for (let i = 0; i < total; i++) d.writeBatched(`{"n":${i},"p":"${payload}"}\n`)
   t.ok(performance.now() - started < 1000, 'writing never waited for the reader')
   t.ok(await within(() => d.dropped > 0, { timeoutMs: 3000 }), 'lines beyond the cap were dropped')
   const dropped = d.dropped
@@ -81,7 +91,7 @@ t.test('a destination that fails (reader gone) costs batches, not the process', 
   closeSync(reader) // every write now fails with EPIPE
   const d = new LogDestination(writer, { batchBytes: 64, flushMs: 20, maxBufferedBytes: 1 << 20 })
   t.teardown(() => d.end())
-  for (let i = 0; i < 10; i++) d.write(line(i))
+  for (let i = 0; i < 10; i++) d.writeBatched(line(i))
   t.ok(await within(() => d.dropped >= 10, { timeoutMs: 3000 }), 'the failed lines are counted as dropped')
 })
 
@@ -90,7 +100,7 @@ t.test('lines still gathered when the process exits are written before it ends',
   const src = join(process.cwd(), 'src/server/log-destination.ts')
   const code = `import { LogDestination } from ${JSON.stringify(src)}
 const d = new LogDestination(${JSON.stringify(file)}, { batchBytes: 1 << 20, flushMs: 60000, maxBufferedBytes: 1 << 22 })
-for (let i = 0; i < 1000; i++) d.write('{"n":' + i + '}\\n')
+for (let i = 0; i < 1000; i++) d.writeBatched('{"n":' + i + '}\\n')
 process.exit(0)`
   execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 30_000 })
   t.same(ns(readFileSync(file, 'utf8')), Array.from({ length: 1000 }, (_v, i) => i), 'all 1,000 lines, in order')

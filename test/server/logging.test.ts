@@ -15,39 +15,46 @@ const lines = (file: string): string[] => {
   }
 }
 
+const record = (over: Partial<RequestLogRecord>): RequestLogRecord => ({
+  method: 'GET', path: '/clusters/root:org/api/v1/namespaces', shard: 'root', cluster: '2abc', status: 200, bytes: 1100, ms: 1.234,
+  user: '', aborted: undefined, err: undefined, ...over,
+})
+
 t.test('klog verbosity maps to pino levels', async (t) => {
   const cases: [number, string][] = [[0, 'warn'], [1, 'warn'], [2, 'info'], [3, 'info'], [4, 'debug'], [5, 'debug'], [6, 'trace'], [10, 'trace']]
   for (const [v, level] of cases) t.equal(levelForVerbosity(v), level, `-v=${v}`)
 })
 
-t.test('the log destination batches lines, yet no line waits longer than the flush interval, and end() writes the rest', async (t) => {
+t.test('the log destination batches request lines, yet none waits longer than the flush interval, other lines go at once, and end() writes the rest', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-log-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'proxy.log')
-  const dest = logDestination(file)
+  const dest = logDestination(file, { flushMs: 300 })
   const logger = createLogger({ v: 2, stream: dest })
+  const request = requestLogWriter(logger)
+  const n = (i: number | string): string => JSON.stringify(i)
 
-  logger.info({ n: 0 }, 'request')
+  request(record({ path: n(0) }))
   await new Promise((r) => setTimeout(r, 50))
-  t.equal(lines(file).length, 0, 'one short line is held for the batch')
-  t.ok(await within(() => lines(file).length === 1, { timeoutMs: LOG_FLUSH_MS * 3 }), 'and written by the periodic flush')
+  t.equal(lines(file).length, 0, 'one short request line is held for the batch')
+  t.ok(await within(() => lines(file).length === 1, { timeoutMs: 3000 }), 'and written by the periodic flush (--log-flush-frequency)')
 
-  const burst = Math.ceil((LOG_BATCH_BYTES * 3) / 60)
-  for (let i = 1; i <= burst; i++) logger.info({ n: i }, 'request')
+  logger.warn({ path: n('warning') }, 'something to see now')
+  t.ok(await within(() => lines(file).length === 2, { timeoutMs: 50 }), 'a warning is written at once')
 
-  logger.info({ n: 'last' }, 'request')
+  const burst = Math.ceil((LOG_BATCH_BYTES * 3) / 150)
+  for (let i = 1; i <= burst; i++) request(record({ path: n(i) }))
+
+  request(record({ path: n('last') }))
   await new Promise<void>((resolve) => {
     dest.once('close', () => resolve())
     dest.end()
   })
-  const all = lines(file).map((l) => (JSON.parse(l) as { n: number | string }).n)
-  t.equal(all.length, burst + 2, 'nothing is lost')
-  t.equal(all.at(-1), 'last', 'in order')
-})
-
-const record = (over: Partial<RequestLogRecord>): RequestLogRecord => ({
-  method: 'GET', path: '/clusters/root:org/api/v1/namespaces', shard: 'root', cluster: '2abc', status: 200, bytes: 1100, ms: 1.234,
-  user: '', aborted: undefined, err: undefined, ...over,
+  const all = lines(file).map((l) => JSON.parse((JSON.parse(l) as { path: string }).path) as number | string)
+  t.equal(all.length, burst + 3, 'nothing is lost')
+  t.same(all.slice(0, 3), [0, 'warning', 1], 'in order')
+  t.equal(all.at(-1), 'last', 'in order to the end')
+  t.equal(LOG_FLUSH_MS, 1000, 'an embedder’s logDestination() waits at most 1 s by default')
 })
 
 t.test('request lines from the fast writer are byte for byte what pino writes for the same record', async (t) => {
