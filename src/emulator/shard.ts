@@ -127,7 +127,7 @@ export class Shard implements EmulatedShard, ShardContext {
       else void handle(this, req, res)
     }
     const server = this.http2
-      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, noDelay: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
       : https.createServer({ ...tlsOpts, keepAliveTimeout: 30_000 }, onRequest)
     server.on('connection', (s: Socket) => {
       this.sockets.add(s)

@@ -156,6 +156,10 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
       const base = {
         ...secureContext(),
         handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+        // node:https sets TCP_NODELAY on accepted sockets, node:http2's server does not: without it
+        // Nagle's algorithm holds a small write (the next watch event, the next response on a
+        // kept-alive connection) until the client ACKs the previous one, up to a delayed-ACK timeout.
+        noDelay: true,
       }
       if (http2) {
         server = createSecureServer(
