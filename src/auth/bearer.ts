@@ -27,9 +27,11 @@ export function extractBearerToken(req: AuthRequest): string | null {
   const auth = headerString(req.headers.authorization)?.trim()
   let token: string | null = null
   if (auth !== undefined && auth !== '') {
-    const parts = auth.split(' ')
-    if (parts.length >= 2 && parts[0].toLowerCase() === 'bearer') {
-      token = parts[1]!
+    // k8s: strings.SplitN(auth, " ", 3), scheme case-insensitive, the token is the second part.
+    const sp = auth.indexOf(' ')
+    if (sp > 0 && auth.slice(0, sp).toLowerCase() === 'bearer') {
+      const end = auth.indexOf(' ', sp + 1)
+      token = end < 0 ? auth.slice(sp + 1) : auth.slice(sp + 1, end)
       if (token === '') throw new AuthError('invalid bearer token')
     }
   }

@@ -57,12 +57,24 @@ export function distinctHeaders(req: ProxyRequest): Record<string, string[] | un
  * request a copy of all its headers.
  */
 export function authRequestOf(req: ProxyRequest, peerCerts: X509Certificate[]): AuthRequest {
-  let distinct: Record<string, string[] | undefined> | undefined
-  return {
-    headers: req.headers,
-    get headersDistinct() {
-      return (distinct ??= distinctHeaders(req))
-    },
-    peerCertificates: peerCerts,
+  return new LazyAuthRequest(req, peerCerts)
+}
+
+// A class, not an object literal with a getter: V8 builds such literals on a slow path, which
+// showed up at ~1.5 µs per authenticated request.
+class LazyAuthRequest implements AuthRequest {
+  readonly headers: ProxyRequest['headers']
+  readonly peerCertificates: X509Certificate[]
+  readonly #req: ProxyRequest
+  #distinct: Record<string, string[] | undefined> | undefined
+
+  constructor(req: ProxyRequest, peerCerts: X509Certificate[]) {
+    this.headers = req.headers
+    this.peerCertificates = peerCerts
+    this.#req = req
+  }
+
+  get headersDistinct(): Record<string, string[] | undefined> {
+    return (this.#distinct ??= distinctHeaders(this.#req))
   }
 }

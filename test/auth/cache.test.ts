@@ -1,10 +1,11 @@
 import t from 'tap'
+import { createHash } from 'node:crypto'
 import { TokenCache, type VerifiedToken } from '../../src/auth/cache.js'
 
 const user = { name: 'u', groups: ['g'], extra: {} }
 const ok = (extra: Partial<VerifiedToken> = {}): VerifiedToken => ({ user, method: 'test', ...extra })
 
-t.test('successes are cached under an HMAC key, never the raw token', async (t) => {
+t.test('successes are cached under a keyed hash, never the raw token nor its plain hash', async (t) => {
   const c = new TokenCache()
   const token = 'secret-token-value'
   let calls = 0
@@ -13,7 +14,8 @@ t.test('successes are cached under an HMAC key, never the raw token', async (t) 
   t.equal(calls, 1)
   t.same(c.keys(), [c.keyOf(token)])
   t.notOk(c.keys().some((k) => k.includes(token)), 'raw token not a key')
-  t.not(new TokenCache().keyOf(token), c.keyOf(token), 'key is per-process random, not a plain hash')
+  t.not(new TokenCache().keyOf(token), c.keyOf(token), 'key is per-process random')
+  t.not(c.keyOf(token), createHash('sha256').update(token).digest('base64url'), 'not the plain SHA-256 an attacker could precompute')
 })
 
 t.test('N concurrent verifications of one token run the verifier once (singleflight)', async (t) => {
