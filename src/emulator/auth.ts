@@ -62,6 +62,11 @@ export class ShardAuthenticator {
     this.tokens = new Map(cfg.tokens.map((t) => [t.token, t]))
   }
 
+  /** Accepts one more static bearer token from now on (harnesses that mint tokens after start). */
+  addToken(t: StaticToken): void {
+    this.tokens.set(t.token, t)
+  }
+
   authenticate(req: IncomingMessage): AuthResult {
     const peer = this.peer(req.socket as TLSSocket)
     if (peer.kind === 'requestheader') {

@@ -8,7 +8,7 @@ import { Kcp, UnschedulableError } from './kcp.js'
 import { kubeconfigYAML, writeBundle } from './kubeconfig.js'
 import { resourceKey, WORKSPACES } from './resources.js'
 import { Shard } from './shard.js'
-import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
+import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, StaticToken, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
 
 const IDENTITY_GROUPS: IdentityHashGroup[] = ['tenancy.kcp.io', 'topology.kcp.io', 'shards.core.kcp.io', 'migration.kcp.io']
 
@@ -98,6 +98,12 @@ class EmulatedTopology implements Topology {
     const user = u === 'admin' ? this.i.pki.admin : u === 'shard-admin' ? this.i.pki.shardAdmin : u
     const userName = typeof u === 'string' ? u : 'token' in u ? 'token-user' : 'cert-user'
     return kubeconfigYAML({ server, caCert: this.i.pki.servingCA.cert, user, userName })
+  }
+
+  /** Every shard accepts this static bearer token from now on (e.g. a JWT minted after start, as an opaque token). */
+  addToken(t: StaticToken): void {
+    this.i.auth.addToken(t)
+    this.tokens.push(t)
   }
 
   writeFiles(dir: string): Promise<TopologyFiles> {

@@ -153,6 +153,8 @@ export interface Topology {
   readonly pki: Readonly<TopologyPKI>
   /** kubeconfig YAML. server = shard baseURL (+ `/clusters/<cluster>` when given); user = admin cert by default. */
   kubeconfig(o?: KubeconfigOptions): string
+  /** Every shard accepts this static bearer token from now on. */
+  addToken(t: StaticToken): void
   writeFiles(dir: string): Promise<TopologyFiles>
   addShard(name: string, o?: { labels?: Record<string, string> }): Promise<EmulatedShard>
   /** Stops the shard and deletes its Shard object. */

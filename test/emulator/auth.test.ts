@@ -66,6 +66,13 @@ t.test('static tokens: unknown token 401, known tokens map to user/uid/groups', 
   t.same(r.user, { username: 'admin', uid: 'admin-uid', groups: ['system:masters', 'system:authenticated'] })
 })
 
+t.test('a token added after start is accepted by every shard from then on', async (t) => {
+  const minted = 'eyJhbGciOiJSUzI1NiJ9.minted-later.sig'
+  t.equal((await whoami({ token: minted })).status, 401, 'unknown before')
+  topo.addToken({ token: minted, user: 'late', groups: ['latecomers'] })
+  t.same((await whoami({ token: minted })).user, { username: 'late', groups: ['latecomers', 'system:authenticated'] }, 'known after')
+})
+
 t.test('/version, /healthz, /livez, /readyz answer without credentials; the API does not', async (t) => {
   for (const p of ['/version', '/healthz', '/livez', '/readyz']) t.equal((await requestURL(`${topo.root.baseURL}${p}`, { ca })).status, 200, p)
   t.equal((await requestURL(`${topo.root.baseURL}/clusters/root/api`, { ca })).status, 401)

@@ -45,6 +45,8 @@ serveChild<TopologyInfo>(async () => {
       adminToken: ADMIN_TOKEN,
     },
     handlers: {
+      /** Registers a static token on every shard (a JWT minted after start, so a proxy without authentication can pass it). */
+      addToken: (a) => topo.addToken({ token: String(a.token), user: String(a.user), groups: (a.groups as string[] | undefined) ?? [] }),
       stats: () => Object.fromEntries([...topo.shards].map(([n, s]) => [n, { ...s.stats }])),
       dropWatches: (a) => shard(a.shard).dropWatches(),
       compact: (a) => shard(a.shard).compact(),
