@@ -118,6 +118,7 @@ async function main(): Promise<void> {
             invalid.push(`${name} c=${conns} run ${run}`)
             process.stderr.write(`WARNING ${name} c=${conns}: ${r.non2xx} non-2xx, ${r.errors} errors — this run is invalid\n`)
           }
+          if (r.rampErrors > 0) process.stderr.write(`note ${name} c=${conns}: ${r.rampErrors} errors or timeouts while the connections were set up (before the window)\n`)
           if (r.connectedBeforeWindow < conns) process.stderr.write(`WARNING ${name} c=${conns}: only ${r.connectedBeforeWindow} connections answered before the window opened (handshakes spilled in)\n`)
           push(loads, `${name}@${conns}`, r)
           process.stderr.write(`run ${run} ${name} c=${conns}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
         for (const c of connectionLevels) {
           const r = await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
           if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${t.name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
+          if (r.rampErrors > 0) process.stderr.write(`note ${t.name} c=${c}: ${r.rampErrors} errors or timeouts while the connections were set up (before the window)\n`)
           if (r.connectedBeforeWindow < c) process.stderr.write(`WARNING ${t.name} c=${c}: only ${r.connectedBeforeWindow} connections answered before the window opened (handshakes spilled in)\n`)
           push(loads, `${t.name}@${c}`, r)
           process.stderr.write(`run ${run} ${t.name} c=${c}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)

@@ -17,9 +17,11 @@ export interface LoadResult {
   reqPerProxyCpuSec: number
   /** Requests per CPU-second of the backend (shard) process, for sanity: it should not differ between targets. */
   reqPerShardCpuSec: number
-  /** Responses that were not 2xx, and socket errors; any of these invalidates the run. */
+  /** Responses that were not 2xx, and socket errors or timeouts, inside the measured window; any of these invalidates the run. */
   non2xx: number
   errors: number
+  /** Errors and timeouts before the window opened (connections that could not be set up while 500 handshakes queued). */
+  rampErrors: number
   /** Connections that had their first response before the window opened (< connections: handshakes spilled in). */
   connectedBeforeWindow: number
 }
@@ -74,18 +76,26 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     measuring = true
     connectedAtOpen = answered.size
     okAtStart = ok
+    errsAtStart = errs
+    badAtStart = bad
     tStart = performance.now()
     cpuStart = { proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : 0, shard: cpuSeconds(o.shardPid) }
     stopTimer = setTimeout(close, o.seconds * 1000)
   }
   // The window closes before autocannon tears its connections down: closing 500 sockets is not steady state.
-  let end: { ok: number; t: number; proxy: number; shard: number } | undefined
+  let end: { ok: number; bad: number; errs: number; t: number; proxy: number; shard: number } | undefined
   const close = (): void => {
-    end = { ok, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
+    end = { ok, bad, errs, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
     inst.stop()
   }
+  let bad = 0
+  let errs = 0
+  let errsAtStart = 0
+  let badAtStart = 0
+  inst.on('reqError', () => { errs++ })
   inst.on('response', (client: unknown, status: number) => {
     if (status >= 200 && status < 300) ok++
+    else bad++
     if (measuring || answered.size === o.connections) return
     answered.add(client)
     if (answered.size === o.connections && rampDone) open()
@@ -99,7 +109,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   clearTimeout(minRamp)
   clearTimeout(maxRamp)
   clearTimeout(stopTimer)
-  end ??= { ok, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
+  end ??= { ok, bad, errs, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
   const elapsed = (end.t - tStart) / 1000
   const n = end.ok - okAtStart
   const proxyCpu = end.proxy - cpuStart.proxy
@@ -111,8 +121,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     p99ms: result.latency.p99,
     reqPerProxyCpuSec: n / proxyCpu,
     reqPerShardCpuSec: n / shardCpu,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    non2xx: end.bad - badAtStart,
+    errors: end.errs - errsAtStart,
+    rampErrors: errsAtStart,
     connectedBeforeWindow: connectedAtOpen,
   }
 }
