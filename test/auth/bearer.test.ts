@@ -3,16 +3,17 @@ import { extractBearerToken, MAX_TOKEN_BYTES } from '../../src/auth/bearer.js'
 import { AuthError, type AuthRequest } from '../../src/auth/types.js'
 
 const req = (headers: Record<string, string | string[]>): AuthRequest => ({ headers, peerCertificates: [] })
+const INVALID = Symbol('invalid credential: a 401, not anonymous')
 const ws = (token: string): string => `base64url.bearer.authorization.k8s.io.${Buffer.from(token).toString('base64url')}`
 
 t.test('the bearer token of a request, parsed as Kubernetes does (SplitN on spaces, scheme case-insensitive)', async (t) => {
-  const cases: [string, Record<string, string | string[]>, string | null | 'invalid'][] = [
+  const cases: [string, Record<string, string | string[]>, string | null | typeof INVALID][] = [
     ['Bearer scheme', { authorization: 'Bearer tok' }, 'tok'],
     ['lowercase scheme', { authorization: 'bearer tok' }, 'tok'],
     ['uppercase scheme', { authorization: 'BEARER tok' }, 'tok'],
     ['a third part is ignored', { authorization: 'Bearer tok extra parts' }, 'tok'],
     ['surrounding spaces are trimmed', { authorization: '  Bearer tok  ' }, 'tok'],
-    ['two spaces make the token empty: invalid', { authorization: 'Bearer  tok' }, 'invalid'],
+    ['two spaces make the token empty: invalid', { authorization: 'Bearer  tok' }, INVALID],
     ['the scheme alone is no token', { authorization: 'Bearer' }, null],
     ['"Bearer " trims to the scheme alone', { authorization: 'Bearer ' }, null],
     ['another scheme is not ours', { authorization: 'Basic dXNlcjpwYXNz' }, null],
@@ -23,11 +24,11 @@ t.test('the bearer token of a request, parsed as Kubernetes does (SplitN on spac
     ['WebSocket subprotocol form on an upgrade', { upgrade: 'websocket', 'sec-websocket-protocol': `channel.k8s.io, ${ws('wstok')}` }, 'wstok'],
     ['subprotocol form without an upgrade is ignored', { 'sec-websocket-protocol': ws('wstok') }, null],
     ['Authorization wins over the subprotocol', { authorization: 'Bearer hdr', upgrade: 'websocket', 'sec-websocket-protocol': ws('wstok') }, 'hdr'],
-    ['subprotocol with characters outside base64url', { upgrade: 'websocket', 'sec-websocket-protocol': 'base64url.bearer.authorization.k8s.io.a+b' }, 'invalid'],
-    ['oversized token', { authorization: `Bearer ${'a'.repeat(MAX_TOKEN_BYTES + 1)}` }, 'invalid'],
+    ['subprotocol with characters outside base64url', { upgrade: 'websocket', 'sec-websocket-protocol': 'base64url.bearer.authorization.k8s.io.a+b' }, INVALID],
+    ['oversized token', { authorization: `Bearer ${'a'.repeat(MAX_TOKEN_BYTES + 1)}` }, INVALID],
   ]
   for (const [name, headers, want] of cases) {
-    if (want === 'invalid') t.throws(() => extractBearerToken(req(headers)), AuthError, name)
+    if (want === INVALID) t.throws(() => extractBearerToken(req(headers)), AuthError, name)
     else t.equal(extractBearerToken(req(headers)), want, name)
   }
 })
