@@ -90,6 +90,21 @@ export class BearerAuthenticator {
     return this.#authenticators.length > 0
   }
 
+  /**
+   * The cached result for the request's token, synchronously; undefined when the request needs the
+   * asynchronous path (no token, a malformed one, or one not verified in the last TTL).
+   */
+  peek(req: AuthRequest): { user: UserInfo; method: string } | undefined {
+    if (this.#authenticators.length === 0) return undefined
+    let token: string | null
+    try {
+      token = extractBearerToken(req)
+    } catch {
+      return undefined
+    }
+    return token === null ? undefined : this.#cache.peek(token)
+  }
+
   /** null when the request has no bearer token or no authenticator recognises it. */
   async authenticate(req: AuthRequest): Promise<{ user: UserInfo; method: string } | null> {
     if (this.#authenticators.length === 0) return null

@@ -52,6 +52,13 @@ export class TokenCache {
     return this.#lru.size
   }
 
+  /** The cached result for a token, synchronously; undefined when there is none (or it expired). */
+  peek(token: string): VerifiedToken | undefined {
+    const hit = this.#lru.get(this.keyOf(token))
+    if (hit === undefined || (hit.expiresAt !== undefined && hit.expiresAt <= this.#now())) return undefined
+    return hit
+  }
+
   /**
    * Returns the cached result or runs `verify` once for all concurrent callers with the same
    * token. Only successes are cached; null (no authenticator recognised it) and errors are not,

@@ -35,6 +35,11 @@ export type MetricsAuthorization = { allowed: true; user: UserInfo } | { allowed
 export interface Authentication {
   /** Spec §5.1 optional authentication. */
   authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
+  /**
+   * The same decision without a promise when it is already known: a request without a client
+   * certificate whose bearer token was verified within the cache TTL. undefined = call authenticate().
+   */
+  authenticateCached(req: AuthRequest): AuthDecision | undefined
   /** /metrics (spec §6.2): strict authentication, then a SubjectAccessReview to root. */
   authorizeMetrics(req: AuthRequest): Promise<MetricsAuthorization>
   /** PEMs to request client certificates for (client CA ∪ requestheader CA); [] = do not request. */
@@ -75,7 +80,14 @@ export function additionalAuthEnabled(o: AuthenticationOptions): boolean {
   return o.tokenAuthFile !== '' || o.serviceAccountKeyFiles.length > 0 || o.oidcIssuerURL !== '' || o.oidcIssuers.length > 0
 }
 
-type Step = { name: string; run: (req: AuthRequest) => Promise<{ user: UserInfo; method: string } | null> }
+type Step = {
+  name: string
+  run: (req: AuthRequest) => Promise<{ user: UserInfo; method: string } | null>
+  /** Answers null for every request without a client certificate (requestheader, x509). */
+  certOnly?: boolean
+  /** A cached answer, synchronously; undefined = ask run(). */
+  peek?: (req: AuthRequest) => { user: UserInfo; method: string } | undefined
+}
 
 export async function createAuthentication(opts: AuthenticationOptions, deps: AuthenticationDeps): Promise<Authentication> {
   const { logger } = deps
@@ -110,13 +122,13 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
         extraHeaderPrefixes: opts.requestheaderExtraHeadersPrefix,
         allowedNames: opts.requestheaderAllowedNames,
       })
-      steps.push(userStep(rh))
+      steps.push({ ...userStep(rh), certOnly: true })
     }
     // 2. x509
     if (opts.clientCAFile !== '') {
       const b = new CABundle(opts.clientCAFile, caOpts)
       bundles.push(b)
-      steps.push(userStep(new X509Authenticator(b)))
+      steps.push({ ...userStep(new X509Authenticator(b)), certOnly: true })
     }
     // 3. bearer tokens: token file, service accounts, OIDC (k8s order).
     const tokens: TokenAuthenticator[] = []
@@ -144,7 +156,7 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
     }
     if (tokens.length > 0) {
       const bearer = new BearerAuthenticator(tokens, new TokenCache())
-      steps.push({ name: 'bearer', run: (req) => bearer.authenticate(req) })
+      steps.push({ name: 'bearer', run: (req) => bearer.authenticate(req), peek: (req) => bearer.peek(req) })
     }
   } catch (err) {
     for (const b of bundles) b.close()
@@ -246,6 +258,23 @@ class EdgeAuthentication implements Authentication {
     const result = decision.kind === 'user' ? 'success' : decision.kind === 'anonymous' ? 'anonymous' : 'failure'
     this.#p.metrics.record(decision.kind === 'user' ? decision.method : 'none', result, Number(process.hrtime.bigint() - start) / 1e9)
     return decision
+  }
+
+  authenticateCached(req: AuthRequest): AuthDecision | undefined {
+    // Only the common case: no certificate (so requestheader and x509 answer null), a token the
+    // cache knows. Everything else, including every failure, goes through authenticate().
+    if (req.peerCertificates.length > 0 || !this.#p.additional) return undefined
+    const start = process.hrtime.bigint()
+    for (const step of this.#p.steps) {
+      if (step.certOnly === true) continue
+      const r = step.peek?.(req)
+      if (r === undefined) return undefined
+      const user = this.#finalize(r.user)
+      if (!this.#isSendable(user)) return undefined
+      this.#p.metrics.record(r.method, 'success', Number(process.hrtime.bigint() - start) / 1e9)
+      return { kind: 'user', user, method: r.method }
+    }
+    return undefined
   }
 
   async #decide(req: AuthRequest, workspace: Authenticator | undefined): Promise<AuthDecision> {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { X509Certificate } from 'node:crypto'
 import { Registry } from 'prom-client'
 import { createCA } from '../../src/pki/index.js'
 import { createAuthentication } from '../../src/auth/index.js'
@@ -75,6 +76,33 @@ t.test('a per-workspace authenticator forces authentication and plugs into the u
   t.match(metrics, /method="workspace",result="success"} 1/)
   t.match(metrics, /method="none",result="failure"} 1/)
   t.match(metrics, /method="none",result="anonymous"} 1/)
+})
+
+t.test('a token verified within the cache TTL is decided without a promise, exactly as authenticate() decides it; everything else still goes through authenticate()', async (t) => {
+  const dir = tempDir(t)
+  const ca = await createCA('client-ca')
+  const registry = new Registry()
+  const log = new LogCapture()
+  const auth = await createAuthentication(
+    baseOptions({ clientCAFile: writeFile(dir, 'ca.pem', ca.cert), tokenAuthFile: writeFile(dir, 'tokens.csv', 'good-token,tom,1,"devs,system:masters"\n') }),
+    { logger: log.logger, registry },
+  )
+  t.teardown(() => auth.close())
+  const req = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization }, peerCertificates: [] })
+  t.equal(auth.authenticateCached(req('Bearer good-token')), undefined, 'not verified yet: ask authenticate()')
+  const full = await auth.authenticate(req('Bearer good-token'))
+  const cached = auth.authenticateCached(req('Bearer good-token'))
+  t.same(cached, full, 'then the same decision, group filter applied (system:masters dropped)')
+  t.same(cached?.kind === 'user' ? cached.user.groups : [], ['devs', 'system:authenticated'])
+  const cases: [string, Parameters<typeof auth.authenticateCached>[0]][] = [
+    ['no credential (a 401 for authenticate())', req()],
+    ['an unknown token', req('Bearer bad-token')],
+    ['a malformed header', req('Bearer  good-token')],
+    ['a client certificate on the connection (x509 comes first in the union)', { headers: { authorization: 'Bearer good-token' }, peerCertificates: [new X509Certificate((await ca.issue({ commonName: 'alice', usage: 'client' })).cert)] }],
+  ]
+  for (const [name, r] of cases) t.equal(auth.authenticateCached(r), undefined, name)
+  const metrics = await registry.getSingleMetricAsString('kcp_front_proxy_authentication_total')
+  t.match(metrics, /method="token-file",result="success"} 2/, 'a cached decision is counted like any other')
 })
 
 t.test('unsupported authentication sources are startup errors, not silently ignored', async (t) => {
