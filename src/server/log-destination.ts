@@ -97,8 +97,9 @@ export class LogDestination extends EventEmitter {
   /** Writes everything now, synchronously (process exit). */
   flushSync(): void {
     if (this.#closed) return
-    // A batch already handed to an asynchronous write may still land; writing it again here
-    // could duplicate it, so only what is still gathered is written.
+    // A batch already handed to an asynchronous write may still land (possibly after these
+    // lines) or not; writing it again here could duplicate it, so only what is still gathered
+    // is written. At most one batch (≤ batchBytes) is at stake.
     let buf = this.#take()
     let retries = 0
     while (buf !== undefined && buf.length > 0) {
