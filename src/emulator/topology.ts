@@ -50,7 +50,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
   ])
   const pair = (ca: CertificateAuthority): { cert: string; key: string } => ({ cert: ca.cert, key: ca.key })
   const pki: TopologyPKI = { servingCA: pair(servingCA), clientCA: pair(clientCA), requestHeaderCA: pair(requestHeaderCA), proxyClient, shardAdmin, admin }
-  const tokens = opts.tokens ?? defaultTokens
+  // A copy: addToken() must change this topology only, not the shared defaults or the caller's array.
+  const tokens = [...(opts.tokens ?? defaultTokens)]
   const auth = new ShardAuthenticator({ clientCA: clientCA.cert, requestHeaderCA: requestHeaderCA.cert, requestHeaderAllowedNames: opts.requestHeaderAllowedNames ?? ['kcp-front-proxy'], tokens })
   const identityHashes = Object.fromEntries(IDENTITY_GROUPS.map((g) => [g, randomBytes(32).toString('hex')])) as Record<IdentityHashGroup, string>
   const kcp = new Kcp({ ...(opts.externalURL !== undefined ? { externalURL: opts.externalURL } : {}), schedulingDelayMs: opts.schedulingDelayMs ?? 0, strictClusters: opts.strictClusters ?? false, identityHashes })

@@ -71,6 +71,12 @@ t.test('a token added after start is accepted by every shard from then on', asyn
   t.equal((await whoami({ token: minted })).status, 401, 'unknown before')
   topo.addToken({ token: minted, user: 'late', groups: ['latecomers'] })
   t.same((await whoami({ token: minted })).user, { username: 'late', groups: ['latecomers', 'system:authenticated'] }, 'known after')
+  const other = await startTopology({})
+  t.teardown(() => other.close())
+  const r = await requestURL(`${other.root.baseURL}/clusters/root/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
+    ca: other.pki.servingCA.cert, method: 'POST', contentType: 'application/json', token: minted, body: '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+  })
+  t.equal(r.status, 401, 'another topology in the same process does not accept it (the default token list is not shared state)')
 })
 
 t.test('/version, /healthz, /livez, /readyz answer without credentials; the API does not', async (t) => {
