@@ -36,7 +36,8 @@ export class LogDestination extends EventEmitter {
   readonly #o: LogDestinationOptions
   #parts: string[] = []
   #pending = 0
-  #inFlight: Buffer | undefined
+  /** A batch is being written asynchronously (at most one at a time). */
+  #writing = false
   #inFlightLines = 0
   #unreported = 0
   #droppedTotal = 0
@@ -85,7 +86,7 @@ export class LogDestination extends EventEmitter {
 
   /** Starts writing what is gathered (no-op while a write is in flight; its completion continues). */
   flush(): void {
-    if (this.#inFlight !== undefined || this.#closed) return
+    if (this.#writing || this.#closed) return
     const buf = this.#take()
     if (buf === undefined) {
       if (this.#ending) this.#close()
@@ -149,7 +150,7 @@ export class LogDestination extends EventEmitter {
   }
 
   #writeAsync(buf: Buffer): void {
-    this.#inFlight = buf
+    this.#writing = true
     fsWrite(this.#fd, buf, 0, buf.length, null, (err, n) => {
       if (err !== null) {
         if (err.code === 'EAGAIN') {
@@ -158,15 +159,17 @@ export class LogDestination extends EventEmitter {
         }
         // The destination is gone (closed pipe, full disk): the batch is lost and counted; the
         // proxy keeps serving. Not an 'error' event: with no listener that would end the process.
-        this.#inFlight = undefined
+        // When ending, what is still gathered would fail the same way: close instead of retrying.
+        this.#writing = false
         this.#lost(this.#inFlightLines)
+        if (this.#ending) this.#close()
         return
       }
       if (n < buf.length) {
         this.#writeAsync(buf.subarray(n))
         return
       }
-      this.#inFlight = undefined
+      this.#writing = false
       if (this.#pending >= this.#o.batchBytes || this.#ending) this.flush()
     })
   }

@@ -93,6 +93,10 @@ t.test('a destination that fails (reader gone) costs batches, not the process', 
   t.teardown(() => d.end())
   for (let i = 0; i < 10; i++) d.writeBatched(line(i))
   t.ok(await within(() => d.dropped >= 10, { timeoutMs: 3000 }), 'the failed lines are counted as dropped')
+  let closed = false
+  d.once('close', () => { closed = true })
+  d.end()
+  t.ok(await within(() => closed, { timeoutMs: 3000 }), 'and end() still closes it')
 })
 
 t.test('lines still gathered when the process exits are written before it ends', async (t) => {
