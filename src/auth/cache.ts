@@ -54,9 +54,7 @@ export class TokenCache {
 
   /** The cached result for a token, synchronously; undefined when there is none (or it expired). */
   peek(token: string): VerifiedToken | undefined {
-    const hit = this.#lru.get(this.keyOf(token))
-    if (hit === undefined || (hit.expiresAt !== undefined && hit.expiresAt <= this.#now())) return undefined
-    return hit
+    return this.#fresh(this.keyOf(token))
   }
 
   /**
@@ -66,11 +64,8 @@ export class TokenCache {
    */
   async get(token: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
     const key = this.keyOf(token)
-    const hit = this.#lru.get(key)
-    if (hit !== undefined) {
-      if (hit.expiresAt === undefined || hit.expiresAt > this.#now()) return hit
-      this.#lru.delete(key)
-    }
+    const hit = this.#fresh(key)
+    if (hit !== undefined) return hit
     const running = this.#inflight.get(key)
     if (running !== undefined) return running
     const p = verify().then(
@@ -86,6 +81,14 @@ export class TokenCache {
     )
     this.#inflight.set(key, p)
     return p
+  }
+
+  /** The entry under `key` unless the token itself has expired since (then it is dropped). */
+  #fresh(key: string): VerifiedToken | undefined {
+    const hit = this.#lru.get(key)
+    if (hit === undefined || hit.expiresAt === undefined || hit.expiresAt > this.#now()) return hit
+    this.#lru.delete(key)
+    return undefined
   }
 
   #store(key: string, result: VerifiedToken): void {
