@@ -58,11 +58,14 @@ const MAX_RAMP_MS = 15_000
  * and charged them to whichever target was slowest to accept them.
  */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  // Counters since the start of the load; the window is the difference of two snapshots.
   let ok = 0
-  let okAtStart = 0
-  let cpuStart = { proxy: 0, shard: 0 }
-  let tStart = 0
-  let measuring = false
+  let bad = 0
+  let errs = 0
+  const snapshot = (): { ok: number; bad: number; errs: number; t: number; proxy: number; shard: number } =>
+    ({ ok, bad, errs, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) })
+  let start: ReturnType<typeof snapshot> | undefined
+  let end: ReturnType<typeof snapshot> | undefined
   let rampDone = false
   let connectedAtOpen = 0
   const answered = new Set<unknown>()
@@ -72,31 +75,21 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   })
   let stopTimer: NodeJS.Timeout | undefined
   const open = (): void => {
-    if (measuring) return
-    measuring = true
+    if (start !== undefined) return
     connectedAtOpen = answered.size
-    okAtStart = ok
-    errsAtStart = errs
-    badAtStart = bad
-    tStart = performance.now()
-    cpuStart = { proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : 0, shard: cpuSeconds(o.shardPid) }
+    start = snapshot()
     stopTimer = setTimeout(close, o.seconds * 1000)
   }
   // The window closes before autocannon tears its connections down: closing 500 sockets is not steady state.
-  let end: { ok: number; bad: number; errs: number; t: number; proxy: number; shard: number } | undefined
   const close = (): void => {
-    end = { ok, bad, errs, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
+    end = snapshot()
     inst.stop()
   }
-  let bad = 0
-  let errs = 0
-  let errsAtStart = 0
-  let badAtStart = 0
   inst.on('reqError', () => { errs++ })
   inst.on('response', (client: unknown, status: number) => {
     if (status >= 200 && status < 300) ok++
     else bad++
-    if (measuring || answered.size === o.connections) return
+    if (start !== undefined || answered.size === o.connections) return
     answered.add(client)
     if (answered.size === o.connections && rampDone) open()
   })
@@ -109,21 +102,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   clearTimeout(minRamp)
   clearTimeout(maxRamp)
   clearTimeout(stopTimer)
-  end ??= { ok, bad, errs, t: performance.now(), proxy: o.proxyPid ? cpuSeconds(o.proxyPid) : NaN, shard: cpuSeconds(o.shardPid) }
-  const elapsed = (end.t - tStart) / 1000
-  const n = end.ok - okAtStart
-  const proxyCpu = end.proxy - cpuStart.proxy
-  const shardCpu = end.shard - cpuStart.shard
+  end ??= snapshot()
+  start ??= end
+  const n = end.ok - start.ok
   return {
     connections: o.connections,
-    rps: n / elapsed,
+    rps: n / ((end.t - start.t) / 1000),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
-    reqPerProxyCpuSec: n / proxyCpu,
-    reqPerShardCpuSec: n / shardCpu,
-    non2xx: end.bad - badAtStart,
-    errors: end.errs - errsAtStart,
-    rampErrors: errsAtStart,
+    reqPerProxyCpuSec: n / (end.proxy - start.proxy),
+    reqPerShardCpuSec: n / (end.shard - start.shard),
+    non2xx: end.bad - start.bad,
+    errors: end.errs - start.errs,
+    rampErrors: start.errs,
     connectedBeforeWindow: connectedAtOpen,
   }
 }
