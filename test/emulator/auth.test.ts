@@ -1,17 +1,19 @@
 // Who the shard thinks the caller is (selfsubjectreviews), under kcp's requestheader trust rules.
 import t from 'tap'
 import { startTopology } from '../../src/emulator/index.js'
+import type { Topology } from '../../src/emulator/types.js'
 import { requestURL, type RequestOptions } from '../../src/emulator/client.js'
 import { caFromPair, createCA } from '../../src/pki/index.js'
 
 const topo = await startTopology({ requestHeaderAllowedNames: ['kcp-front-proxy'] })
 t.teardown(() => topo.close())
 const ca = topo.pki.servingCA.cert
-const reviewURL = `${topo.root.baseURL}/clusters/root/apis/authentication.k8s.io/v1/selfsubjectreviews`
+const reviewURLOf = (at: Topology): string => `${at.root.baseURL}/clusters/root/apis/authentication.k8s.io/v1/selfsubjectreviews`
 const identityHeaders = { 'X-Remote-User': 'alice', 'X-Remote-Group': ['devs', 'ops'], 'X-Remote-Extra-Authentication.kcp.io%2fScopes': 'cluster:abc' }
 
-async function whoami(o: Omit<RequestOptions, 'ca'>): Promise<{ status: number; user?: { username: string; groups: string[]; extra?: Record<string, string[]> }; body: string }> {
-  const r = await requestURL(reviewURL, { ca, method: 'POST', contentType: 'application/json', body: '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', ...o })
+/** Who the shard of `at` (default: this file's topology) says the caller is. */
+async function whoami(o: Omit<RequestOptions, 'ca'>, at: Topology = topo): Promise<{ status: number; user?: { username: string; groups: string[]; extra?: Record<string, string[]> }; body: string }> {
+  const r = await requestURL(reviewURLOf(at), { ca: at.pki.servingCA.cert, method: 'POST', contentType: 'application/json', body: '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}', ...o })
   return r.status === 201 ? { status: r.status, user: r.json<{ status: { userInfo: { username: string; groups: string[] } } }>().status.userInfo, body: r.body } : { status: r.status, body: r.body }
 }
 
@@ -73,10 +75,7 @@ t.test('a token added after start is accepted by every shard from then on', asyn
   t.same((await whoami({ token: minted })).user, { username: 'late', groups: ['latecomers', 'system:authenticated'] }, 'known after')
   const other = await startTopology({})
   t.teardown(() => other.close())
-  const r = await requestURL(`${other.root.baseURL}/clusters/root/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
-    ca: other.pki.servingCA.cert, method: 'POST', contentType: 'application/json', token: minted, body: '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
-  })
-  t.equal(r.status, 401, 'another topology in the same process does not accept it (the default token list is not shared state)')
+  t.equal((await whoami({ token: minted }, other)).status, 401, 'another topology in the same process does not accept it (the default token list is not shared state)')
 })
 
 t.test('/version, /healthz, /livez, /readyz answer without credentials; the API does not', async (t) => {
