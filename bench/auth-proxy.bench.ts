@@ -15,9 +15,9 @@ import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { startOurs, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
-import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
+import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, pairedRatio, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
+import { median, pairedRatio, fmtPairedRatio, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -108,10 +108,13 @@ async function main(): Promise<void> {
       // Interleaved inside each run so drift (other load on the machine) hits all targets alike, and the
       // order rotated from run to run so no target always follows the same neighbour or goes first.
       const order = cases.map((_c, i) => cases[(i + run - 1) % cases.length])
+      if (probeCount > 0) {
+        const probed = await latencyProbe(order.map((c) => ({ name: caseName(c), url: c.target.objectURL, headers: c.headers, ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) })), { warmup: 200, count: probeCount })
+        for (const [name, p] of probed) push(probes, name, p)
+      }
       for (const c of order) {
         const name = caseName(c)
         const tls = { ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) }
-        if (probeCount > 0) push(probes, name, await latencyProbe({ url: c.target.objectURL, headers: c.headers, ...tls, warmup: 200, count: probeCount }))
         for (const conns of connectionLevels) {
           const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
           if (r.non2xx > 0 || r.errors > 0) {
@@ -139,16 +142,17 @@ async function main(): Promise<void> {
     const cpuRuns = (name: string, conns: number): number[] => (loads.get(`${name}@${conns}`) ?? []).map((r) => r.reqPerProxyCpuSec)
     const verdict = (x: number): string => (Number.isFinite(x) ? (x >= 0.85 ? 'meets ≥ 0.85' : 'below 0.85') : '—')
     const ratioRows = connectionLevels.map((conns) => {
-      const rc = pairedRatio(cpuRuns('ours-cert', conns), cpuRuns('ours-none', conns))
-      const ro = pairedRatio(cpuRuns('ours-oidc', conns), cpuRuns('ours-none+jwt', conns))
-      const rs = pairedRatio(cpuRuns('ours-oidc', conns), cpuRuns('ours-none', conns))
-      return [String(conns), fmt(rc, 2), verdict(rc), fmt(ro, 2), verdict(ro), fmt(rs, 2)]
+      const pair = (a: string, b: string): [number, string] => [pairedRatio(cpuRuns(a, conns), cpuRuns(b, conns)), fmtPairedRatio(cpuRuns(a, conns), cpuRuns(b, conns))]
+      const [rc, rcCell] = pair('ours-cert', 'ours-none')
+      const [ro, roCell] = pair('ours-oidc', 'ours-none+jwt')
+      const [, rsCell] = pair('ours-oidc', 'ours-none')
+      return [String(conns), rcCell, verdict(rc), roCell, verdict(ro), rsCell]
     })
-    const probeP50 = (name: string): number => median((probes.get(name) ?? []).map((p) => p.p50us))
+    const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const probeRows = cases.map((c) => {
       const ps = probes.get(caseName(c)) ?? []
       const base = c.target.name === 'ours-oidc' ? 'ours-none+jwt' : 'ours-none'
-      return [caseName(c), fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us))), fmt(probeP50(caseName(c)) - probeP50(base))]
+      return [caseName(c), fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us))), fmt(pairedDifference(p50s(caseName(c)), p50s(base)))]
     })
 
     const report = [
@@ -157,12 +161,12 @@ async function main(): Promise<void> {
       '',
       markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
       '',
-      'Requests per proxy CPU-second, ratio to the unauthenticated proxy (median of the per-run ratios; target ≥ 0.85):',
+      'Requests per proxy CPU-second, ratio to the unauthenticated proxy (median of the per-run ratios, with their 25th–75th percentile; target ≥ 0.85):',
       '',
       markdownTable(['connections', 'cert / none', 'verdict', 'oidc / none+jwt (same request bytes)', 'verdict', 'oidc / none (short token)'], ratioRows),
       ...(probeCount > 0
-        ? ['', `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per run), µs:`, '',
-          markdownTable(['target', 'p50 µs', 'p99 µs', 'added p50 over its baseline (none; none+jwt for oidc)'], probeRows)]
+        ? ['', `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per target and run, the targets interleaved in blocks of ${PROBE_BLOCK}), µs:`, '',
+          markdownTable(['target', 'p50 µs', 'p99 µs', 'added p50 over its baseline (none; none+jwt for oidc), median of the per-run differences'], probeRows)]
         : []),
       '',
       `Authenticated at the proxy during the load: ${countLines.join(', ')}.`,

@@ -5,9 +5,9 @@
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
 import { openSession } from './lib/session.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
-import { runLoad, latencyProbe, type LoadResult, type ProbeResult } from './lib/load.js'
+import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, pairedRatio, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
+import { median, fmtPairedRatio, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -55,9 +55,10 @@ async function main(): Promise<void> {
     const push = <T>(m: Map<string, T[]>, k: string, v: T): void => { m.set(k, [...(m.get(k) ?? []), v]) }
     for (let run = 1; run <= runs; run++) {
       // Interleave targets inside each run so drift (other load on the machine) hits all of them alike.
+      const probed = await latencyProbe(targets.map((t) => ({ name: t.name, url: t.objectURL, headers, ca: pem.get(t.name)! })), { warmup: 200, count: probeCount })
+      for (const [name, p] of probed) push(probes, name, p)
       for (const t of targets) {
         const ca = pem.get(t.name)!
-        push(probes, t.name, await latencyProbe({ url: t.objectURL, headers, ca, warmup: 200, count: probeCount }))
         for (const c of connectionLevels) {
           const r = await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
           if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${t.name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
@@ -83,11 +84,11 @@ async function main(): Promise<void> {
       return [t.name, fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us)))]
     })
     const cpuRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.reqPerProxyCpuSec)
-    const cpu = (a: string, b: string, c: number): number => pairedRatio(cpuRuns(a, c), cpuRuns(b, c))
-    const probeP50 = (name: string): number => median((probes.get(name) ?? []).map((p) => p.p50us))
+    const cpu = (a: string, b: string, c: number): string => fmtPairedRatio(cpuRuns(a, c), cpuRuns(b, c))
+    const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
+    const added = (name: string): number => pairedDifference(p50s(name), p50s('direct'))
     const ratioRows = connectionLevels.map((c) => [String(c),
-      fmt(cpu('ours', 'naive-fastify', c), 2), fmt(cpu('ours', 'nginx', c), 2),
-      fmt(cpu('ours', 'minimal-undici', c), 2), fmt(cpu('minimal-undici', 'naive-fastify', c), 2)])
+      cpu('ours', 'naive-fastify', c), cpu('ours', 'nginx', c), cpu('ours', 'minimal-undici', c), cpu('minimal-undici', 'naive-fastify', c)])
 
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
@@ -95,14 +96,14 @@ async function main(): Promise<void> {
       '',
       markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
       '',
-      `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per run), µs:`,
+      `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per target and run, the targets interleaved in blocks of ${PROBE_BLOCK}), µs:`,
       '',
       markdownTable(['target', 'p50 µs', 'p99 µs'], probeRows),
       '',
-      `Added p50 over direct: ours ${fmt(probeP50('ours') - probeP50('direct'))} µs (target ≤ 150), ` +
-        `naive-fastify ${fmt(probeP50('naive-fastify') - probeP50('direct'))} µs, nginx ${fmt(probeP50('nginx') - probeP50('direct'))} µs`,
+      `Added p50 over direct (median of the per-run differences): ours ${fmt(added('ours'))} µs (target ≤ 150), ` +
+        `naive-fastify ${fmt(added('naive-fastify'))} µs, minimal-undici ${fmt(added('minimal-undici'))} µs, nginx ${fmt(added('nginx'))} µs`,
       '',
-      'Requests per proxy CPU-second, ratios (median of the per-run ratios; targets: ours/naive ≥ 1.5, ours/nginx ≥ 0.25):',
+      'Requests per proxy CPU-second, ratios (median of the per-run ratios, with their 25th–75th percentile; targets: ours/naive ≥ 1.5, ours/nginx ≥ 0.25):',
       '',
       markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify'], ratioRows),
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',

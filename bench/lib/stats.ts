@@ -20,19 +20,43 @@ export function ratio(a: number, b: number): number {
   return b === 0 || !Number.isFinite(b) ? NaN : a / b
 }
 
-/**
- * Median of the per-run ratios a[i] / b[i]: a paired comparison. Each run measures every target
- * back to back, so machine drift between runs (±30 % on the benchmark VM) cancels within a pair
- * instead of landing in one target's median and not the other's.
- */
-export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+function perRunRatios(a: readonly number[], b: readonly number[]): number[] {
   const n = Math.min(a.length, b.length)
   const rs: number[] = []
   for (let i = 0; i < n; i++) {
     const r = ratio(a[i], b[i])
     if (Number.isFinite(r)) rs.push(r)
   }
-  return median(rs)
+  return rs
+}
+
+/**
+ * Median of the per-run ratios a[i] / b[i]: a paired comparison. Each run measures every target
+ * back to back, so machine drift between runs (±30 % on the benchmark VM) cancels within a pair
+ * instead of landing in one target's median and not the other's.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(perRunRatios(a, b))
+}
+
+/** Median of the per-run differences a[i] − b[i] (paired, like pairedRatio). */
+export function pairedDifference(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length)
+  const ds: number[] = []
+  for (let i = 0; i < n; i++) if (Number.isFinite(a[i] - b[i])) ds.push(a[i] - b[i])
+  return median(ds)
+}
+
+/**
+ * The paired ratio as a table cell with the spread of the per-run ratios, `0.92 (0.85–1.01)`:
+ * median (25th–75th percentile). Drift inside a run does not cancel, so a reader needs the spread
+ * to tell a real difference of a few per cent from noise.
+ */
+export function fmtPairedRatio(a: readonly number[], b: readonly number[]): string {
+  const rs = perRunRatios(a, b)
+  if (rs.length === 0) return '—'
+  if (rs.length === 1) return fmt(rs[0], 2)
+  return `${fmt(median(rs), 2)} (${fmt(percentile(rs, 25), 2)}–${fmt(percentile(rs, 75), 2)})`
 }
 
 /** Formats a number for a table: '—' for missing, thousands separators, fixed decimals. */

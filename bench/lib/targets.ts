@@ -80,6 +80,8 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
       ...(o.authentication !== undefined ? ['--authentication', JSON.stringify(o.authentication)] : []),
     ],
     label: o.label === undefined ? (name === 'ours' ? 'front-proxy' : name) : o.label,
+    // BENCH_OURS_NODE_FLAGS: node flags for our proxy only, e.g. to compare V8 heap settings against the baselines.
+    execArgv: (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
   })
   const clusterURL = `${child.info.url}/clusters/root:${topo.workspace.name}`
   return { name, pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
