@@ -128,7 +128,15 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
     if (opts.clientCAFile !== '') {
       const b = new CABundle(opts.clientCAFile, caOpts)
       bundles.push(b)
-      steps.push({ ...userStep(new X509Authenticator(b)), certOnly: true })
+      const x509 = new X509Authenticator(b)
+      steps.push({
+        ...userStep(x509),
+        certOnly: true,
+        peek: (req) => {
+          const user = x509.peek(req)
+          return user === undefined ? undefined : { user, method: x509.name }
+        },
+      })
     }
     // 3. bearer tokens: token file, service accounts, OIDC (k8s order).
     const tokens: TokenAuthenticator[] = []
@@ -261,12 +269,16 @@ class EdgeAuthentication implements Authentication {
   }
 
   authenticateCached(req: AuthRequest): AuthDecision | undefined {
-    // Only the common case: no certificate (so requestheader and x509 answer null), a token the
-    // cache knows. Everything else, including every failure, goes through authenticate().
-    if (req.peerCertificates.length > 0 || !this.#p.additional) return undefined
+    // Only the common cases: a client certificate chain this connection already proved, or no
+    // certificate and a token the cache knows. Steps are asked in union order and the first one
+    // that cannot answer synchronously (requestheader never can) sends the request through
+    // authenticate(), so the answer is always the one the union would give; so does every failure.
+    const hasCert = req.peerCertificates.length > 0
+    if (!hasCert && !this.#p.additional) return undefined
     const start = process.hrtime.bigint()
     for (const step of this.#p.steps) {
-      if (step.certOnly === true) continue
+      // Without a certificate requestheader and x509 answer null.
+      if (step.certOnly === true && !hasCert) continue
       const r = step.peek?.(req)
       if (r === undefined) return undefined
       const user = this.#finalize(r.user)

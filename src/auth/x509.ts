@@ -115,14 +115,20 @@ export class X509Authenticator implements Authenticator {
   // identity-keyed entry skips even the fingerprinting on the hot path.
   readonly #byChain = new WeakMap<readonly X509Certificate[], { generation: number; user: UserInfo; until: number }>()
 
+  /** The user of a chain this connection already proved, synchronously; undefined = ask authenticate(). */
+  peek(req: AuthRequest): UserInfo | undefined {
+    const fast = this.#byChain.get(req.peerCertificates)
+    return fast !== undefined && fast.generation === this.#bundle.generation && Date.now() <= fast.until ? fast.user : undefined
+  }
+
   async authenticate(req: AuthRequest): Promise<UserInfo | null> {
     const chain = req.peerCertificates
     const leaf = chain[0]
     if (leaf === undefined) return null
+    const known = this.peek(req)
+    if (known !== undefined) return known
     const now = Date.now()
     const generation = this.#bundle.generation
-    const fast = this.#byChain.get(chain)
-    if (fast !== undefined && fast.generation === generation && now <= fast.until) return fast.user
     const key = `${generation}|${chainKey(chain)}`
     const notAfter = Date.parse(leaf.validTo)
     let user = this.#cache.get(key)

@@ -208,7 +208,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         return
       }
       const ar = authRequestOf(req, certs)
-      // A token verified in the last 10 s: no promise, no extra turn of the event loop.
+      // A certificate chain this connection already proved, or a token verified in the last 10 s:
+      // no promise, no extra turn of the event loop.
       const known = authenticator.authenticateCached?.(ar)
       if (known !== undefined) {
         sendAs(ex, target, known)

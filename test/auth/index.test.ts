@@ -105,6 +105,45 @@ t.test('a token verified within the cache TTL is decided without a promise, exac
   t.match(metrics, /method="token-file",result="success"} 2/, 'a cached decision is counted like any other')
 })
 
+t.test('a client certificate chain its connection already proved is decided synchronously, as authenticate() decides it', async (t) => {
+  const dir = tempDir(t)
+  const log = new LogCapture()
+  const registry = new Registry()
+  const ca = await createCA('client-ca')
+  const caFile = writeFile(dir, 'ca.pem', ca.cert)
+  const auth = await createAuthentication(
+    baseOptions({ clientCAFile: caFile, tokenAuthFile: writeFile(dir, 'tokens.csv', 'good-token,tom,1\n'), authenticationDropGroups: ['system:masters'] }),
+    { logger: log.logger, registry },
+  )
+  t.teardown(() => auth.close())
+  const leaf = new X509Certificate((await ca.issue({ commonName: 'alice', organizations: ['devs', 'system:masters'], usage: 'client' })).cert)
+  // The server hands every request of one TLS connection the same chain array.
+  const connection = [leaf]
+  const req = { headers: { authorization: 'Bearer good-token' }, peerCertificates: connection }
+  t.equal(auth.authenticateCached(req), undefined, 'not proved yet: ask authenticate()')
+  const full = await auth.authenticate(req)
+  t.equal(full.kind === 'user' ? full.user.name : full.kind, 'alice', 'x509 comes before the token in the union')
+  const cached = auth.authenticateCached(req)
+  t.same(cached, full, 'then the same decision, group filter applied')
+  t.same(cached?.kind === 'user' ? cached.user.groups : [], ['devs', 'system:authenticated'])
+  t.equal(auth.authenticateCached({ headers: {}, peerCertificates: [leaf] }), undefined, 'the same certificate on another connection is proved there first')
+  const untrusted = [new X509Certificate((await (await createCA('other')).issue({ commonName: 'eve', usage: 'client' })).cert)]
+  t.equal((await auth.authenticate({ headers: {}, peerCertificates: untrusted })).kind, 'unauthorized')
+  t.equal(auth.authenticateCached({ headers: {}, peerCertificates: untrusted }), undefined, 'a refused chain is never answered synchronously')
+  const metrics = await registry.getSingleMetricAsString('kcp_front_proxy_authentication_total')
+  t.match(metrics, /method="x509",result="success"} 2/, 'a synchronous decision is counted like any other')
+
+  const rhCA = await createCA('requestheader-ca')
+  const withRH = await createAuthentication(
+    baseOptions({ clientCAFile: caFile, requestheaderClientCAFile: writeFile(dir, 'rh.pem', rhCA.cert), requestheaderUsernameHeaders: ['X-Remote-User'] }),
+    { logger: log.logger, registry: new Registry() },
+  )
+  t.teardown(() => withRH.close())
+  const rhReq = { headers: {}, peerCertificates: [leaf] }
+  t.equal((await withRH.authenticate(rhReq)).kind, 'user')
+  t.equal(withRH.authenticateCached(rhReq), undefined, 'requestheader comes first in the union and is never answered synchronously')
+})
+
 t.test('unsupported authentication sources are startup errors, not silently ignored', async (t) => {
   const log = new LogCapture()
   await t.rejects(createAuthentication(baseOptions({ authenticationConfig: '/x.yaml' }), { logger: log.logger, registry: new Registry() }), /--authentication-config is not supported/)
