@@ -17,7 +17,7 @@ import { startOurs, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, pairedRatio, fmtPairedRatio, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
+import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -32,6 +32,8 @@ const OIDC_EMAIL = 'bench@example.com'
 
 /** What one target needs from the client, and what the shard must see as the caller. */
 const caseName = (c: Case): string => c.label ?? c.target.name
+/** The client's TLS options for a case: the proxies' CA, plus the case's client certificate if it has one. */
+const clientTlsOf = (c: Case, ca: string): { ca: string; cert?: string; key?: string } => ({ ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) })
 
 interface Case {
   /** Row name; default the target's name. */
@@ -98,7 +100,7 @@ async function main(): Promise<void> {
     // of the load generator and the shard (in development runs the first target's probe latency was always the worst).
     if (warmupSeconds > 0) {
       for (const c of cases) {
-        const tls = { ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) }
+        const tls = clientTlsOf(c, ca)
         const w = await runLoad({ url: c.target.objectURL, connections: 50, seconds: warmupSeconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
         if (w.non2xx > 0 || w.errors > 0) process.stderr.write(`WARNING ${caseName(c)} warm-up: ${w.non2xx} non-2xx, ${w.errors} errors\n`)
       }
@@ -109,12 +111,12 @@ async function main(): Promise<void> {
       // order rotated from run to run so no target always follows the same neighbour or goes first.
       const order = cases.map((_c, i) => cases[(i + run - 1) % cases.length])
       if (probeCount > 0) {
-        const probed = await latencyProbe(order.map((c) => ({ name: caseName(c), url: c.target.objectURL, headers: c.headers, ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) })), { warmup: 200, count: probeCount })
+        const probed = await latencyProbe(order.map((c) => ({ name: caseName(c), url: c.target.objectURL, headers: c.headers, ...clientTlsOf(c, ca) })), { warmup: 200, count: probeCount })
         for (const [name, p] of probed) push(probes, name, p)
       }
       for (const c of order) {
         const name = caseName(c)
-        const tls = { ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) }
+        const tls = clientTlsOf(c, ca)
         for (const conns of connectionLevels) {
           const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
           if (r.non2xx > 0 || r.errors > 0) {
@@ -142,7 +144,10 @@ async function main(): Promise<void> {
     const cpuRuns = (name: string, conns: number): number[] => (loads.get(`${name}@${conns}`) ?? []).map((r) => r.reqPerProxyCpuSec)
     const verdict = (x: number): string => (Number.isFinite(x) ? (x >= 0.85 ? 'meets ≥ 0.85' : 'below 0.85') : '—')
     const ratioRows = connectionLevels.map((conns) => {
-      const pair = (a: string, b: string): [number, string] => [pairedRatio(cpuRuns(a, conns), cpuRuns(b, conns)), fmtPairedRatio(cpuRuns(a, conns), cpuRuns(b, conns))]
+      const pair = (a: string, b: string): [number, string] => {
+        const rs = perRunRatios(cpuRuns(a, conns), cpuRuns(b, conns))
+        return [median(rs), fmtRatioSpread(rs)]
+      }
       const [rc, rcCell] = pair('ours-cert', 'ours-none')
       const [ro, roCell] = pair('ours-oidc', 'ours-none+jwt')
       const [, rsCell] = pair('ours-oidc', 'ours-none')

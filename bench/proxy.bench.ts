@@ -7,7 +7,7 @@ import { openSession } from './lib/session.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
-import { median, fmtPairedRatio, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
+import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
 const runs = numberArg(args, 'runs', 3)
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       return [t.name, fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us)))]
     })
     const cpuRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.reqPerProxyCpuSec)
-    const cpu = (a: string, b: string, c: number): string => fmtPairedRatio(cpuRuns(a, c), cpuRuns(b, c))
+    const cpu = (a: string, b: string, c: number): string => fmtRatioSpread(perRunRatios(cpuRuns(a, c), cpuRuns(b, c)))
     const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const added = (name: string): number => pairedDifference(p50s(name), p50s('direct'))
     const ratioRows = connectionLevels.map((c) => [String(c),

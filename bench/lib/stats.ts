@@ -20,40 +20,37 @@ export function ratio(a: number, b: number): number {
   return b === 0 || !Number.isFinite(b) ? NaN : a / b
 }
 
-function perRunRatios(a: readonly number[], b: readonly number[]): number[] {
+/** combine(a[i], b[i]) for every run both have, keeping the finite results. */
+function perRun(a: readonly number[], b: readonly number[], combine: (x: number, y: number) => number): number[] {
   const n = Math.min(a.length, b.length)
-  const rs: number[] = []
+  const out: number[] = []
   for (let i = 0; i < n; i++) {
-    const r = ratio(a[i], b[i])
-    if (Number.isFinite(r)) rs.push(r)
+    const v = combine(a[i], b[i])
+    if (Number.isFinite(v)) out.push(v)
   }
-  return rs
+  return out
 }
 
 /**
- * Median of the per-run ratios a[i] / b[i]: a paired comparison. Each run measures every target
- * back to back, so machine drift between runs (±30 % on the benchmark VM) cancels within a pair
- * instead of landing in one target's median and not the other's.
+ * The per-run ratios a[i] / b[i]: a paired comparison. Each run measures every target back to
+ * back, so machine drift between runs (±30 % on the benchmark VM) cancels within a pair instead of
+ * landing in one target's median and not the other's. Report their median (and spread).
  */
-export function pairedRatio(a: readonly number[], b: readonly number[]): number {
-  return median(perRunRatios(a, b))
+export function perRunRatios(a: readonly number[], b: readonly number[]): number[] {
+  return perRun(a, b, ratio)
 }
 
-/** Median of the per-run differences a[i] − b[i] (paired, like pairedRatio). */
+/** Median of the per-run differences a[i] − b[i] (paired, like perRunRatios). */
 export function pairedDifference(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length)
-  const ds: number[] = []
-  for (let i = 0; i < n; i++) if (Number.isFinite(a[i] - b[i])) ds.push(a[i] - b[i])
-  return median(ds)
+  return median(perRun(a, b, (x, y) => x - y))
 }
 
 /**
- * The paired ratio as a table cell with the spread of the per-run ratios, `0.92 (0.85–1.01)`:
- * median (25th–75th percentile). Drift inside a run does not cancel, so a reader needs the spread
- * to tell a real difference of a few per cent from noise.
+ * Per-run ratios as a table cell with their spread, `0.92 (0.85–1.01)`: median (25th–75th
+ * percentile). Drift inside a run does not cancel, so a reader needs the spread to tell a real
+ * difference of a few per cent from noise.
  */
-export function fmtPairedRatio(a: readonly number[], b: readonly number[]): string {
-  const rs = perRunRatios(a, b)
+export function fmtRatioSpread(rs: readonly number[]): string {
   if (rs.length === 0) return '—'
   if (rs.length === 1) return fmt(rs[0], 2)
   return `${fmt(median(rs), 2)} (${fmt(percentile(rs, 25), 2)}–${fmt(percentile(rs, 75), 2)})`

@@ -36,8 +36,9 @@ export interface Authentication {
   /** Spec §5.1 optional authentication. */
   authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
   /**
-   * The same decision without a promise when it is already known: a request without a client
-   * certificate whose bearer token was verified within the cache TTL. undefined = call authenticate().
+   * The same decision without a promise when it is already known: a client certificate chain its
+   * connection already proved, or no certificate and a bearer token verified within the cache TTL.
+   * undefined = call authenticate().
    */
   authenticateCached(req: AuthRequest): AuthDecision | undefined
   /** /metrics (spec §6.2): strict authentication, then a SubjectAccessReview to root. */

@@ -46,7 +46,7 @@ export interface RequestLogRecord {
 /** The part of src/auth the pipeline needs. */
 export interface RequestAuthenticator {
   authenticate(req: AuthRequest): Promise<AuthDecision>
-  /** The decision without a promise when it is already known (a cached token); undefined = authenticate(). */
+  /** The decision without a promise when it is already known (a proved certificate chain, a cached token); undefined = authenticate(). */
   authenticateCached?(req: AuthRequest): AuthDecision | undefined
 }
 
