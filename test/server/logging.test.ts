@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,25 +26,37 @@ t.test('klog verbosity maps to pino levels', async (t) => {
   for (const [v, level] of cases) t.equal(levelForVerbosity(v), level, `-v=${v}`)
 })
 
-t.test('the log destination batches request lines, yet none waits longer than the flush interval, other lines go at once, and end() writes the rest', async (t) => {
+const logTo = (t: Test, flushMs: number) => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-log-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'proxy.log')
-  const dest = logDestination(file, { flushMs: 300 })
+  const dest = logDestination(file, { flushMs })
   const logger = createLogger({ v: 2, stream: dest })
-  const request = requestLogWriter(logger)
-  const n = (i: number | string): string => JSON.stringify(i)
+  return { file, dest, logger, request: requestLogWriter(logger) }
+}
+const n = (i: number | string): string => JSON.stringify(i)
 
+t.test('a lone request line is held for its batch and written by the periodic flush (--log-flush-frequency)', async (t) => {
+  const { file, dest, request } = logTo(t, 1000)
+  t.teardown(() => dest.end())
   request(record({ path: n(0) }))
   await new Promise((r) => setTimeout(r, 50))
   t.equal(lines(file).length, 0, 'one short request line is held for the batch')
-  t.ok(await within(() => lines(file).length === 1, { timeoutMs: 3000 }), 'and written by the periodic flush (--log-flush-frequency)')
+  t.ok(await within(() => lines(file).length === 1, { timeoutMs: 5000 }), 'and written by the periodic flush')
+})
 
+t.test('a warning is written at once behind the held request lines, full batches go without the timer, and end() writes the rest', async (t) => {
+  // The flush interval is far beyond every wait here, so only an immediate write can pass.
+  const { file, dest, logger, request } = logTo(t, 60_000)
+  request(record({ path: n(0) }))
+  await new Promise((r) => setTimeout(r, 50))
+  t.equal(lines(file).length, 0, 'one short request line is held for the batch')
   logger.warn({ path: n('warning') }, 'something to see now')
-  t.ok(await within(() => lines(file).length === 2, { timeoutMs: 50 }), 'a warning is written at once')
+  t.ok(await within(() => lines(file).length === 2, { timeoutMs: 5000 }), 'a warning is written at once, the held line first')
 
   const burst = Math.ceil((LOG_BATCH_BYTES * 3) / 150)
   for (let i = 1; i <= burst; i++) request(record({ path: n(i) }))
+  t.ok(await within(() => lines(file).length > 2, { timeoutMs: 5000 }), 'full batches are written without waiting for the timer')
 
   request(record({ path: n('last') }))
   await new Promise<void>((resolve) => {
