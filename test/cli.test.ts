@@ -68,17 +68,16 @@ t.test('main() returns the exit code instead of exiting for help and errors', as
 
 // The real binary, as users run it (through tsx here; test/ship runs the built dist/cli.js).
 // cwd stays the repository (tsx resolves from there); HOME isolates anything the CLI might write.
-function runCli(args: string[], home: string): ChildProcess & { output: () => string } {
+type Exit = { code: number | null; signal: NodeJS.Signals | null }
+
+function runCli(args: string[], home: string): ChildProcess & { output: () => string; closed: Promise<Exit> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-  return Object.assign(child, { output: () => out })
-}
-
-function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode })
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  // 'close', not 'exit': only then has everything the process wrote been read.
+  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
+  return Object.assign(child, { output: () => out, closed })
 }
 
 function getStatus(url: string): Promise<number> {
@@ -104,7 +103,7 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
   ], dir)
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited(child)
+    await child.closed
     await topo.close()
     await rm(dir, { recursive: true, force: true })
   })
@@ -119,7 +118,7 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
   await until('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200, SLOW_START)
   t.pass('ready')
   child.kill('SIGTERM')
-  const { code } = await exited(child)
+  const { code } = await child.closed
   t.equal(code, 0, 'graceful exit 0', { output: child.output().slice(-1500) })
 })
 
@@ -128,13 +127,13 @@ t.test('with no flags the binary starts the demo and Ctrl-C stops it cleanly', a
   const child = runCli([], home)
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited(child)
+    await child.closed
     await rm(home, { recursive: true, force: true })
   })
   await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null, SLOW_START)
   t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
   child.kill('SIGINT')
-  const { code } = await exited(child)
+  const { code } = await child.closed
   t.equal(code, 0, 'exit 0 after Ctrl-C')
   t.match(child.output(), /stopping the demo/)
 })

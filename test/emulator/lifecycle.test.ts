@@ -161,7 +161,8 @@ t.test('the CLI refuses a bad --workspaces with a clear message', async (t) => {
   t.teardown(() => child.kill('SIGKILL'))
   let err = ''
   child.stderr.on('data', (c: Buffer) => (err += c.toString()))
-  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+  // 'close', not 'exit': only then has all of stderr been read.
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)))
   t.equal(code, 1)
   t.match(err, /--workspaces must be a whole number ≥ 0/)
 })
