@@ -5,7 +5,8 @@ import t from 'tap'
 import { startE2E, eventually } from './fixtures/env.js'
 
 const QUIET_MS = 60_000
-t.setTimeout(QUIET_MS + 60_000)
+// The silence plus generous room for kubectl starts and two 15 s waits on a loaded machine.
+t.setTimeout(QUIET_MS + 120_000)
 const e = await startE2E(t)
 const kc = e.kubeconfigFor('root:org')
 

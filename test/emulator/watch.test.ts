@@ -62,9 +62,9 @@ t.test('timeoutSeconds ends the stream cleanly; bookmarks carry the advanced RV'
   // A write to another resource moves the shard RV; the bookmark before the deadline reports it.
   const s = await requestURL(`${topo.root.baseURL}/clusters/root/api/v1/namespaces/default/secrets`, { ...admin, method: 'POST', contentType: 'application/json', body: '{"metadata":{"name":"bump"}}' })
   const rv = JSON.parse(s.body).metadata.resourceVersion as string
-  const ev = await w.next(4000)
+  const ev = await w.next(10_000)
   t.same(ev, { type: 'BOOKMARK', object: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: rv } } })
-  t.equal(await w.next(4000), undefined, 'stream ends at the deadline')
+  t.equal(await w.next(10_000), undefined, 'stream ends at the deadline')
 })
 
 t.test('label selectors turn transitions into ADDED / DELETED', async (t) => {
@@ -131,5 +131,5 @@ t.test('bookmarkIntervalMs makes periodic bookmarks when the RV moved', async (t
   const w = await openWatch(`${fast.root.baseURL}/clusters/root/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&allowWatchBookmarks=true&labelSelector=none%3Dmatch`, { ca: fast.pki.servingCA.cert, token: 'admin-token' })
   t.teardown(() => w.close())
   await requestURL(`${fast.root.baseURL}/clusters/root/api/v1/namespaces/default/secrets`, { ca: fast.pki.servingCA.cert, token: 'admin-token', method: 'POST', contentType: 'application/json', body: '{"metadata":{"name":"tick"}}' })
-  t.equal((await w.next(3000))?.type, 'BOOKMARK')
+  t.equal((await w.next(10_000))?.type, 'BOOKMARK')
 })
