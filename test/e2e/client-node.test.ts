@@ -24,9 +24,9 @@ t.test('an informer lists, watches, and relists after a 410 when the shard compa
   informer.on('error', (err) => { errors.push(err) })
   await informer.start()
   t.teardown(() => informer.stop())
-  await eventually('cn-1 in the cache', 5000, () => seen.has('cn-1'))
+  await eventually('cn-1 in the cache', 15_000, () => seen.has('cn-1'))
   await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn-2' } } })
-  await eventually('cn-2 via the watch', 5000, () => seen.has('cn-2'))
+  await eventually('cn-2 via the watch', 15_000, () => seen.has('cn-2'))
   t.equal(lists, 1, 'one list so far')
 
   // Move the shard's RV past the informer's without it seeing an event (another namespace),

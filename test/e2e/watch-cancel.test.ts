@@ -23,7 +23,7 @@ t.test('closing the client connection mid-watch cancels the upstream watch on th
   const before = alpha.stats.openWatches
   const { req, res } = await openWatch('/clusters/root:org/api/v1/namespaces/default/configmaps?watch=true')
   t.equal(res.statusCode, 200)
-  await eventually('the upstream watch to open', 5000, () => alpha.stats.openWatches === before + 1)
+  await eventually('the upstream watch to open', 15_000, () => alpha.stats.openWatches === before + 1)
   res.on('error', () => { /* the abort below */ })
   req.destroy()
   await eventually('the upstream watch to close', 10_000, () => alpha.stats.openWatches === before)
@@ -33,7 +33,7 @@ t.test('closing the client connection mid-watch cancels the upstream watch on th
 t.test('many aborted watches leave none behind', async (t) => {
   const before = alpha.stats.openWatches
   const watches = await Promise.all(Array.from({ length: 20 }, () => openWatch('/clusters/root:org/api/v1/configmaps?watch=true')))
-  await eventually('20 upstream watches', 5000, () => alpha.stats.openWatches === before + 20)
+  await eventually('20 upstream watches', 15_000, () => alpha.stats.openWatches === before + 20)
   for (const w of watches) { w.res.on('error', () => {}); w.req.destroy() }
   await eventually('all upstream watches to close', 10_000, () => alpha.stats.openWatches === before)
   t.equal(alpha.stats.openWatches, before)
@@ -53,9 +53,9 @@ t.test('an HTTP/2 client that resets its watch streams and goes away cancels the
     s.on('response', (h) => (h[':status'] === 200 ? resolve(s) : reject(new Error(`HTTP ${String(h[':status'])}`))))
     s.on('error', () => { /* the reset below */ })
   })))
-  await eventually('5 upstream watches', 5000, () => alpha.stats.openWatches === before + 5)
+  await eventually('5 upstream watches', 15_000, () => alpha.stats.openWatches === before + 5)
   streams[0].close() // RST_STREAM(CANCEL) for one stream, the session stays
-  t.ok(await within(() => alpha.stats.openWatches === before + 4, { timeoutMs: 5000, intervalMs: 100 }), 'the reset stream\'s upstream watch closed')
+  t.ok(await within(() => alpha.stats.openWatches === before + 4, { timeoutMs: 15_000, intervalMs: 100 }), 'the reset stream\'s upstream watch closed')
   session.destroy() // then the whole connection goes away
-  t.ok(await within(() => alpha.stats.openWatches === before, { timeoutMs: 5000, intervalMs: 100 }), 'every upstream watch closed with the session')
+  t.ok(await within(() => alpha.stats.openWatches === before, { timeoutMs: 15_000, intervalMs: 100 }), 'every upstream watch closed with the session')
 })
