@@ -87,6 +87,7 @@ app.kubernetes.io/component: front-proxy
 {{- $args = concat $args (list (printf "--shutdown-delay-duration=%vs" $v.shutdown.delaySeconds) (printf "--shutdown-timeout=%vs" $v.shutdown.timeoutSeconds) (printf "--shard-sync-timeout=%vs" $v.shardSyncTimeoutSeconds)) -}}
 {{- if $v.goawayChance }}{{ $args = append $args (printf "--goaway-chance=%v" $v.goawayChance) }}{{ end -}}
 {{- if $v.backendHttp2 }}{{ $args = append $args "--backend-http2" }}{{ end -}}
+{{- $args = append $args (printf "--backend-max-connections=%v" $v.backendMaxConnections) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}
 {{- toYaml $args -}}
