@@ -4,6 +4,9 @@
 
 export type ErrorCode =
   | 'FP_BAD_REQUEST'
+  | 'FP_REQUEST_TIMEOUT'
+  | 'FP_HEADERS_TOO_LARGE'
+  | 'FP_TOO_MANY_REQUESTS'
   | 'FP_UNAUTHORIZED'
   | 'FP_WORKSPACE_FORBIDDEN'
   | 'FP_FORBIDDEN'
@@ -24,6 +27,11 @@ interface CatalogueEntry {
 
 export const catalogue: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   FP_BAD_REQUEST: { status: 400, reason: 'BadRequest', message: 'bad request' },
+  // The client did not send its request (headers or body) in time; we stop waiting and free what it held.
+  FP_REQUEST_TIMEOUT: { status: 408, reason: 'Timeout', message: 'the request was not received in time' },
+  FP_HEADERS_TOO_LARGE: { status: 431, reason: 'RequestHeaderFieldsTooLarge', message: 'request headers too large' },
+  // The shard's connections and queue are full: retryable, with Retry-After (client-go retries these).
+  FP_TOO_MANY_REQUESTS: { status: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.' },
   FP_UNAUTHORIZED: { status: 401, reason: 'Unauthorized', message: 'Unauthorized' },
   // Upstream answers unknown and invalid workspace paths with this exact Forbidden (spec §3.4).
   FP_WORKSPACE_FORBIDDEN: { status: 403, reason: 'Forbidden', message: 'workspace access not permitted' },

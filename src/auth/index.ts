@@ -195,6 +195,8 @@ function userStep(a: Authenticator): Step {
   }
 }
 
+const ANONYMOUS: AuthDecision = Object.freeze({ kind: 'anonymous' })
+
 type UnionResult = { user: UserInfo; method: string } | { error: string } | null
 
 interface EdgeParts {
@@ -270,12 +272,13 @@ class EdgeAuthentication implements Authentication {
   }
 
   authenticateCached(req: AuthRequest): AuthDecision | undefined {
-    // Only the common cases: a client certificate chain this connection already proved, or no
-    // certificate and a token the cache knows. Steps are asked in union order and the first one
-    // that cannot answer synchronously (requestheader never can) sends the request through
-    // authenticate(), so the answer is always the one the union would give; so does every failure.
+    // Only the common cases: the §5.1 anonymous pass-through, a client certificate chain this
+    // connection already proved, or no certificate and a token the cache knows. Steps are asked in
+    // union order and the first one that cannot answer synchronously (requestheader never can)
+    // sends the request through authenticate(), so the answer is always the one the union would
+    // give; so does every failure.
     const hasCert = req.peerCertificates.length > 0
-    if (!hasCert && !this.#p.additional) return undefined
+    if (this.#p.steps.length === 0 || (!hasCert && !this.#p.additional)) return ANONYMOUS
     const start = process.hrtime.bigint()
     for (const step of this.#p.steps) {
       // Without a certificate requestheader and x509 answer null.
@@ -291,9 +294,12 @@ class EdgeAuthentication implements Authentication {
   }
 
   async #decide(req: AuthRequest, workspace: Authenticator | undefined): Promise<AuthDecision> {
+    // Spec §5.1, the one place it is decided: no authenticator, or no client certificate and no
+    // "additional" method (token file, service accounts, OIDC, a workspace authenticator) → the
+    // request passes on anonymously and the shard checks whatever credential it carries.
     const additional = this.#p.additional || workspace !== undefined
-    if (this.#p.steps.length === 0 && workspace === undefined) return { kind: 'anonymous' }
-    if (req.peerCertificates.length === 0 && !additional) return { kind: 'anonymous' }
+    if (this.#p.steps.length === 0 && workspace === undefined) return ANONYMOUS
+    if (req.peerCertificates.length === 0 && !additional) return ANONYMOUS
     const r = await this.#union(req, workspace)
     if (r === null) return this.#unauthorized('no credential accepted')
     if ('error' in r) return this.#unauthorized(r.error)

@@ -118,6 +118,14 @@ export interface ExtraOptions {
   backendHttp2: boolean
   /** --backend-max-connections: HTTP/1.1 connections per shard for short requests (default 128). */
   backendMaxConnections: number
+  /** --backend-queue-size: short requests that may wait for one of those connections per shard (default 1000); more get 429. */
+  backendQueueSize: number
+  /** --backend-queue-timeout: longest such wait before a 429 (default 10 s). */
+  backendQueueTimeoutSeconds: number
+  /** --request-body-timeout: a request body must arrive completely within this of the request's start (default 60 s). */
+  requestBodyTimeoutSeconds: number
+  /** --request-body-buffer-size: bodies up to this many bytes are read before a shard connection is taken (default 3 MiB). */
+  requestBodyBufferBytes: number
   /** --feature-gates (kcp set) */
   featureGates: Record<string, boolean>
   /** --oidc-issuers-file: YAML list of further OIDC issuers; complete() loads it into authentication.oidcIssuers. */

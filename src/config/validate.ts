@@ -197,6 +197,14 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('backend-max-connections') && (!Number.isInteger(ex.backendMaxConnections) || ex.backendMaxConnections < 1)) {
     errors.push(`--backend-max-connections must be at least 1, got ${ex.backendMaxConnections}`)
   }
+  if (ok('backend-queue-size') && (!Number.isInteger(ex.backendQueueSize) || ex.backendQueueSize < 0)) {
+    errors.push(`--backend-queue-size must be 0 or more, got ${ex.backendQueueSize}`)
+  }
+  if (ok('backend-queue-timeout') && ex.backendQueueTimeoutSeconds <= 0) errors.push('--backend-queue-timeout must be positive')
+  if (ok('request-body-timeout') && ex.requestBodyTimeoutSeconds <= 0) errors.push('--request-body-timeout must be positive')
+  if (ok('request-body-buffer-size') && (!Number.isInteger(ex.requestBodyBufferBytes) || ex.requestBodyBufferBytes < 0)) {
+    errors.push(`--request-body-buffer-size must be 0 or more bytes, got ${ex.requestBodyBufferBytes}`)
+  }
   if (ok('goaway-chance') && (ex.goawayChance < 0 || ex.goawayChance > 0.02)) {
     errors.push(`--goaway-chance can not be less than 0 or greater than 0.02, got ${ex.goawayChance}`)
   }

@@ -5,11 +5,18 @@
 // mean 500 TLS handshakes and sockets to one shard), long-running ones (watches, one per
 // connection) have their own, unbounded, so no number of watches can starve short requests or
 // be refused. Over HTTP/2 one pool multiplexes both.
+//
+// The TLS server name and the pool come from the shard URL only. undici would otherwise take
+// the server name from each request's Host header: a client's `Host: kcp.example.com` failed
+// the shard's certificate check, and alternating Host values forced a new handshake per request.
+// The client's Host itself still reaches the shard, as upstream's Director leaves req.Host.
 import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
+import type { Socket } from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
-import { Client, Pool, type buildConnector } from 'undici'
+import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
 import type { BackendTLS } from './mapping.js'
+import { ShardGate, type GateOptions } from './shard-gate.js'
 
 export interface BackendOptions {
   /** Speak HTTP/2 to backends (default HTTP/1.1: one watch per connection, no h2 flow-control stalls). */
@@ -24,11 +31,28 @@ export interface BackendOptions {
    * or undici hands nghttp2 streams it queues until another finishes, which a watch never does.
    */
   http2MaxStreams?: number
-  /** HTTP/1.1 only: connections per origin for short (not long-running) requests; more wait in the pool. Default 128. */
+  /** HTTP/1.1 only: connections per origin for short (not long-running) requests; more wait in the gate's queue. Default 128. */
   maxConnections?: number
+  /** HTTP/1.1 short requests: how many may wait for a connection per origin, and for how long (see shard-gate.ts). */
+  queue?: Omit<GateOptions, 'limit'>
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 128
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+/** Where a request goes: the dispatcher, and for bounded pools the gate in front of it. */
+export interface Backend {
+  readonly dispatcher: Dispatcher
+  /**
+   * Passed with every request so undici never derives a server name from the Host header (it
+   * reconnects whenever the name changes); the connector ignores it and uses the shard's own.
+   */
+  readonly servername: string
+  /** Short HTTP/1.1 requests: at most maxConnections in flight, a bounded queue behind. undefined = no gate. */
+  readonly gate: ShardGate | undefined
+}
+
+type Connector = ReturnType<typeof buildConnector>
 
 export function tlsFingerprint(tls: BackendTLS): string {
   return createHash('sha256').update(tls.ca).update('\0').update(tls.cert).update('\0').update(tls.key).digest('hex')
@@ -44,7 +68,7 @@ export function tlsFingerprint(tls: BackendTLS): string {
 function multiplexingFactory(streams: number): (origin: URL, opts: object) => Client {
   let lastWasH2 = false
   return (origin, opts) => {
-    const { connect } = opts as { connect: buildConnector.connector }
+    const { connect } = opts as { connect: Connector }
     const client: Client = new Client(origin, {
       ...opts,
       pipelining: lastWasH2 ? streams : 1,
@@ -63,49 +87,80 @@ function multiplexingFactory(streams: number): (origin: URL, opts: object) => Cl
 
 export class BackendPools {
   readonly #opts: BackendOptions
-  /** fingerprint → origin (+ '\0long' for the HTTP/1.1 long-running pool) → pool. */
-  readonly #pools = new Map<string, Map<string, Pool>>()
+  /** fingerprint → origin (+ '\0long' for the HTTP/1.1 long-running pool) → backend. */
+  readonly #backends = new Map<string, Map<string, Backend>>()
   /**
    * One TLS context per identity: without it every new connection would parse the key, the
    * certificate and the CA again (createSecureContext per tls.connect, ~1 ms of CPU each).
    */
   readonly #contexts = new Map<string, SecureContext>()
+  /** fingerprint → origin → HTTP/1.1-only connector for upgrade tunnels (same context, timeout and session cache rules). */
+  readonly #tunnelConnectors = new Map<string, Connector>()
   #closed = false
 
   constructor(opts: BackendOptions = {}) {
     this.#opts = opts
   }
 
-  /** Pools are created lazily: a mount or a newly added shard needs no restart. */
-  get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false): Pool {
-    let byOrigin = this.#pools.get(fingerprint)
-    if (byOrigin === undefined) this.#pools.set(fingerprint, (byOrigin = new Map<string, Pool>()))
+  /** Backends are created lazily: a mount or a newly added shard needs no restart. */
+  get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false): Backend {
+    let byOrigin = this.#backends.get(fingerprint)
+    if (byOrigin === undefined) this.#backends.set(fingerprint, (byOrigin = new Map<string, Backend>()))
     const separate = longRunning && this.#opts.http2 !== true
     const key = separate ? `${origin}\0long` : origin
-    let pool = byOrigin.get(key)
-    if (pool === undefined) {
+    let backend = byOrigin.get(key)
+    if (backend === undefined) {
       if (this.#closed) throw new Error('backend pools are closed')
-      pool = this.#create(fingerprint, tls, origin, separate)
-      byOrigin.set(key, pool)
+      backend = this.#create(fingerprint, tls, origin, separate)
+      byOrigin.set(key, backend)
     }
-    return pool
+    return backend
   }
 
-  #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Pool {
-    const host = new URL(origin).hostname.replace(/^\[|\]$/g, '')
-    const h2 = this.#opts.http2 === true
-    const streams = this.#opts.http2MaxStreams ?? 100
+  /**
+   * A fresh HTTP/1.1-only TLS connection for one upgrade tunnel (never pooled, never reused),
+   * with the pools' TLS context, connect timeout and server name.
+   */
+  connectTunnel(fingerprint: string, tls: BackendTLS, origin: string, cb: (err: Error | null, socket: Socket | null) => void): void {
+    if (this.#closed) {
+      cb(new Error('backend pools are closed'), null)
+      return
+    }
+    const key = `${fingerprint}\0${origin}`
+    let connect = this.#tunnelConnectors.get(key)
+    if (connect === undefined) this.#tunnelConnectors.set(key, (connect = this.#connector(fingerprint, tls, origin, false)))
+    const u = new URL(origin)
+    connect({ hostname: u.hostname, host: u.host, protocol: u.protocol, port: u.port, servername: undefined, localAddress: null, httpSocket: undefined }, (err, socket) => cb(err, socket))
+  }
+
+  #context(fingerprint: string, tls: BackendTLS): SecureContext {
     let secureContext = this.#contexts.get(fingerprint)
     if (secureContext === undefined) this.#contexts.set(fingerprint, (secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key })))
-    return new Pool(origin, {
+    return secureContext
+  }
+
+  /** undici's connector with the server name fixed to the shard's host (none for IP addresses). */
+  #connector(fingerprint: string, tls: BackendTLS, origin: string, allowH2: boolean): Connector {
+    const host = new URL(origin).hostname.replace(/^\[|\]$/g, '')
+    const base = buildConnector({
+      secureContext: this.#context(fingerprint, tls),
+      // SNI must not be an IP address (RFC 6066); Node verifies the IP SAN without it.
+      ...(isIP(host) === 0 ? { servername: host } : {}),
+      timeout: this.#opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      allowH2,
+    })
+    return (o, cb) => base({ ...o, servername: undefined }, cb)
+  }
+
+  #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
+    const h2 = this.#opts.http2 === true
+    const streams = this.#opts.http2MaxStreams ?? 100
+    const bounded = !h2 && !longRunning
+    const maxConnections = this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    const dispatcher = new Pool(origin, {
       // Bounded only for short HTTP/1.1 requests (see the header comment).
-      connections: h2 || longRunning ? null : (this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS),
-      connect: {
-        secureContext,
-        // SNI must not be an IP address (RFC 6066); Node verifies the IP SAN without it.
-        servername: isIP(host) === 0 ? host : undefined,
-        timeout: this.#opts.connectTimeoutMs ?? 10_000,
-      },
+      connections: bounded ? maxConnections : null,
+      connect: this.#connector(fingerprint, tls, origin, h2),
       allowH2: h2,
       bodyTimeout: 0,
       headersTimeout: 0,
@@ -114,17 +169,23 @@ export class BackendPools {
       maxConcurrentStreams: h2 ? streams : undefined,
       factory: h2 ? multiplexingFactory(streams) : undefined,
     })
+    const gate = bounded ? new ShardGate({ limit: maxConnections, ...this.#opts.queue }) : undefined
+    return { dispatcher, servername: new URL(origin).host, gate }
   }
 
   /** Gracefully closes the pools of TLS identities no longer in use (after a mapping reload). */
   retainOnly(fingerprints: Set<string>): Promise<void> {
     const closing: Promise<void>[] = []
-    for (const [fp, byOrigin] of this.#pools) {
+    for (const [fp, byOrigin] of this.#backends) {
       if (fingerprints.has(fp)) continue
-      this.#pools.delete(fp)
+      this.#backends.delete(fp)
       this.#contexts.delete(fp)
+      for (const key of this.#tunnelConnectors.keys()) if (key.startsWith(`${fp}\0`)) this.#tunnelConnectors.delete(key)
       // close() lets running requests (watches included) finish on the old identity.
-      for (const p of byOrigin.values()) closing.push(p.close())
+      for (const b of byOrigin.values()) {
+        b.gate?.close()
+        closing.push(b.dispatcher.close())
+      }
     }
     return Promise.all(closing).then(() => undefined)
   }
@@ -133,9 +194,15 @@ export class BackendPools {
   async destroy(): Promise<void> {
     this.#closed = true
     const all: Promise<void>[] = []
-    for (const byOrigin of this.#pools.values()) for (const p of byOrigin.values()) all.push(p.destroy())
-    this.#pools.clear()
+    for (const byOrigin of this.#backends.values()) {
+      for (const b of byOrigin.values()) {
+        b.gate?.close()
+        all.push(b.dispatcher.destroy())
+      }
+    }
+    this.#backends.clear()
     this.#contexts.clear()
+    this.#tunnelConnectors.clear()
     await Promise.all(all)
   }
 }

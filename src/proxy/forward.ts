@@ -7,10 +7,12 @@ import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
+import type { Backend } from './backends.js'
+import type { Body } from './body.js'
 import type { Exchange } from './exchange.js'
 import { responseHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
-import { tlsErrorType } from './tls-errors.js'
+import { recordUpstreamError } from './tls-errors.js'
 import { writeError } from './respond.js'
 
 type Resume = () => void
@@ -20,40 +22,35 @@ function uncork(res: ServerResponse): void {
 }
 type Writable = { write(chunk: Buffer): boolean }
 
-function hasBody(ex: Exchange): boolean {
-  const h = ex.req.headers
-  const cl = h['content-length']
-  if (cl !== undefined) return cl !== '0'
-  if (h['transfer-encoding'] !== undefined) return true
-  // HTTP/2: a body is present unless the HEADERS frame ended the stream.
-  const stream = (ex.req as { stream?: { endAfterHeaders?: boolean } }).stream
-  return stream !== undefined && stream.endAfterHeaders === false
-}
-
-function upstreamErrorKind(err: Error): string {
-  if (tlsErrorType(err) !== undefined) return 'tls'
-  const code = (err as { code?: string }).code ?? ''
-  if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'connect'
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset'
-  return 'other'
-}
+/** Thrown from onConnect for a request whose client is gone: undici drops it and keeps the connection. */
+const CLIENT_GONE = new Error('the client went away before the request was sent')
 
 /** Legacy (v6-style) undici handler: the core calls it directly, with raw header buffers. */
 class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly ex: Exchange
   readonly metrics: ProxyMetrics
+  readonly backend: Backend
   resume: Resume | undefined
-  upstreamAbort: ((err?: Error) => void) | undefined
+  #finished = false
 
-  constructor(ex: Exchange, metrics: ProxyMetrics) {
+  constructor(ex: Exchange, metrics: ProxyMetrics, backend: Backend) {
     this.ex = ex
     this.metrics = metrics
+    this.backend = backend
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    this.upstreamAbort = abort
+    // Calling abort() here would make undici destroy the connection it was about to use (a new
+    // TLS handshake for the next request); a throw drops just this request (HTTP/2 rapid reset).
+    if (this.ex.done) throw CLIENT_GONE
     this.ex.abort = abort
-    if (this.ex.done) abort()
+  }
+
+  /** The connection is free again (or gone): the shard's next waiter may have it. Exactly once. */
+  #finish(): void {
+    if (this.#finished) return
+    this.#finished = true
+    this.backend.gate?.leave()
   }
 
   // undici's core passes the chunk (its d.ts says a size): accept both.
@@ -92,15 +89,15 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
 
   onComplete(): void {
+    this.#finish()
     if (!this.ex.done && !this.ex.res.writableEnded) this.ex.res.end()
   }
 
   onError(err: Error): void {
+    this.#finish()
     const ex = this.ex
     if (ex.done || ex.res.destroyed || ex.res.writableEnded) return
-    const tlsType = tlsErrorType(err)
-    if (tlsType !== undefined) this.metrics.tlsError(ex.shard, tlsType)
-    this.metrics.upstreamError(ex.shard, upstreamErrorKind(err))
+    recordUpstreamError(this.metrics, ex.shard, err)
     ex.error = `${(err as { code?: string }).code ?? err.name}: ${err.message}`
     if (ex.res.headersSent) {
       // Mid-body failure: the client must see a broken stream, not a clean end (Go: ErrAbortHandler).
@@ -111,16 +108,24 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 }
 
-/** Sends the request to `dispatcher` and streams the answer into ex.res. */
-export function forward(ex: Exchange, dispatcher: Dispatcher, path: string, headers: HeaderObject, metrics: ProxyMetrics): void {
-  const handler = new ForwardHandler(ex, metrics)
-  dispatcher.dispatch(
-    {
-      path,
-      method: ex.method,
-      headers: headers as Record<string, string | string[]>,
-      body: hasBody(ex) ? ex.req : null,
-    },
-    handler,
-  )
+/**
+ * Sends the request to the backend and streams the answer into ex.res. The caller entered the
+ * backend's gate (if it has one); the handler leaves it when undici is done with the request.
+ */
+export function forward(ex: Exchange, backend: Backend, path: string, headers: HeaderObject, body: Body, metrics: ProxyMetrics): void {
+  const handler = new ForwardHandler(ex, metrics, backend)
+  // servername is a dispatch option undici reads (core/request.js) but does not declare.
+  const opts = {
+    path,
+    method: ex.method,
+    headers: headers as Record<string, string | string[]>,
+    // undici streams an async iterable body like a Readable; its types only list the latter.
+    body: body as Buffer | null,
+    servername: backend.servername,
+  }
+  try {
+    backend.dispatcher.dispatch(opts, handler)
+  } catch (e) {
+    handler.onError(e as Error)
+  }
 }

@@ -1,7 +1,6 @@
 // Header handling of a correct reverse proxy (RFC 9110 §7.6.1, Go httputil.ReverseProxy):
 // hop-by-hop headers describe one connection and must not be forwarded, including any
 // header the sender listed in `Connection`. HTTP/2 pseudo-headers become Host/path.
-import type { IncomingHttpHeaders } from 'node:http'
 import type { HeaderObject } from '../auth/headers.js'
 
 const HOP_BY_HOP = new Set([
@@ -26,23 +25,41 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
 }
 
 /**
- * Copies the client's request headers for the backend: drops hop-by-hop and
- * Connection-listed headers and pseudo-headers, keeps the client's Host (as upstream),
- * appends the client address to X-Forwarded-For. Names arrive lowercased from Node.
+ * Copies the client's request headers for the backend from the raw (name, value) list, so a
+ * header the client repeated (Impersonate-Group, Impersonate-Extra-*, Accept) reaches the shard
+ * as the same separate fields, as Go's ReverseProxy forwards them; Node's joined `headers` would
+ * turn two groups into one. Drops hop-by-hop and Connection-listed headers and pseudo-headers,
+ * keeps the client's Host (HTTP/2: `:authority`; as upstream, whose Director leaves req.Host),
+ * joins HTTP/2 cookie fields with "; " (RFC 9113 §8.2.3) and appends the client address to
+ * X-Forwarded-For. Names are lowercased.
  */
-export function forwardRequestHeaders(inbound: IncomingHttpHeaders, remoteAddress: string | undefined): HeaderObject {
+export function forwardRequestHeaders(raw: readonly string[], remoteAddress: string | undefined): HeaderObject {
   const out: HeaderObject = {}
-  const listed = connectionListed(inbound.connection)
-  for (const name in inbound) {
-    if (name.charCodeAt(0) === 58 /* : */) continue
+  let connection: string | undefined
+  let authority: string | undefined
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    const value = raw[i + 1]
+    if (name.charCodeAt(0) === 58 /* : */) {
+      if (name === ':authority') authority = value
+      continue
+    }
+    if (name === 'connection') {
+      connection = connection === undefined ? value : `${connection},${value}`
+      continue
+    }
     if (HOP_BY_HOP.has(name)) continue
-    if (listed !== undefined && listed.has(name)) continue
-    out[name] = inbound[name]
+    const prev = out[name]
+    if (prev === undefined) out[name] = value
+    else if (name === 'cookie') out[name] = `${prev as string}; ${value}`
+    // A repeated Host keeps the first, as Node's joined headers and the router do.
+    else if (name === 'host') continue
+    else if (Array.isArray(prev)) prev.push(value)
+    else out[name] = [prev, value]
   }
-  if (out.host === undefined) {
-    const authority = inbound[':authority']
-    if (typeof authority === 'string') out.host = authority
-  }
+  const listed = connectionListed(connection)
+  if (listed !== undefined) for (const n of listed) delete out[n]
+  if (out.host === undefined && authority !== undefined) out.host = authority
   if (remoteAddress !== undefined) {
     const prior = out['x-forwarded-for']
     out['x-forwarded-for'] = prior === undefined ? remoteAddress : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remoteAddress}`
@@ -51,15 +68,17 @@ export function forwardRequestHeaders(inbound: IncomingHttpHeaders, remoteAddres
 }
 
 /**
- * Converts undici's raw response headers into a Node header object without hop-by-hop
+ * Converts raw response headers (undici's buffers, or Node's strings) into a Node header object without hop-by-hop
  * headers (HTTP/2 responses must not carry them at all). Repeated names become arrays.
  */
-export function responseHeaders(raw: Buffer[]): Record<string, string | string[]> {
+export function responseHeaders(raw: readonly (Buffer | string)[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   let listed: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase()
-    const value = raw[i + 1].toString('latin1')
+    const n = raw[i]
+    const v = raw[i + 1]
+    const name = (typeof n === 'string' ? n : n.toString('latin1')).toLowerCase()
+    const value = typeof v === 'string' ? v : v.toString('latin1')
     if (name === 'connection') {
       listed = connectionListed(value)
       continue

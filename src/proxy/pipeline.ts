@@ -1,54 +1,34 @@
 // The request pipeline. Its order is written here, once, with the reason beside each step
-// (upstream: pkg/proxy/server.go NewServer, spec §0). /livez, /readyz and /metrics never
-// reach this: the server answers them before the pipeline, as upstream's outer mux does.
+// (upstream: pkg/proxy/server.go NewServer). /livez, /readyz and /metrics never reach this: the
+// server answers them before the pipeline, as upstream's outer mux does.
 //
 //  1. CORS                   outermost, so even error answers carry CORS headers and preflights never touch a shard.
 //  2. panic recovery         a throw anywhere below becomes a 500 Status, never a crashed process.
-//  3. metrics + logging      registered before any answer so 400/403/404/503s are counted and logged too.
-//  4. path hygiene           before routing: we must route on the same path the shard will parse (400 otherwise).
-//  5. in-cluster SA rewrite  before routing: it changes the path routing reads (§5.6).
-//  6. route                  workspace lookup BEFORE authentication, as upstream: unknown workspaces get the
-//                            anonymous 403 without spending a token review.
-//  7. authentication         401 for bad credentials; no credentials → anonymous, the shard decides.
-//  8. identity headers       ALWAYS strip inbound X-Remote-*; stamp only what we authenticated.
-//  9. forward                stream to the backend with the mapping's client certificate.
+//  3. metrics + logging      registered before any answer so 400/401/403/404/429/503s are counted and logged too.
+//  4–8. admission            path hygiene, in-cluster SA rewrite, route, authenticate, identity headers:
+//                            admission.ts, the one copy shared with upgrades (upgrade.ts).
+//  9. settle (HTTP/2)        wait one turn of the event loop: a stream the client reset in the same read
+//                            (HEADERS + RST_STREAM, CVE-2023-44487) is gone before it costs a connection.
+// 10. body                   read small bodies before taking a shard connection (body.ts): a slow client
+//                            holds its own socket, not the shard's; every body has a deadline.
+// 11. shard gate             at most --backend-max-connections short requests in flight per shard, a bounded
+//                            queue behind them, 429 + Retry-After beyond (shard-gate.ts).
+// 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 import type { Logger } from 'pino'
-import type { AuthDecision, AuthRequest } from '../auth/types.js'
-import { applyIdentityHeaders } from '../auth/headers.js'
-import type { RoutingIndex } from '../index/types.js'
 import { ProxyError } from '../errors.js'
-import type { BackendPools } from './backends.js'
+import type { RoutingIndex } from '../index/types.js'
+import { createAccounting, type RequestLogRecord } from './accounting.js'
+import { createAdmission, type Admit, type Admitted, type RequestAuthenticator } from './admission.js'
+import type { Backend, BackendPools } from './backends.js'
+import { BodyReader, type Body } from './body.js'
 import type { CorsCheck } from './cors.js'
-import { attachExchange, exchangeOf, isLongRunning, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
+import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 import { forward } from './forward.js'
-import { forwardRequestHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
-import { pathHygieneError, splitURL } from './paths.js'
-import { authRequestOf, peerCertificates } from './peer.js'
 import { writeError } from './respond.js'
-import { route, type RouteTable, type Target } from './router.js'
-import { inClusterServiceAccountPath } from './sa-rewrite.js'
+import type { RouteTable } from './router.js'
 
-/** The one line the pipeline writes per request. No field can hold a credential: paths carry no query. */
-export interface RequestLogRecord {
-  method: string
-  path: string
-  shard: string
-  cluster: string
-  status: number
-  bytes: number
-  ms: number
-  user: string
-  aborted: boolean | undefined
-  err: string | undefined
-}
-
-/** The part of src/auth the pipeline needs. */
-export interface RequestAuthenticator {
-  authenticate(req: AuthRequest): Promise<AuthDecision>
-  /** The decision without a promise when it is already known (a proved certificate chain, a cached token); undefined = authenticate(). */
-  authenticateCached?(req: AuthRequest): AuthDecision | undefined
-}
+export type { RequestAuthenticator } from './admission.js'
 
 export interface PipelineDeps {
   /** Current route table; read once per request, so a reload never changes a request midway. */
@@ -56,18 +36,16 @@ export interface PipelineDeps {
   index: RoutingIndex
   /** undefined = no authentication configured: every request is anonymous (headers still stripped). */
   authenticator: RequestAuthenticator | undefined
-  /**
-   * Upstream AdditionalAuthEnabled (token file, service accounts, OIDC): when false, a request
-   * without a client certificate is anonymous without asking the authenticator (spec §5.1),
-   * which keeps the common token-to-shard path free of a promise per request.
-   */
-  additionalAuth: boolean
   pools: BackendPools
   metrics: ProxyMetrics
   logger: Logger
   /** Writes the one line per request (step 3); default: logger.info(record, 'request'). */
   logRequest?: (r: RequestLogRecord) => void
   cors: CorsCheck | undefined
+  /** Step 10's limits; default DEFAULT_BODY_LIMITS. */
+  body?: BodyReader
+  /** Steps 4–8, when the caller shares one admission with the upgrade handler. Default: built from the deps above. */
+  admit?: Admit
 }
 
 /** In-flight requests, for graceful shutdown. */
@@ -111,9 +89,11 @@ export interface Pipeline {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { index, authenticator, additionalAuth, pools, metrics, logger, cors } = deps
+  const { pools, metrics, logger, cors } = deps
   const inflight = new InFlight()
-  const logRequest = deps.logRequest ?? ((r: RequestLogRecord): void => logger.info(r, 'request'))
+  const admit = deps.admit ?? createAdmission(deps)
+  const account = createAccounting(metrics, logger, deps.logRequest)
+  const bodies = deps.body ?? new BodyReader()
 
   // Step 3: accounting when the response closes (finished or aborted). Module-style function, no per-request closure.
   function onClose(this: ProxyResponse): void {
@@ -126,37 +106,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const aborted = !this.writableEnded
     if (aborted) ex.abort?.()
     if (ex.longRunning) metrics.activeWatches.dec()
-    const seconds = Number(process.hrtime.bigint() - ex.start) / 1e9
-    const code = ex.status === 0 ? 499 : ex.status
-    metrics.observeRequest(ex.method, code, seconds)
-    if (ex.shard !== '') {
-      if (ex.bytesIn > 0) metrics.requestBytes(ex.shard, ex.bytesIn)
-      metrics.responseBytes(ex.shard, ex.bytesOut)
-    }
-    logRequest({
-      method: ex.method, path: ex.path, shard: ex.shard, cluster: ex.cluster, status: code, bytes: ex.bytesOut,
-      ms: Math.round(seconds * 1e6) / 1e3, user: ex.user, aborted: aborted || undefined, err: ex.error,
-    })
-  }
-
-  function send(ex: Exchange, target: Target): void {
-    // Step 8: strip every inbound identity header, then stamp the authenticated one (if any).
-    const headers = forwardRequestHeaders(ex.req.headers, ex.req.socket?.remoteAddress)
-    applyIdentityHeaders(headers, target.mapping.headers, undefined)
-    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, ex.longRunning), target.path, headers, metrics)
-  }
-
-  function sendAs(ex: Exchange, target: Target, decision: AuthDecision): void {
-    if (ex.done) return
-    if (decision.kind === 'unauthorized') {
-      writeError(ex, new ProxyError('FP_UNAUTHORIZED'))
-      return
-    }
-    const headers = forwardRequestHeaders(ex.req.headers, ex.req.socket?.remoteAddress)
-    const user = decision.kind === 'user' ? decision.user : undefined
-    if (user !== undefined) ex.user = user.name
-    applyIdentityHeaders(headers, target.mapping.headers, user)
-    forward(ex, pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, ex.longRunning), target.path, headers, metrics)
+    account(ex, aborted)
   }
 
   function fail(ex: Exchange, e: unknown): void {
@@ -164,6 +114,62 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     logger.error({ err: e, method: ex.method, path: ex.path }, 'request handler failed')
     ex.error = e instanceof Error ? e.message : String(e)
     writeError(ex, e instanceof ProxyError ? e : new ProxyError('FP_INTERNAL', 'This request caused the front-proxy to fail. Look in the logs for details.'))
+  }
+
+  function admitted(ex: Exchange, v: Admitted | ProxyError): void {
+    if (ex.done) return
+    if (v instanceof ProxyError) {
+      writeError(ex, v)
+      return
+    }
+    if (v.longRunning) {
+      ex.longRunning = true
+      metrics.activeWatches.inc()
+    }
+    const { target } = v
+    const backend = pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, v.longRunning)
+    // Step 9.
+    if (ex.req.httpVersionMajor === 2) setImmediate(settled, ex, v, backend)
+    else readBody(ex, v, backend)
+  }
+
+  function settled(ex: Exchange, v: Admitted, backend: Backend): void {
+    if (ex.done) return
+    try {
+      readBody(ex, v, backend)
+    } catch (e) {
+      fail(ex, e)
+    }
+  }
+
+  // Step 10.
+  function readBody(ex: Exchange, v: Admitted, backend: Backend): void {
+    bodies.read(
+      ex,
+      (body) => enter(ex, v, backend, body),
+      (err) => {
+        // The deadline passed: nothing was sent yet, or the streamed rest stopped coming.
+        ex.error = err.message
+        ex.abort?.()
+        writeError(ex, err)
+      },
+    )
+  }
+
+  // Step 11.
+  function enter(ex: Exchange, v: Admitted, backend: Backend, body: Body): void {
+    if (ex.done) return
+    const gate = backend.gate
+    if (gate === undefined) {
+      forward(ex, backend, v.target.path, v.headers, body, metrics)
+      return
+    }
+    const w = gate.enter(
+      () => forward(ex, backend, v.target.path, v.headers, body, metrics),
+      (err) => writeError(ex, err),
+    )
+    if (w instanceof ProxyError) writeError(ex, w)
+    else if (w !== undefined) ex.res.once('close', () => gate.cancel(w))
   }
 
   function handle(req: ProxyRequest, res: ProxyResponse): void {
@@ -177,57 +183,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (inflight.draining && req.httpVersionMajor === 1) res.setHeader('connection', 'close')
     // Step 2: recovery.
     try {
-      const { path: rawPath, query } = splitURL(req.url ?? '/')
-      ex.path = rawPath
-      // Step 4: path hygiene.
-      const bad = pathHygieneError(rawPath)
-      if (bad !== undefined) {
-        writeError(ex, new ProxyError('FP_BAD_REQUEST', bad))
-        return
-      }
-      // Step 5: in-cluster service-account rewrite.
-      const h = req.headers
-      const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
-      // Step 6: route.
-      const target = route(deps.routes(), index, ex.method, path, query)
-      if (target instanceof ProxyError) {
-        writeError(ex, target)
-        return
-      }
-      ex.shard = target.shard
-      ex.cluster = target.cluster
-      if (isLongRunning(path, query)) {
-        ex.longRunning = true
-        metrics.activeWatches.inc()
-      }
-      // Step 7: authentication (spec §5.1: without a client certificate and without an
-      // "additional" method the request passes on anonymously; the shard checks its token).
-      const certs = authenticator === undefined ? undefined : peerCertificates(req)
-      if (authenticator === undefined || certs === undefined || (!additionalAuth && certs.length === 0)) {
-        send(ex, target)
-        return
-      }
-      const ar = authRequestOf(req, certs)
-      // A certificate chain this connection already proved, or a token verified in the last 10 s:
-      // no promise, no extra turn of the event loop.
-      const known = authenticator.authenticateCached?.(ar)
-      if (known !== undefined) {
-        sendAs(ex, target, known)
-        return
-      }
-      authenticator.authenticate(ar).then(
-        (d) => {
-          try {
-            sendAs(ex, target, d)
-          } catch (e) {
-            fail(ex, e)
-          }
-        },
-        (e: unknown) => {
-          logger.warn({ err: e }, 'Unable to authenticate the request')
-          if (!ex.done) writeError(ex, new ProxyError('FP_UNAUTHORIZED'))
-        },
-      )
+      // Steps 4–8.
+      const v = admit(req, ex)
+      if (v instanceof Promise) {
+        v.then(
+          (r) => {
+            try {
+              admitted(ex, r)
+            } catch (e) {
+              fail(ex, e)
+            }
+          },
+          (e: unknown) => fail(ex, e),
+        )
+      } else admitted(ex, v)
     } catch (e) {
       fail(ex, e)
     }

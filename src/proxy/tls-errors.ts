@@ -26,3 +26,19 @@ export function tlsErrorType(err: unknown): TLSErrorType | undefined {
   }
   return undefined
 }
+
+/** kcp_front_proxy_upstream_errors_total's kind for a failed backend request. */
+export function upstreamErrorKind(err: unknown): 'tls' | 'connect' | 'reset' | 'other' {
+  if (tlsErrorType(err) !== undefined) return 'tls'
+  const code = codeOf(err) ?? ''
+  if (code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'connect'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset'
+  return 'other'
+}
+
+/** Counts a failed backend request (forwarded or tunnelled) in both metrics. */
+export function recordUpstreamError(metrics: { tlsError(shard: string, type: string): void; upstreamError(shard: string, kind: string): void }, shard: string, err: unknown): void {
+  const t = tlsErrorType(err)
+  if (t !== undefined) metrics.tlsError(shard, t)
+  metrics.upstreamError(shard, upstreamErrorKind(err))
+}

@@ -20,9 +20,13 @@ import type { BackendPools } from '../proxy/backends.js'
 import { compileCors } from '../proxy/cors.js'
 import type { MappingStore } from '../proxy/mapping-store.js'
 import type { ProxyMetrics } from '../proxy/metrics.js'
+import { createAccounting } from '../proxy/accounting.js'
+import { createAdmission, type RequestAuthenticator } from '../proxy/admission.js'
+import { BodyReader } from '../proxy/body.js'
 import { peerCertificates } from '../proxy/peer.js'
-import { createPipeline, type RequestAuthenticator } from '../proxy/pipeline.js'
+import { createPipeline } from '../proxy/pipeline.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
+import { boundHttp1, boundHttp2Session, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS } from './connection-limits.js'
 import { renderHealth } from './health.js'
 import { answerMetrics, type MetricsAuthorizer } from './metrics-endpoint.js'
 import { loadSniCerts, matchSni, resolveServingCert, watchServingCert } from './tls.js'
@@ -35,8 +39,6 @@ export interface ServerParts {
   index: RoutingIndex
   readiness: () => ReadinessReport
   authenticator?: RequestAuthenticator
-  /** Upstream AdditionalAuthEnabled; default true (always ask the authenticator). */
-  additionalAuth?: boolean
   authorizeMetrics?: MetricsAuthorizer
   /** PEM CAs to request client certificates for; none = no certificate request. */
   clientCAs?: () => string[]
@@ -56,11 +58,6 @@ export interface RunningServer {
 type AnyServer = Http2SecureServer | HttpsServer
 type AnyReq = IncomingMessage | Http2ServerRequest
 type AnyRes = ServerResponse | Http2ServerResponse
-
-// Upstream ReadHeaderTimeout and MaxHeaderBytes (k8s SecureServingInfo).
-const HEADERS_TIMEOUT_MS = 32_000
-const MAX_HEADER_BYTES = 1 << 20
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
 
 /** /livez, /readyz, /metrics (exactly, or followed by `/` or `?`). */
 function isServerPath(url: string): boolean {
@@ -111,19 +108,24 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     if (!c.ok) throw new Error(`--cors-allowed-origins: ${JSON.stringify(o)}: ${c.reason}`)
     return c.re
   })
+  // Steps 4–8 (admission.ts): one instance, shared by requests and upgrades.
+  const admit = createAdmission({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, logger })
+  const logRequest = requestLogWriter(logger)
+  const account = createAccounting(metrics, logger, logRequest)
   const pipeline = createPipeline({
     routes: parts.mappings.routes,
     index: parts.index,
     authenticator: parts.authenticator,
-    additionalAuth: parts.additionalAuth ?? true,
+    admit,
     pools: parts.pools,
     metrics,
     logger,
-    logRequest: requestLogWriter(logger),
+    logRequest,
     cors: compileCors(corsRes),
+    body: new BodyReader({ bufferBytes: options.extra.requestBodyBufferBytes, timeoutMs: options.extra.requestBodyTimeoutSeconds * 1000 }),
   })
   const tunnels = new Set<Duplex>()
-  const onUpgrade = createUpgradeHandler({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, additionalAuth: parts.additionalAuth ?? true, metrics, logger, tunnels })
+  const onUpgrade = createUpgradeHandler({ admit, pools: parts.pools, metrics, logger, account, tunnels })
 
   let shuttingDown = false
   const serverChecks = (): ReadinessCheck[] => [{ name: 'shutdown', ok: !shuttingDown, ...(shuttingDown ? { message: 'the server is shutting down' } : {}) }]
@@ -139,6 +141,8 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     // Health/metrics requests are not worth a log line each; proxy requests are logged by the pipeline.
     logger: false,
     ...(http2 ? { http2: true as const, https: { allowHTTP1: true } } : { https: {} }),
+    // What Node's HTTP/1.1 parser refuses (400, 408, 431, unknown methods) is answered as a Status.
+    clientErrorHandler: onClientError(logger),
     serverFactory: (fastifyHandler: (req: AnyReq, res: AnyRes) => void) => {
       const onRequest = (req: AnyReq, res: AnyRes): void => {
         const url = req.url ?? '/'
@@ -171,16 +175,16 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
           },
           onRequest,
         )
-        // The HTTP/1.1 fallback of an h2 server has the same slowloris guards as a plain one.
-        const h1 = server as unknown as { headersTimeout: number; requestTimeout: number }
-        h1.headersTimeout = HEADERS_TIMEOUT_MS
-        h1.requestTimeout = 0
+        // The HTTP/1.1 fallback of an h2 server has the same guards as a plain one.
+        boundHttp1(server)
         server.on('session', (s: ServerHttp2Session) => {
           sessions.add(s)
           s.once('close', () => sessions.delete(s))
+          boundHttp2Session(s)
         })
       } else {
-        server = createHttpsServer({ ...base, maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0 }, onRequest)
+        server = createHttpsServer({ ...base, maxHeaderSize: MAX_HEADER_BYTES }, onRequest)
+        boundHttp1(server)
       }
       server.on('secureConnection', (s: TLSSocket) => {
         sockets.add(s)

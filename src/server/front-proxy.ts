@@ -9,7 +9,7 @@ import type { RoutingIndex } from '../index/types.js'
 import { BackendPools } from '../proxy/backends.js'
 import { MappingStore } from '../proxy/mapping-store.js'
 import { createProxyMetrics } from '../proxy/metrics.js'
-import type { RequestAuthenticator } from '../proxy/pipeline.js'
+import type { RequestAuthenticator } from '../proxy/admission.js'
 import { startServer } from './app.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
 
@@ -41,11 +41,6 @@ export interface FrontProxyParts {
   /** Started by startFrontProxy; readiness comes from it. Without one the proxy is ready at once. */
   controller?: IndexController
   authentication?: ServerAuthentication
-  /**
-   * Upstream AdditionalAuthEnabled (a token/OIDC/SA method is configured). When false, requests
-   * without a client certificate skip the authenticator (spec §5.1). Default true.
-   */
-  additionalAuth?: boolean
   /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
   waitForReady?: boolean
 }
@@ -56,7 +51,11 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const { options, logger, index, controller, authentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
-  const pools = new BackendPools({ http2: options.extra.backendHttp2, maxConnections: options.extra.backendMaxConnections })
+  const pools = new BackendPools({
+    http2: options.extra.backendHttp2,
+    maxConnections: options.extra.backendMaxConnections,
+    queue: { size: options.extra.backendQueueSize, timeoutMs: options.extra.backendQueueTimeoutSeconds * 1000 },
+  })
   const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
   const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]
   try {
@@ -75,7 +74,6 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
       ...(authentication !== undefined
         ? {
             authenticator: authentication,
-            additionalAuth: p.additionalAuth ?? true,
             ...(authentication.authorizeMetrics ? { authorizeMetrics: authentication.authorizeMetrics.bind(authentication) } : {}),
             ...(authentication.clientCAs ? { clientCAs: authentication.clientCAs.bind(authentication) } : {}),
             ...(authentication.onClientCAsChange ? { onClientCAsChange: authentication.onClientCAsChange.bind(authentication) } : {}),

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client'
 import { completeOptions, validateOptions } from '../config/index.js'
 import { parseDurationSeconds } from '../config/values.js'
 import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
-import { additionalAuthEnabled, createAuthentication } from '../auth/index.js'
+import { createAuthentication } from '../auth/index.js'
 import { createIndexController } from '../controller/index.js'
 import { WorkspaceIndex } from '../index/index.js'
 import { loadKubeconfig } from '../kube/kubeconfig.js'
@@ -45,7 +45,7 @@ async function build(options: CompletedOptions, logger: Logger): Promise<FrontPr
       logger,
       shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
     })
-    return await startFrontProxy({ options, logger, registry, index, controller, authentication, additionalAuth: additionalAuthEnabled(options.authentication) })
+    return await startFrontProxy({ options, logger, registry, index, controller, authentication })
   } catch (e) {
     await authentication.close()
     throw e

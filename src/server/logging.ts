@@ -2,7 +2,7 @@
 // logged by the pipeline, and as defence in depth every path where a header object could
 // end up is redacted. `-v` (klog verbosity) maps to pino levels.
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino'
-import type { RequestLogRecord } from '../proxy/pipeline.js'
+import type { RequestLogRecord } from '../proxy/accounting.js'
 import { LogDestination } from './log-destination.js'
 
 export const REDACT_PATHS = [
@@ -82,6 +82,7 @@ export function requestLogWriter(logger: Logger): (r: RequestLogRecord) => void 
     let line = `{"level":30,"time":${Date.now()},"name":${NAME_JSON},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"shard":${JSON.stringify(r.shard)},"cluster":${JSON.stringify(r.cluster)},"status":${r.status},"bytes":${r.bytes},"ms":${r.ms},"user":${JSON.stringify(r.user)}`
     if (r.aborted !== undefined) line += `,"aborted":${r.aborted}`
     if (r.err !== undefined) line += `,"err":${JSON.stringify(r.err)}`
+    if (r.upgrade !== undefined) line += `,"upgrade":${JSON.stringify(r.upgrade)}`
     write(line + ',"msg":"request"}\n')
   }
 }

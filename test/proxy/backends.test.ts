@@ -32,7 +32,7 @@ async function setup(t: Test, h2: boolean): Promise<{ pool: Dispatcher; connecti
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
   const pools = new BackendPools({ http2: true })
-  const pool = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const pool = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${(server.address() as AddressInfo).port}`).dispatcher
   t.teardown(async () => {
     await pools.destroy()
     await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -91,7 +91,7 @@ t.test('over HTTP/1.1, short requests share at most maxConnections connections a
   const shard = await h1Shard(t)
   const pools = new BackendPools({ maxConnections: 3 })
   t.teardown(() => pools.destroy())
-  const pool = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin)
+  const pool = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin).dispatcher
   const replies = Array.from({ length: 8 }, () => pool.request({ path: '/slow', method: 'GET' }).then(async (r) => (await r.body.text(), r.statusCode)))
   await until('three requests at the shard', () => shard.slowSeen() === 3)
   await new Promise((r) => setTimeout(r, 50))
@@ -111,8 +111,8 @@ t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests
   const pools = new BackendPools({ maxConnections: 2 })
   t.teardown(() => pools.destroy())
   const fp = tlsFingerprint(shard.tls)
-  const short = pools.get(fp, shard.tls, shard.origin)
-  const long = pools.get(fp, shard.tls, shard.origin, true)
+  const short = pools.get(fp, shard.tls, shard.origin).dispatcher
+  const long = pools.get(fp, shard.tls, shard.origin, true).dispatcher
   t.not(short, long, 'two pools for one origin')
   const slow = [short.request({ path: '/slow', method: 'GET' }), short.request({ path: '/slow', method: 'GET' })]
   await until('the short pool to be full', () => shard.slowSeen() === 2)

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { AuthDecision } from '../../src/auth/types.js'
 import { startBackend, startProxy, twoShardIndex } from './fixtures/env.js'
+import { until } from '../fixtures/until.js'
 
 const alice: AuthDecision = { kind: 'user', method: 'test', user: { name: 'alice', groups: ['dev'], extra: {} } }
 
@@ -87,9 +88,74 @@ t.test('upgrade errors are Status answers on the raw socket: unknown workspace 4
   t.match(nope.head, /^HTTP\/1\.1 403 Forbidden\r\n/)
   const down = await rawUpgrade(env.proxy.url, env.ca, '/clusters/root:org/api/v1/x')
   down.socket.destroy()
-  t.match(down.head, /^HTTP\/1\.1 502 BadGateway\r\n/)
+  t.match(down.head, /^HTTP\/1\.1 502 Bad Gateway\r\n/)
   const env2 = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url), authentication: { authenticate: async () => ({ kind: 'unauthorized', reason: 'x' }) } })
   const unauth = await rawUpgrade(env2.proxy.url, env2.ca, '/clusters/root/api/v1/x')
   unauth.socket.destroy()
   t.match(unauth.head, /^HTTP\/1\.1 401 Unauthorized\r\n/)
+})
+
+t.test('bytes the client sends before the shard answered 101 reach the shard only after it did', async (t) => {
+  const root = await startBackend(t)
+  const order: string[] = []
+  root.server.on('upgrade', (_req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    order.push(`head:${head.toString()}`)
+    socket.on('data', (c: Buffer) => order.push(`data:${c.toString()}`))
+    // Answer late: anything the proxy forwarded early would arrive before this.
+    setTimeout(() => {
+      order.push('101')
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n')
+    }, 150)
+  })
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
+  const u = new URL(env.proxy.url)
+  const s = tlsConnect({ host: u.hostname, port: Number(u.port), ca: env.ca, ALPNProtocols: ['http/1.1'] })
+  t.teardown(() => s.destroy())
+  await new Promise((r) => s.once('secureConnect', r))
+  s.write('POST /clusters/root:org/api/v1/namespaces/d/pods/p/exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\nearly-bytes')
+  await new Promise<void>((resolve) => s.once('data', () => resolve()))
+  await until('the early bytes at the shard', () => order.some((o) => o.includes('early-bytes')))
+  const firstBytes = order.findIndex((o) => o.includes('early-bytes'))
+  t.ok(firstBytes > order.indexOf('101'), `the shard saw the 101 before the client's bytes: ${order.join(' | ')}`)
+  t.equal(order[0], 'head:', 'the request head reached the shard with no client bytes behind it')
+})
+
+t.test('a 101 for another protocol than the client asked for is refused (502) and the tunnel never opens', async (t) => {
+  const root = await startBackend(t)
+  let shardGotBytes = false
+  root.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('data', () => (shardGotBytes = true))
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n')
+  })
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
+  const r = await rawUpgrade(env.proxy.url, env.ca, '/clusters/root:org/api/v1/x')
+  t.teardown(() => r.socket.destroy())
+  t.match(r.head, /^HTTP\/1\.1 502 Bad Gateway\r\n/)
+  t.match(r.head, /"reason":"BadGateway"/)
+  r.socket.write('GET /clusters/root/api HTTP/1.1\r\nHost: x\r\n\r\n')
+  await until('the proxy to close the client connection', () => r.socket.destroyed || !r.socket.readable)
+  t.notOk(shardGotBytes, 'nothing the client sent reached the shard')
+})
+
+t.test('each upgrade gets its own shard connection, never reused; refusals are counted and logged like requests', async (t) => {
+  const root = await startBackend(t)
+  root.server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nnope')
+  })
+  const before = root.sockets.size
+  let opened = 0
+  root.server.on('secureConnection', () => opened++)
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
+  for (let i = 0; i < 3; i++) {
+    const r = await rawUpgrade(env.proxy.url, env.ca, '/clusters/root:org/api/v1/x')
+    r.socket.destroy()
+    t.match(r.head, /^HTTP\/1\.1 400 Bad Request\r\n/, 'the shard\'s refusal is relayed')
+    t.match(r.head, /\r\nconnection: close\r\n/i, 'with Connection: close')
+  }
+  t.equal(opened, 3, `three upgrades, three shard connections (had ${before})`)
+  await until('three log lines', () => env.logs.lines().filter((l) => l.msg === 'request' && l.upgrade === 'SPDY/3.1').length === 3)
+  const lines = env.logs.lines().filter((l) => l.msg === 'request' && l.upgrade === 'SPDY/3.1')
+  t.same(lines.map((l) => l.status), [400, 400, 400])
+  t.same(lines.map((l) => l.shard), ['alpha', 'alpha', 'alpha'])
+  t.match(await env.proxy.registry.metrics(), /proxy_request_duration_seconds_count\{method="post",code="400"\} 3/)
 })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
 import { createLogger, levelForVerbosity, logDestination, requestLogWriter, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
-import type { RequestLogRecord } from '../../src/proxy/pipeline.js'
+import type { RequestLogRecord } from '../../src/proxy/accounting.js'
 import { within } from '../fixtures/until.js'
 
 const lines = (file: string): string[] => {

@@ -1,0 +1,105 @@
+// Admission: steps 4–8 of the request pipeline (pipeline.ts lists the whole order and why), as
+// the ONE function every way into a shard goes through — streamed requests and upgrades alike.
+// A second copy of these steps is how an upgrade path once skipped what requests got; there is
+// no second copy. The verdict is synchronous whenever no I/O is needed (a proved certificate, a
+// cached token, anonymous pass-through), so the common request costs no promise.
+import type { Logger } from 'pino'
+import { applyIdentityHeaders, type HeaderObject } from '../auth/headers.js'
+import type { AuthDecision, AuthRequest, UserInfo } from '../auth/types.js'
+import type { RoutingIndex } from '../index/types.js'
+import { ProxyError } from '../errors.js'
+import { isLongRunning, type ProxyRequest } from './exchange.js'
+import { forwardRequestHeaders } from './headers.js'
+import { pathHygieneError, splitURL } from './paths.js'
+import { authRequestOf, peerCertificates } from './peer.js'
+import { route, type RouteTable, type Target } from './router.js'
+import { inClusterServiceAccountPath } from './sa-rewrite.js'
+
+/** The part of src/auth admission needs. The optional-authentication rule (§5.1) lives behind it, in src/auth only. */
+export interface RequestAuthenticator {
+  authenticate(req: AuthRequest): Promise<AuthDecision>
+  /** The decision without a promise when it is already known (anonymous pass-through, a proved certificate chain, a cached token); undefined = authenticate(). */
+  authenticateCached?(req: AuthRequest): AuthDecision | undefined
+}
+
+/** What admission learns about a request as it goes, for its log line and metrics (the Exchange, or an upgrade's record). */
+export interface Ticket {
+  readonly method: string
+  /** Path as received (no query). */
+  path: string
+  shard: string
+  cluster: string
+  /** The authenticated user's name ('' = anonymous or not yet known). */
+  user: string
+}
+
+/** A request the proxy will forward: where, and with exactly which headers. */
+export interface Admitted {
+  readonly target: Target
+  /** The client's headers minus hop-by-hop and every inbound identity header, plus the identity we authenticated. */
+  readonly headers: HeaderObject
+  /** A watch or other stream the apiserver treats as long-running. */
+  readonly longRunning: boolean
+}
+
+export type Verdict = Admitted | ProxyError
+
+export interface AdmissionDeps {
+  /** Current route table; read once per request, so a reload never changes a request midway. */
+  routes(): RouteTable
+  index: RoutingIndex
+  /** undefined = no authentication configured: every request is anonymous (identity headers still stripped). */
+  authenticator: RequestAuthenticator | undefined
+  logger: Logger
+}
+
+export type Admit = (req: ProxyRequest, ticket: Ticket) => Verdict | Promise<Verdict>
+
+const UNAUTHORIZED = (): ProxyError => new ProxyError('FP_UNAUTHORIZED')
+
+export function createAdmission(deps: AdmissionDeps): Admit {
+  const { index, authenticator, logger } = deps
+
+  // Step 8: strip every inbound identity header, then stamp the authenticated one (if any).
+  function stamp(req: ProxyRequest, target: Target, longRunning: boolean, user: UserInfo | undefined): Admitted {
+    const headers = forwardRequestHeaders(req.rawHeaders, req.socket?.remoteAddress)
+    applyIdentityHeaders(headers, target.mapping.headers, user)
+    return { target, headers, longRunning }
+  }
+
+  function decided(req: ProxyRequest, ticket: Ticket, target: Target, longRunning: boolean, d: AuthDecision): Verdict {
+    if (d.kind === 'unauthorized') return UNAUTHORIZED()
+    const user = d.kind === 'user' ? d.user : undefined
+    if (user !== undefined) ticket.user = user.name
+    return stamp(req, target, longRunning, user)
+  }
+
+  return function admit(req, ticket) {
+    const { path: rawPath, query } = splitURL(req.url ?? '/')
+    ticket.path = rawPath
+    // Step 4: path hygiene — we must route on the same path the shard will parse.
+    const bad = pathHygieneError(rawPath)
+    if (bad !== undefined) return new ProxyError('FP_BAD_REQUEST', bad)
+    // Step 5: in-cluster service-account rewrite — it changes the path routing reads (§5.6).
+    const h = req.headers
+    const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
+    // Step 6: route — before authentication, as upstream: unknown workspaces cost no token review.
+    const target = route(deps.routes(), index, ticket.method, path, query)
+    if (target instanceof ProxyError) return target
+    ticket.shard = target.shard
+    ticket.cluster = target.cluster
+    const longRunning = isLongRunning(path, query)
+    // Step 7: authentication — 401 for a bad credential; what passes anonymously is src/auth's decision.
+    if (authenticator === undefined) return stamp(req, target, longRunning, undefined)
+    const ar = authRequestOf(req, peerCertificates(req))
+    const known = authenticator.authenticateCached?.(ar)
+    if (known !== undefined) return decided(req, ticket, target, longRunning, known)
+    return authenticator.authenticate(ar).then(
+      (d) => decided(req, ticket, target, longRunning, d),
+      (e: unknown) => {
+        logger.warn({ err: e }, 'Unable to authenticate the request')
+        return UNAUTHORIZED()
+      },
+    )
+  }
+}

@@ -1,0 +1,87 @@
+// Bounds on client connections, the same for HTTP/1.1 and HTTP/2 (upstream's Go server values,
+// k8s SecureServingInfo): a client gets 32 s to send its first request's headers, an idle
+// connection is closed after 90 s, headers may total 1 MiB. A connection that has a request in
+// flight (a watch may be silent for minutes) is never idle. What the parser refuses is answered
+// as a Kubernetes Status, like every other answer of ours.
+import type { Server as HttpServer } from 'node:http'
+import type { ServerHttp2Session } from 'node:http2'
+import type { Duplex } from 'node:stream'
+import type { Logger } from 'pino'
+import { ProxyError } from '../errors.js'
+import { rejectRaw } from '../proxy/respond.js'
+
+/** Go ReadHeaderTimeout: the request line and headers must arrive within this. */
+export const HEADERS_TIMEOUT_MS = 32_000
+/** Go IdleTimeout: a connection with nothing in flight is closed after this. */
+export const IDLE_TIMEOUT_MS = 90_000
+/** Go MaxHeaderBytes. */
+export const MAX_HEADER_BYTES = 1 << 20
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
+
+/**
+ * HTTP/1.1 (a plain server, or the HTTP/1.1 fallback of the HTTP/2 server, which reads these
+ * same properties from the server object but starts with none of the https defaults).
+ */
+export function boundHttp1(server: HttpServer | object): void {
+  const s = server as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; maxHeaderSize: number }
+  s.headersTimeout = HEADERS_TIMEOUT_MS
+  // No whole-request timeout: a watch is a request. Bodies have their own deadline (body.ts).
+  s.requestTimeout = 0
+  s.keepAliveTimeout = IDLE_TIMEOUT_MS
+  s.maxHeaderSize = MAX_HEADER_BYTES
+}
+
+/**
+ * HTTP/2: Node bounds neither a session that never completes a request (only the preface, or
+ * HEADERS without END_HEADERS) nor an idle one. Until the first stream opens the session gets
+ * HEADERS_TIMEOUT_MS, then IDLE_TIMEOUT_MS of silence with no stream open.
+ */
+export function boundHttp2Session(session: ServerHttp2Session): void {
+  let open = 0
+  let started = false
+  session.setTimeout(HEADERS_TIMEOUT_MS)
+  session.on('stream', (stream: Duplex) => {
+    open++
+    if (!started) {
+      started = true
+      session.setTimeout(IDLE_TIMEOUT_MS)
+    }
+    stream.once('close', () => open--)
+  })
+  session.on('timeout', () => {
+    // Silence with a stream open is a quiet watch, not an idle connection.
+    if (open > 0) return
+    session.close()
+    // A peer that never acknowledges the GOAWAY does not keep the socket.
+    setTimeout(() => session.destroy(), 1000).unref()
+  })
+}
+
+/** The Status for what Node's HTTP/1.1 parser refused, or undefined when there is no one to answer. */
+export function clientErrorStatus(err: { code?: string }): ProxyError {
+  switch (err.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new ProxyError('FP_REQUEST_TIMEOUT', 'the request headers were not received in time')
+    case 'HPE_HEADER_OVERFLOW':
+      return new ProxyError('FP_HEADERS_TOO_LARGE', `request headers larger than ${MAX_HEADER_BYTES} bytes`)
+    // Upstream forwards any method and the shard answers 405; Node's parser knows a fixed list.
+    case 'HPE_INVALID_METHOD':
+      return new ProxyError('FP_METHOD_NOT_ALLOWED')
+    default:
+      return new ProxyError('FP_BAD_REQUEST', 'malformed HTTP request')
+  }
+}
+
+/** server.on('clientError'): Node's default writes a bare 400; ours is a Status with the right code. */
+export function onClientError(logger: Logger): (err: Error & { code?: string }, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return
+    // A parse error means a peer that does not speak HTTP, or an attack: debug, not a warning.
+    logger.debug({ code: err.code }, 'refused a malformed request')
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    rejectRaw(socket, clientErrorStatus(err))
+  }
+}
