@@ -64,6 +64,7 @@ export class Shard implements EmulatedShard, ShardContext {
   private listenPort = 0
   private latencyMs = 0
   private requests = 0
+  private connections = 0
   private advertised: string | undefined
   /** Per-request debug lines (method, URL, status; never headers with credentials). */
   private readonly trace: boolean
@@ -102,7 +103,7 @@ export class Shard implements EmulatedShard, ShardContext {
   }
 
   get stats(): ShardStats {
-    return { requests: this.requests, openWatches: this.watches.size }
+    return { requests: this.requests, openWatches: this.watches.size, connections: this.connections }
   }
 
   /** The serving key pair (benchmarks build a same-certificate baseline server from it). */
@@ -130,6 +131,7 @@ export class Shard implements EmulatedShard, ShardContext {
       ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, noDelay: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
       : https.createServer({ ...tlsOpts, keepAliveTimeout: 30_000 }, onRequest)
     server.on('connection', (s: Socket) => {
+      this.connections++
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })

@@ -126,6 +126,8 @@ export interface CreatedWorkspace {
 export interface ShardStats {
   requests: number
   openWatches: number
+  /** TCP connections accepted since the shard was created (a proxy's handshake count, seen from the shard). */
+  connections: number
 }
 
 export interface EmulatedShard {
