@@ -16,7 +16,7 @@ import type { Socket } from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
 import type { BackendTLS } from './mapping.js'
-import { ShardGate, type GateOptions } from './shard-gate.js'
+import { ConnectionCount, ShardGate, type GateOptions } from './shard-gate.js'
 
 export interface BackendOptions {
   /** Speak HTTP/2 to backends (default HTTP/1.1: one watch per connection, no h2 flow-control stalls). */
@@ -139,8 +139,11 @@ export class BackendPools {
     return secureContext
   }
 
-  /** undici's connector with the server name fixed to the shard's host (none for IP addresses). */
-  #connector(fingerprint: string, tls: BackendTLS, origin: string, allowH2: boolean): Connector {
+  /**
+   * undici's connector with the server name fixed to the shard's host (none for IP addresses),
+   * keeping `count` current when given.
+   */
+  #connector(fingerprint: string, tls: BackendTLS, origin: string, allowH2: boolean, count?: ConnectionCount): Connector {
     const host = new URL(origin).hostname.replace(/^\[|\]$/g, '')
     const base = buildConnector({
       secureContext: this.#context(fingerprint, tls),
@@ -149,7 +152,23 @@ export class BackendPools {
       timeout: this.#opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       allowH2,
     })
-    return (o, cb) => base({ ...o, servername: undefined }, cb)
+    if (count === undefined) return (o, cb) => base({ ...o, servername: undefined }, cb)
+    return (o, cb) => {
+      count.connecting++
+      base({ ...o, servername: undefined }, (...args) => {
+        count.connecting--
+        const socket = args[1]
+        if (args[0] === null && socket !== null) {
+          count.open++
+          socket.once('close', () => {
+            count.open--
+            count.onChange?.()
+          })
+        }
+        count.onChange?.()
+        cb(...args)
+      })
+    }
   }
 
   #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
@@ -157,10 +176,11 @@ export class BackendPools {
     const streams = this.#opts.http2MaxStreams ?? 100
     const bounded = !h2 && !longRunning
     const maxConnections = this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    const count = bounded ? new ConnectionCount() : undefined
     const dispatcher = new Pool(origin, {
       // Bounded only for short HTTP/1.1 requests (see the header comment).
       connections: bounded ? maxConnections : null,
-      connect: this.#connector(fingerprint, tls, origin, h2),
+      connect: this.#connector(fingerprint, tls, origin, h2, count),
       allowH2: h2,
       bodyTimeout: 0,
       headersTimeout: 0,
@@ -169,7 +189,7 @@ export class BackendPools {
       maxConcurrentStreams: h2 ? streams : undefined,
       factory: h2 ? multiplexingFactory(streams) : undefined,
     })
-    const gate = bounded ? new ShardGate({ limit: maxConnections, ...this.#opts.queue }) : undefined
+    const gate = bounded ? new ShardGate({ limit: maxConnections, ...this.#opts.queue, connections: count }) : undefined
     return { dispatcher, servername: new URL(origin).host, gate }
   }
 

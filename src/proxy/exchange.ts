@@ -26,10 +26,19 @@ export interface Exchange {
   longRunning: boolean
   /** Set once the response finished or was aborted; later events are ignored. */
   done: boolean
-  /** Cancels the upstream request (set by the forwarder). */
-  abort: ((err?: Error) => void) | undefined
+  /** The request at the shard, once the forwarder sent it; cancel() stops it. */
+  upstream: Upstream | undefined
   /** Error message for the log line. */
   error: string | undefined
+}
+
+export interface Upstream {
+  /**
+   * Stops the request at the shard. `clientGone`: nobody will read the answer, so a short request
+   * may be left to finish (and its answer discarded) to keep the shard connection; otherwise it
+   * is cut at once (shutdown, a body past its deadline).
+   */
+  cancel(clientGone: boolean): void
 }
 
 export const kExchange = Symbol('kcp-front-proxy.exchange')
@@ -37,7 +46,7 @@ export const kExchange = Symbol('kcp-front-proxy.exchange')
 export function newExchange(req: ProxyRequest, res: ProxyResponse): Exchange {
   return {
     req, res, start: process.hrtime.bigint(), method: req.method ?? 'GET', path: '', shard: '', cluster: '', user: '',
-    status: 0, bytesIn: 0, bytesOut: 0, longRunning: false, done: false, abort: undefined, error: undefined,
+    status: 0, bytesIn: 0, bytesOut: 0, longRunning: false, done: false, upstream: undefined, error: undefined,
   }
 }
 

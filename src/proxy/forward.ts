@@ -9,7 +9,7 @@ import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
 import type { Backend } from './backends.js'
 import type { Body } from './body.js'
-import type { Exchange } from './exchange.js'
+import type { Exchange, Upstream } from './exchange.js'
 import { responseHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
 import { recordUpstreamError } from './tls-errors.js'
@@ -25,13 +25,29 @@ type Writable = { write(chunk: Buffer): boolean }
 /** Thrown from onConnect for a request whose client is gone: undici drops it and keeps the connection. */
 const CLIENT_GONE = new Error('the client went away before the request was sent')
 
+/**
+ * A short HTTP/1.1 request whose client went away is left to finish, its answer read and dropped,
+ * up to this many bytes and this long: cancelling it would cost the connection (HTTP/1.1 cannot
+ * cancel a request any other way) and a new TLS handshake for the next request, which is what a
+ * client resetting its requests by the thousand (HTTP/2 rapid reset) would make us pay.
+ */
+export const DRAIN_BYTES = 256 * 1024
+export const DRAIN_MS = 5_000
+
+function cut(h: ForwardHandler): void {
+  h.abort?.()
+}
+
 /** Legacy (v6-style) undici handler: the core calls it directly, with raw header buffers. */
-class ForwardHandler implements Dispatcher.DispatchHandler {
+class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
   readonly ex: Exchange
   readonly metrics: ProxyMetrics
   readonly backend: Backend
   resume: Resume | undefined
+  abort: ((err?: Error) => void) | undefined
   #finished = false
+  #drained = -1
+  #drainTimer: NodeJS.Timeout | undefined
 
   constructor(ex: Exchange, metrics: ProxyMetrics, backend: Backend) {
     this.ex = ex
@@ -43,13 +59,25 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     // Calling abort() here would make undici destroy the connection it was about to use (a new
     // TLS handshake for the next request); a throw drops just this request (HTTP/2 rapid reset).
     if (this.ex.done) throw CLIENT_GONE
-    this.ex.abort = abort
+    this.abort = abort
+    this.ex.upstream = this
+  }
+
+  cancel(clientGone: boolean): void {
+    if (this.#finished || this.#drained >= 0) return
+    // Only the bounded HTTP/1.1 pool pays a connection for a cancel; HTTP/2 resets the stream.
+    if (!clientGone || this.ex.longRunning || this.backend.gate === undefined) return cut(this)
+    this.#drained = 0
+    this.#drainTimer = setTimeout(cut, DRAIN_MS, this)
+    this.#drainTimer.unref()
+    this.resume?.()
   }
 
   /** The connection is free again (or gone): the shard's next waiter may have it. Exactly once. */
   #finish(): void {
     if (this.#finished) return
     this.#finished = true
+    clearTimeout(this.#drainTimer)
     this.backend.gate?.leave()
   }
 
@@ -60,8 +88,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, raw: Buffer[], resume: Resume): boolean {
     const res = this.ex.res
-    if (this.ex.done || res.destroyed) return false
     this.resume = resume
+    if (this.#drained >= 0) return true
+    if (this.ex.done || res.destroyed) {
+      cut(this)
+      return false
+    }
     this.ex.status = statusCode
     res.writeHead(statusCode, responseHeaders(raw))
     if (this.ex.longRunning) {
@@ -78,6 +110,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     const ex = this.ex
+    if (this.#drained >= 0) {
+      this.#drained += chunk.length
+      if (this.#drained <= DRAIN_BYTES) return true
+      cut(this)
+      return false
+    }
     // Ended by us (shutdown ends watches cleanly): drop what is still in flight.
     if (ex.res.writableEnded) return false
     ex.bytesOut += chunk.length

@@ -78,7 +78,7 @@ export class InFlight {
       // A watch still waiting for the shard's headers gets a retryable 503 instead.
       if (ex.res.headersSent) ex.res.end()
       else writeError(ex, new ProxyError('FP_SHUTTING_DOWN'))
-      ex.abort?.()
+      ex.upstream?.cancel(false)
     }
   }
 }
@@ -104,7 +104,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // writableEnded, not writableFinished: after an HTTP/2 stream reset Node 20 reports the
     // response as finished although we never ended it, which would leave the watch open upstream.
     const aborted = !this.writableEnded
-    if (aborted) ex.abort?.()
+    if (aborted) ex.upstream?.cancel(true)
     if (ex.longRunning) metrics.activeWatches.dec()
     account(ex, aborted)
   }
@@ -150,7 +150,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       (err) => {
         // The deadline passed: nothing was sent yet, or the streamed rest stopped coming.
         ex.error = err.message
-        ex.abort?.()
+        ex.upstream?.cancel(false)
         writeError(ex, err)
       },
     )

@@ -3,7 +3,23 @@
 // waiter whose client has gone (an HTTP/2 reset, a closed socket) is dropped before a
 // connection is ever opened or taken for it, and because here the wait is bounded: a full queue,
 // or a wait past `timeoutMs`, is answered with a retryable 429 at once instead of a hang.
+// A request beyond the connections already open makes the pool open one; at most
+// MAX_CONNECTING such handshakes run at once, so a burst of requests that are reset a moment
+// later (HTTP/2 rapid reset) costs a few handshakes, not one each.
 import { ProxyError } from '../errors.js'
+
+/** The pool's connections as its connector sees them (backends.ts keeps it current). */
+export class ConnectionCount {
+  /** Established and not yet closed. */
+  open = 0
+  /** Handshakes in progress. */
+  connecting = 0
+  /** Called when either changes: a waiter may now proceed. */
+  onChange: (() => void) | undefined
+}
+
+/** Handshakes to one shard in progress at once for short requests. */
+export const MAX_CONNECTING = 4
 
 export interface GateOptions {
   /** Requests in flight at once (the pool's connection count). */
@@ -12,6 +28,8 @@ export interface GateOptions {
   size?: number
   /** Longest wait for a connection before a 429. Default 10 s. */
   timeoutMs?: number
+  /** The pool's connections; without it only `limit` bounds what runs. */
+  connections?: ConnectionCount
 }
 
 export const DEFAULT_QUEUE_SIZE = 1000
@@ -43,11 +61,21 @@ export class ShardGate {
   #live = 0
   #timer: NodeJS.Timeout | undefined
   #closed = false
+  readonly #conns: ConnectionCount | undefined
 
   constructor(o: GateOptions) {
     this.limit = o.limit
     this.size = o.size ?? DEFAULT_QUEUE_SIZE
     this.timeoutMs = o.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS
+    this.#conns = o.connections
+    if (this.#conns !== undefined) this.#conns.onChange = () => this.#drain()
+  }
+
+  /** Whether one more request may run now: a slot is free, and a connection is free or may be opened. */
+  #canRun(): boolean {
+    if (this.#inflight >= this.limit) return false
+    const c = this.#conns
+    return c === undefined || this.#inflight < c.open || c.connecting < MAX_CONNECTING
   }
 
   get inflight(): number {
@@ -64,7 +92,7 @@ export class ShardGate {
    * 429 to answer when the queue is full.
    */
   enter(go: () => void, expire: (err: ProxyError) => void): Waiter | undefined | ProxyError {
-    if (this.#inflight < this.limit && this.#live === 0) {
+    if (this.#live === 0 && this.#canRun()) {
       this.#inflight++
       go()
       return undefined
@@ -87,7 +115,11 @@ export class ShardGate {
   /** A request that entered finished (completed, failed or was aborted): the next live waiter runs. */
   leave(): void {
     this.#inflight--
-    while (this.#inflight < this.limit) {
+    this.#drain()
+  }
+
+  #drain(): void {
+    while (this.#live > 0 && this.#canRun()) {
       const w = this.#next()
       if (w === undefined) break
       this.#inflight++

@@ -26,7 +26,7 @@ import { BodyReader } from '../proxy/body.js'
 import { peerCertificates } from '../proxy/peer.js'
 import { createPipeline } from '../proxy/pipeline.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
-import { boundHttp1, boundHttp2Session, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS } from './connection-limits.js'
+import { boundHttp1, boundHttp2Session, DEFAULT_CONNECTION_LIMITS, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS, type ConnectionLimits } from './connection-limits.js'
 import { renderHealth } from './health.js'
 import { answerMetrics, type MetricsAuthorizer } from './metrics-endpoint.js'
 import { loadSniCerts, matchSni, resolveServingCert, watchServingCert } from './tls.js'
@@ -45,6 +45,8 @@ export interface ServerParts {
   onClientCAsChange?: (cb: () => void) => void
   mappings: MappingStore
   pools: BackendPools
+  /** Client connection bounds; default upstream's (connection-limits.ts). */
+  connectionLimits?: Partial<ConnectionLimits>
 }
 
 export interface RunningServer {
@@ -75,6 +77,7 @@ function isServerPath(url: string): boolean {
 export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const { options, logger, registry, metrics } = parts
   const ss = options.secureServing
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...parts.connectionLimits }
   const http2 = !ss.disableHttp2Serving
   const serving = await resolveServingCert(ss, logger)
   const tlsSettings = nodeTLSSettings(ss)
@@ -176,15 +179,15 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
           onRequest,
         )
         // The HTTP/1.1 fallback of an h2 server has the same guards as a plain one.
-        boundHttp1(server)
+        boundHttp1(server, limits)
         server.on('session', (s: ServerHttp2Session) => {
           sessions.add(s)
           s.once('close', () => sessions.delete(s))
-          boundHttp2Session(s)
+          boundHttp2Session(s, limits)
         })
       } else {
         server = createHttpsServer({ ...base, maxHeaderSize: MAX_HEADER_BYTES }, onRequest)
-        boundHttp1(server)
+        boundHttp1(server, limits)
       }
       server.on('secureConnection', (s: TLSSocket) => {
         sockets.add(s)

@@ -10,10 +10,15 @@ import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import { rejectRaw } from '../proxy/respond.js'
 
-/** Go ReadHeaderTimeout: the request line and headers must arrive within this. */
-export const HEADERS_TIMEOUT_MS = 32_000
-/** Go IdleTimeout: a connection with nothing in flight is closed after this. */
-export const IDLE_TIMEOUT_MS = 90_000
+export interface ConnectionLimits {
+  /** Go ReadHeaderTimeout: a request's line and headers (HTTP/2: a session's first request) must arrive within this. */
+  headersTimeoutMs: number
+  /** Go IdleTimeout: a connection with nothing in flight is closed after this. */
+  idleTimeoutMs: number
+}
+
+/** Upstream's values; createFrontProxy({ connectionLimits }) may shorten them (test harnesses). */
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = { headersTimeoutMs: 32_000, idleTimeoutMs: 90_000 }
 /** Go MaxHeaderBytes. */
 export const MAX_HEADER_BYTES = 1 << 20
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
@@ -22,29 +27,29 @@ export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
  * HTTP/1.1 (a plain server, or the HTTP/1.1 fallback of the HTTP/2 server, which reads these
  * same properties from the server object but starts with none of the https defaults).
  */
-export function boundHttp1(server: HttpServer | object): void {
+export function boundHttp1(server: HttpServer | object, limits: ConnectionLimits): void {
   const s = server as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; maxHeaderSize: number }
-  s.headersTimeout = HEADERS_TIMEOUT_MS
+  s.headersTimeout = limits.headersTimeoutMs
   // No whole-request timeout: a watch is a request. Bodies have their own deadline (body.ts).
   s.requestTimeout = 0
-  s.keepAliveTimeout = IDLE_TIMEOUT_MS
+  s.keepAliveTimeout = limits.idleTimeoutMs
   s.maxHeaderSize = MAX_HEADER_BYTES
 }
 
 /**
  * HTTP/2: Node bounds neither a session that never completes a request (only the preface, or
  * HEADERS without END_HEADERS) nor an idle one. Until the first stream opens the session gets
- * HEADERS_TIMEOUT_MS, then IDLE_TIMEOUT_MS of silence with no stream open.
+ * headersTimeoutMs, then idleTimeoutMs of silence with no stream open.
  */
-export function boundHttp2Session(session: ServerHttp2Session): void {
+export function boundHttp2Session(session: ServerHttp2Session, limits: ConnectionLimits): void {
   let open = 0
   let started = false
-  session.setTimeout(HEADERS_TIMEOUT_MS)
+  session.setTimeout(limits.headersTimeoutMs)
   session.on('stream', (stream: Duplex) => {
     open++
     if (!started) {
       started = true
-      session.setTimeout(IDLE_TIMEOUT_MS)
+      session.setTimeout(limits.idleTimeoutMs)
     }
     stream.once('close', () => open--)
   })

@@ -11,6 +11,7 @@ import { MappingStore } from '../proxy/mapping-store.js'
 import { createProxyMetrics } from '../proxy/metrics.js'
 import type { RequestAuthenticator } from '../proxy/admission.js'
 import { startServer } from './app.js'
+import type { ConnectionLimits } from './connection-limits.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
 
 export interface FrontProxy {
@@ -41,6 +42,8 @@ export interface FrontProxyParts {
   /** Started by startFrontProxy; readiness comes from it. Without one the proxy is ready at once. */
   controller?: IndexController
   authentication?: ServerAuthentication
+  /** Client connection bounds (default upstream's: 32 s for headers, 90 s idle); harnesses may shorten them. */
+  connectionLimits?: Partial<ConnectionLimits>
   /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
   waitForReady?: boolean
 }
@@ -81,6 +84,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
         : {}),
       mappings,
       pools,
+      ...(p.connectionLimits !== undefined ? { connectionLimits: p.connectionLimits } : {}),
     })
     let done: Promise<void> | undefined
     const shutdown = (o?: { delayMs?: number; timeoutMs?: number }): Promise<void> =>

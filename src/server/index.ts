@@ -11,13 +11,20 @@ import { createIndexController } from '../controller/index.js'
 import { WorkspaceIndex } from '../index/index.js'
 import { loadKubeconfig } from '../kube/kubeconfig.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
+import type { ConnectionLimits } from './connection-limits.js'
 import { createLogger, logDestination } from './logging.js'
 
 export type { FrontProxy, FrontProxyParts, ServerAuthentication } from './front-proxy.js'
+export type { ConnectionLimits } from './connection-limits.js'
 export { startFrontProxy } from './front-proxy.js'
 export { createLogger, levelForVerbosity, logDestination } from './logging.js'
 
-export type CreateFrontProxyInput = FrontProxyInput & { logger?: Logger; logStream?: NodeJS.WritableStream | DestinationStream }
+export type CreateFrontProxyInput = FrontProxyInput & {
+  logger?: Logger
+  logStream?: NodeJS.WritableStream | DestinationStream
+  /** Client connection bounds (docs/server.md); upstream's values unless a harness shortens them. */
+  connectionLimits?: Partial<ConnectionLimits>
+}
 
 export class InvalidOptionsError extends Error {
   readonly errors: string[]
@@ -28,7 +35,7 @@ export class InvalidOptionsError extends Error {
   }
 }
 
-async function build(options: CompletedOptions, logger: Logger): Promise<FrontProxy> {
+async function build(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>): Promise<FrontProxy> {
   const registry = new Registry()
   const index = new WorkspaceIndex()
   const [rootConfig, shardsConfig] = await Promise.all([
@@ -45,7 +52,7 @@ async function build(options: CompletedOptions, logger: Logger): Promise<FrontPr
       logger,
       shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
     })
-    return await startFrontProxy({ options, logger, registry, index, controller, authentication })
+    return await startFrontProxy({ options, logger, registry, index, controller, authentication, ...(connectionLimits !== undefined ? { connectionLimits } : {}) })
   } catch (e) {
     await authentication.close()
     throw e
@@ -58,12 +65,12 @@ async function build(options: CompletedOptions, logger: Logger): Promise<FrontPr
  * InvalidOptionsError listing every option problem.
  */
 export async function createFrontProxy(input: CreateFrontProxyInput): Promise<FrontProxy> {
-  const { logger: given, logStream, ...rest } = input
+  const { logger: given, logStream, connectionLimits, ...rest } = input
   const options = completeOptions(rest, 'embedded')
   const errors = validateOptions(options)
   if (errors.length > 0) throw new InvalidOptionsError(errors)
   const logger = given ?? (logStream !== undefined ? createLogger({ v: options.logging.v, stream: logStream }) : pino({ level: 'silent' }))
-  return build(options, logger)
+  return build(options, logger, connectionLimits)
 }
 
 /**
