@@ -37,6 +37,8 @@ export interface ShardOptions {
 
 /** Streams per h2 connection: well above Node's default 100, so a proxy can multiplex many watches. */
 const H2_MAX_STREAMS = 1000
+/** kube-apiserver's MaxHeaderBytes (1 MiB), not Node's 16 KiB: a large token must reach the shard as it would a real one. */
+const MAX_HEADER_BYTES = 1 << 20
 
 function distinctHeaders(h: IncomingMessage['headers']): Record<string, string[]> {
   const out: Record<string, string[]> = {}
@@ -128,8 +130,10 @@ export class Shard implements EmulatedShard, ShardContext {
       else void handle(this, req, res)
     }
     const server = this.http2
-      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, noDelay: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
-      : https.createServer({ ...tlsOpts, keepAliveTimeout: 30_000 }, onRequest)
+      ? http2.createSecureServer({ ...tlsOpts, allowHTTP1: true, noDelay: true, settings: { maxConcurrentStreams: H2_MAX_STREAMS, maxHeaderListSize: MAX_HEADER_BYTES } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+      : https.createServer({ ...tlsOpts, keepAliveTimeout: 30_000, maxHeaderSize: MAX_HEADER_BYTES }, onRequest)
+    // The HTTP/1.1 fallback of the h2 server reads this property, not the constructor option.
+    ;(server as { maxHeaderSize?: number }).maxHeaderSize = MAX_HEADER_BYTES
     server.on('connection', (s: Socket) => {
       this.connections++
       this.sockets.add(s)

@@ -148,10 +148,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ex,
       (body) => enter(ex, v, backend, body),
       (err) => {
-        // The deadline passed: nothing was sent yet, or the streamed rest stopped coming.
+        // The deadline passed: nothing was sent yet, or the streamed rest stopped coming. The 408
+        // goes out first, so the cancelled upstream request has no answer left to turn into a 502.
         ex.error = err.message
-        ex.upstream?.cancel(false)
         writeError(ex, err)
+        ex.upstream?.cancel(false)
       },
     )
   }

@@ -2,12 +2,10 @@
 // straight from the Node server to the proxy pipeline (serverFactory), because upstream
 // keeps health and metrics outside the proxy chain and because fastify's router, body
 // parsing and Reply objects would only add cost to a path that must stream raw bytes.
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type ServerHttp2Session } from 'node:http2'
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http'
-import type { Socket } from 'node:net'
+import type { Http2ServerRequest, Http2Session } from 'node:http2'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { createSecureContext, type TLSSocket, type SecureContextOptions, type SecureContext } from 'node:tls'
+import { createSecureContext, type SecureContextOptions, type SecureContext } from 'node:tls'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { requestLogWriter } from './logging.js'
@@ -26,7 +24,8 @@ import { BodyReader } from '../proxy/body.js'
 import { peerCertificates } from '../proxy/peer.js'
 import { createPipeline } from '../proxy/pipeline.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
-import { boundHttp1, boundHttp2Session, DEFAULT_CONNECTION_LIMITS, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS, type ConnectionLimits } from './connection-limits.js'
+import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js'
+import { createListener, type AnyReq, type AnyRes, type Listener } from './listener.js'
 import { renderHealth } from './health.js'
 import { answerMetrics, type MetricsAuthorizer } from './metrics-endpoint.js'
 import { loadSniCerts, matchSni, resolveServingCert, watchServingCert } from './tls.js'
@@ -57,9 +56,7 @@ export interface RunningServer {
   shutdown(o?: { delayMs?: number; timeoutMs?: number }): Promise<void>
 }
 
-type AnyServer = Http2SecureServer | HttpsServer
-type AnyReq = IncomingMessage | Http2ServerRequest
-type AnyRes = ServerResponse | Http2ServerResponse
+const noop = (): void => undefined
 
 /** /livez, /readyz, /metrics (exactly, or followed by `/` or `?`). */
 function isServerPath(url: string): boolean {
@@ -134,9 +131,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const serverChecks = (): ReadinessCheck[] => [{ name: 'shutdown', ok: !shuttingDown, ...(shuttingDown ? { message: 'the server is shutting down' } : {}) }]
 
   const goaway = options.extra.goawayChance
-  let server: AnyServer | undefined
-  const sockets = new Set<Socket>()
-  const sessions = new Set<ServerHttp2Session>()
+  let listener: Listener | undefined
 
   // fastify's option types cannot express "h2 with an h1 fallback via serverFactory"; the shape below is checked at runtime by fastify.
   const createFastify = Fastify as unknown as (o: object) => FastifyInstance
@@ -144,8 +139,9 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     // Health/metrics requests are not worth a log line each; proxy requests are logged by the pipeline.
     logger: false,
     ...(http2 ? { http2: true as const, https: { allowHTTP1: true } } : { https: {} }),
-    // What Node's HTTP/1.1 parser refuses (400, 408, 431, unknown methods) is answered as a Status.
-    clientErrorHandler: onClientError(logger),
+    // The listener answers what Node's HTTP/1.1 parser refuses (connection-limits.ts); a second
+    // answer on the same socket would be a write after end.
+    clientErrorHandler: noop,
     serverFactory: (fastifyHandler: (req: AnyReq, res: AnyRes) => void) => {
       const onRequest = (req: AnyReq, res: AnyRes): void => {
         const url = req.url ?? '/'
@@ -160,44 +156,11 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
         }
         pipeline.handle(req, res)
       }
-      const base = {
-        ...secureContext(),
-        handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
-        // node:https sets TCP_NODELAY on accepted sockets, node:http2's server does not: without it
-        // Nagle's algorithm holds a small write (the next watch event, the next response on a
-        // kept-alive connection) until the client ACKs the previous one, up to a delayed-ACK timeout.
-        noDelay: true,
-      }
-      if (http2) {
-        server = createSecureServer(
-          {
-            ...base,
-            allowHTTP1: true,
-            settings: { maxConcurrentStreams: ss.http2MaxStreamsPerConnection || 100, maxHeaderListSize: MAX_HEADER_BYTES },
-            maxSessionMemory: 64,
-          },
-          onRequest,
-        )
-        // The HTTP/1.1 fallback of an h2 server has the same guards as a plain one.
-        boundHttp1(server, limits)
-        server.on('session', (s: ServerHttp2Session) => {
-          sessions.add(s)
-          s.once('close', () => sessions.delete(s))
-          boundHttp2Session(s, limits)
-        })
-      } else {
-        server = createHttpsServer({ ...base, maxHeaderSize: MAX_HEADER_BYTES }, onRequest)
-        boundHttp1(server, limits)
-      }
-      server.on('secureConnection', (s: TLSSocket) => {
-        sockets.add(s)
-        s.once('close', () => sockets.delete(s))
-      })
-      server.on('upgrade', onUpgrade)
-      server.on('tlsClientError', (err: Error) => logger.debug({ err }, 'TLS handshake with a client failed'))
-      return server as unknown as HttpServer
+      listener = createListener({ tls: secureContext(), http2, maxStreams: ss.http2MaxStreamsPerConnection || 100, limits, logger, onRequest, onUpgrade })
+      return listener.server as unknown as HttpServer
     },
   })
+  const { sockets, sessions } = listener!
 
   // Health: k8s healthz formats. /livez only has `ping`; /readyz adds the controller's checks.
   const livez = (sub: string, q: string) => renderHealth('livez', [{ name: 'ping', ok: true }], sub, q)
@@ -247,7 +210,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const listenOpts: { host: string; port: number; reusePort?: boolean } = { host: ss.bindAddress, port: ss.securePort }
   if (ss.permitPortSharing) listenOpts.reusePort = true
   await app.listen(listenOpts)
-  const srv = server!
+  const srv = listener!.server
   const addr = srv.address()
   const port = typeof addr === 'object' && addr !== null ? addr.port : ss.securePort
   const url = `https://${formatHost(ss.bindAddress === '0.0.0.0' || ss.bindAddress === '::' ? '127.0.0.1' : ss.bindAddress)}:${port}`
@@ -297,6 +260,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
       for (const s of sockets) s.destroy()
       await parts.pools.destroy()
       await app.close()
+      listener!.close()
       if (metricsServer !== undefined) await new Promise<void>((resolve) => metricsServer.close(() => resolve()))
       metricsServer?.closeAllConnections()
       logger.info('shutdown: done')

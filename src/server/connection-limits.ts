@@ -3,7 +3,6 @@
 // connection is closed after 90 s, headers may total 1 MiB. A connection that has a request in
 // flight (a watch may be silent for minutes) is never idle. What the parser refuses is answered
 // as a Kubernetes Status, like every other answer of ours.
-import type { Server as HttpServer } from 'node:http'
 import type { ServerHttp2Session } from 'node:http2'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
@@ -22,19 +21,6 @@ export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = { headersTi
 /** Go MaxHeaderBytes. */
 export const MAX_HEADER_BYTES = 1 << 20
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
-
-/**
- * HTTP/1.1 (a plain server, or the HTTP/1.1 fallback of the HTTP/2 server, which reads these
- * same properties from the server object but starts with none of the https defaults).
- */
-export function boundHttp1(server: HttpServer | object, limits: ConnectionLimits): void {
-  const s = server as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; maxHeaderSize: number }
-  s.headersTimeout = limits.headersTimeoutMs
-  // No whole-request timeout: a watch is a request. Bodies have their own deadline (body.ts).
-  s.requestTimeout = 0
-  s.keepAliveTimeout = limits.idleTimeoutMs
-  s.maxHeaderSize = MAX_HEADER_BYTES
-}
 
 /**
  * HTTP/2: Node bounds neither a session that never completes a request (only the preface, or
@@ -62,23 +48,28 @@ export function boundHttp2Session(session: ServerHttp2Session, limits: Connectio
   })
 }
 
-/** The Status for what Node's HTTP/1.1 parser refused, or undefined when there is no one to answer. */
-export function clientErrorStatus(err: { code?: string }): ProxyError {
+/** RFC 9110 method token followed by a space: a request line whose only fault is an unknown method. */
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /
+
+/** The Status for what Node's HTTP/1.1 parser refused (`rawPacket`: the bytes it choked on). */
+export function clientErrorStatus(err: { code?: string; rawPacket?: Buffer }): ProxyError {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new ProxyError('FP_REQUEST_TIMEOUT', 'the request headers were not received in time')
     case 'HPE_HEADER_OVERFLOW':
       return new ProxyError('FP_HEADERS_TOO_LARGE', `request headers larger than ${MAX_HEADER_BYTES} bytes`)
-    // Upstream forwards any method and the shard answers 405; Node's parser knows a fixed list.
     case 'HPE_INVALID_METHOD':
-      return new ProxyError('FP_METHOD_NOT_ALLOWED')
+      // Upstream forwards any method token and the shard answers 405; Node's parser knows a fixed
+      // list. Bytes that are not a method at all are a bad request, as in Go.
+      if (err.rawPacket !== undefined && METHOD_TOKEN.test(err.rawPacket.subarray(0, 64).toString('latin1'))) return new ProxyError('FP_METHOD_NOT_ALLOWED')
+      return new ProxyError('FP_BAD_REQUEST', 'malformed HTTP request')
     default:
       return new ProxyError('FP_BAD_REQUEST', 'malformed HTTP request')
   }
 }
 
 /** server.on('clientError'): Node's default writes a bare 400; ours is a Status with the right code. */
-export function onClientError(logger: Logger): (err: Error & { code?: string }, socket: Duplex) => void {
+export function onClientError(logger: Logger): (err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex) => void {
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return
     // A parse error means a peer that does not speak HTTP, or an attack: debug, not a warning.
