@@ -1,38 +1,85 @@
-import t from 'tap'
-import { call } from '../auth/fixtures.js'
-import { arena, tryToken } from './harness.js'
+// --authentication-drop-groups (default system:masters, system:kcp:logical-cluster-admin,
+// system:kcp:initializer:*, system:kcp:terminator:*): a shard believes whatever X-Remote-Group the
+// proxy sends, so no credential may carry these groups through. Driven through the real server over
+// HTTP/1.1 and HTTP/2; the emulated shard's SelfSubjectReview tells which groups it believed.
+import t, { type Test } from 'tap'
+import type { KeyPair } from '../../src/pki/index.js'
+import { h1, h2 } from '../proxy/fixtures/client.js'
+import { arena, attempt, bearer, credentialId, protocols, servedAs, type Protocol } from './arena.js'
 
 const privileged = ['system:masters', 'system:kcp:logical-cluster-admin']
+const dropped = [...privileged, 'system:kcp:initializer:root:universal', 'system:kcp:terminator:x']
 
-t.test('dropped groups cannot be smuggled through O=, token files, OIDC claims or prefixes', async (t) => {
-  const a = await arena(t)
-  const cert = await a.clientCA.issue({
-    commonName: 'alice',
-    organizations: ['system:masters', 'system:kcp:logical-cluster-admin', 'system:kcp:initializer:root:universal', 'system:kcp:terminator:x', 'team'],
-    usage: 'client',
+const a = await arena(t, { tokenCsv: 'tom-token,tom,tom-uid,"devs,system:masters,system:kcp:logical-cluster-admin,system:kcp:terminator:x"\n' })
+const alice = await a.clientCA.issue({ commonName: 'alice', organizations: [...dropped, 'team'], usage: 'client' })
+const admin = a.topo.pki.admin
+const inbound = await a.requestheaderCA!.issue({ commonName: 'kcp-front-proxy', usage: 'client' })
+
+/** bob may not list namespaces on the emulated shard unless it believes him in system:masters. */
+async function listNamespacesAs(p: Protocol, cert: KeyPair): Promise<number> {
+  const url = `${a.proxy.url}/clusters/root:org/api/v1/namespaces`
+  return (await (p === 'HTTP/2' ? h2 : h1)(url, a.ca, { cert: cert.cert, key: cert.key })).status
+}
+
+async function groupsAtShard(t: Test, p: Protocol, o: Parameters<typeof attempt>[2]): Promise<string[]> {
+  const r = await attempt(a, p, o)
+  t.equal(r.status, 201, 'the shard answered the review')
+  return r.user?.groups ?? []
+}
+
+for (const p of protocols) {
+  t.test(`dropped groups (${p}) cannot be smuggled through a client certificate's O=`, async (t) => {
+    await servedAs(t, a, p, { cert: alice }, { username: 'alice', groups: ['system:authenticated', 'team'], extra: credentialId(alice.cert) })
   })
-  const viaCert = await call(a.srv, { cert })
-  t.same(viaCert.headers['X-Remote-Group'], ['system:authenticated', 'team'])
 
-  const viaFile = await tryToken(a, 'static-token-123')
-  t.same(viaFile.headers['X-Remote-Group'], ['devs', 'system:authenticated'])
+  t.test(`dropped groups (${p}): the admin client certificate (O=system:masters) loses system:masters at the proxy`, async (t) => {
+    await servedAs(t, a, p, { cert: admin }, { username: 'admin', groups: ['system:authenticated'], extra: credentialId(admin.cert) })
+  })
 
-  const viaOIDC = await tryToken(a, await a.issuer.token({ email: 'e@example.com', groups: [...privileged, 'system:kcp:initializer:a:b'] }))
-  t.same(viaOIDC.headers['X-Remote-Group'], ['system:authenticated'])
-})
+  t.test(`dropped groups (${p}) cannot be smuggled through the token file`, async (t) => {
+    await servedAs(t, a, p, { headers: bearer('tom-token') }, { username: 'tom', groups: ['devs', 'system:authenticated'] }, 'tom')
+    await servedAs(t, a, p, { headers: bearer('admin-token') }, { username: 'admin', groups: ['system:authenticated'] }, 'admin-token')
+  })
 
-t.test('case and whitespace variants pass the filter but are different (harmless) groups to RBAC', async (t) => {
-  const a = await arena(t)
-  const cert = await a.clientCA.issue({ commonName: 'alice', organizations: ['System:Masters', 'SYSTEM:MASTERS', 'system:masters ', 'system:kcp:initializer'], usage: 'client' })
-  const groups = (await call(a.srv, { cert })).headers['X-Remote-Group'] as string[]
-  // Kubernetes RBAC and kcp's authorizers compare group names byte for byte (case-sensitive, no trimming).
-  for (const g of groups) t.notOk(privileged.includes(g), `${JSON.stringify(g)} is not a privileged group name`)
-  t.notOk(groups.some((g) => g.startsWith('system:kcp:initializer:')))
-})
+  t.test(`dropped groups (${p}) cannot be smuggled through OIDC groups claims`, async (t) => {
+    const tok = await a.issuer!.token({ email: 'e@example.com', groups: [...dropped, 'system:kcp:initializer:a:b'] })
+    await servedAs(t, a, p, { headers: bearer(tok) }, { username: 'e@example.com', groups: ['system:authenticated'] })
+  })
 
-t.test('an X-Remote-Group header value with a comma is one group, not two', async (t) => {
-  const a = await arena(t)
-  const cert = await a.requestheaderCA.issue({ commonName: 'kcp-front-proxy', usage: 'client' })
-  const r = await call(a.srv, { cert, headers: { 'X-Remote-User': 'u', 'X-Remote-Group': 'team, system:masters' } })
-  t.same(r.headers['X-Remote-Group'], ['system:authenticated', 'team, system:masters'])
-})
+  t.test(`dropped groups (${p}) cannot be asserted by a trusted inbound requestheader proxy either`, async (t) => {
+    const headers = { 'X-Remote-User': 'carol', 'X-Remote-Group': [...dropped, 'team'] }
+    await servedAs(t, a, p, { cert: inbound, headers }, { username: 'carol', groups: ['system:authenticated', 'team'] })
+  })
+
+  t.test(`dropped groups (${p}): case variants pass the filter but are different (harmless) groups at the shard`, async (t) => {
+    const variants = ['System:Masters', 'SYSTEM:MASTERS', 'system:kcp:initializer']
+    const cert = await a.clientCA.issue({ commonName: 'bob', organizations: variants, usage: 'client' })
+    // Kubernetes RBAC and kcp's authorizers compare group names byte for byte (case-sensitive).
+    const groups = await groupsAtShard(t, p, { cert })
+    t.same([...groups].sort(), [...variants, 'system:authenticated'].sort(), 'the shard saw the variants as sent')
+    for (const g of groups) t.notOk(privileged.includes(g), `${JSON.stringify(g)} is not a privileged group name`)
+    t.notOk(groups.some((g) => g.startsWith('system:kcp:initializer:')))
+    t.equal(await listNamespacesAs(p, cert), 403, 'the shard does not treat bob as system:masters')
+  })
+
+  // Product bug, reported and not fixed here (src/ is owned elsewhere): a group with leading or
+  // trailing whitespace passes the drop filter, but HTTP strips that whitespace from the
+  // X-Remote-Group value on the wire, so the shard believes system:masters. The assertions run
+  // and are marked todo until it is fixed.
+  t.test(`dropped groups (${p}): whitespace variants must not become system:masters at the shard`, async (t) => {
+    const todo = { todo: 'product bug: whitespace around a group name is stripped on the wire after the drop filter ran' }
+    const variants = ['system:masters ', ' system:masters', 'system:masters\t']
+    const cert = await a.clientCA.issue({ commonName: 'bob', organizations: variants, usage: 'client' })
+    const viaCert = await groupsAtShard(t, p, { cert })
+    t.notOk(viaCert.some((g) => privileged.includes(g)), `certificate O=: the shard saw ${JSON.stringify(viaCert)}`, todo)
+    t.equal(await listNamespacesAs(p, cert), 403, 'the shard does not treat bob as system:masters', todo)
+    const tok = await a.issuer!.token({ email: 'e@example.com', groups: variants })
+    const viaOIDC = await groupsAtShard(t, p, { headers: bearer(tok) })
+    t.notOk(viaOIDC.some((g) => privileged.includes(g)), `OIDC groups claim: the shard saw ${JSON.stringify(viaOIDC)}`, todo)
+  })
+
+  t.test(`dropped groups (${p}): an X-Remote-Group value with a comma is one group, not two`, async (t) => {
+    const headers = { 'X-Remote-User': 'u', 'X-Remote-Group': 'team, system:masters' }
+    await servedAs(t, a, p, { cert: inbound, headers }, { username: 'u', groups: ['system:authenticated', 'team, system:masters'] })
+  })
+}

@@ -1,5 +1,5 @@
-// Shared test fixtures for authentication: an HTTPS echo server that authenticates with the
-// real createAuthentication, a client, an OIDC issuer on loopback, and a log capture.
+// Shared test fixtures for authentication: AuthRequests built from real certificates and
+// headers for the real createAuthentication, an OIDC issuer on loopback, and a log capture.
 import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
@@ -8,13 +8,12 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls'
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 import pino, { type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { AuthenticationOptions } from '../../src/config/types.js'
 import { applyIdentityHeaders, createAuthentication, type Authentication, type AuthenticationDeps } from '../../src/auth/index.js'
-import { defaultIdentityHeaderNames, type AuthRequest } from '../../src/auth/types.js'
+import { defaultIdentityHeaderNames, type AuthDecision, type AuthRequest, type UserInfo } from '../../src/auth/types.js'
 import { defaultDropGroups } from '../../src/auth/groups.js'
 import { createCA, issueLoopbackServerCert, type CertificateAuthority, type KeyPair } from '../../src/pki/index.js'
 
@@ -86,76 +85,47 @@ export class LogCapture {
   }
 }
 
-/** The peer chain as the server engineer builds it: getPeerCertificate(true), leaf first. */
-export function peerChain(socket: TLSSocket): X509Certificate[] {
-  const out: X509Certificate[] = []
-  let c: PeerCertificate | DetailedPeerCertificate | undefined = socket.getPeerCertificate(true)
-  const seen = new Set<string>()
-  while (c !== undefined && c.raw !== undefined && !seen.has(c.fingerprint256)) {
-    seen.add(c.fingerprint256)
-    out.push(new X509Certificate(c.raw))
-    c = (c as DetailedPeerCertificate).issuerCertificate
+type Headers = Record<string, string | string[]>
+
+/**
+ * An AuthRequest as the server builds one: the client's certificate chain, leaf first, parsed
+ * from the PEMs it would present (none without `cert`), and its headers as Node parses them
+ * (lower-case names; repeated values joined with ", " in `headers`, each kept in `headersDistinct`).
+ */
+export function authRequest(o: { cert?: KeyPair; headers?: Headers } = {}): AuthRequest {
+  const pems = o.cert?.cert.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+  const headers: Record<string, string> = {}
+  const headersDistinct: Record<string, string[]> = {}
+  for (const [name, value] of Object.entries(o.headers ?? {})) {
+    const k = name.toLowerCase()
+    headersDistinct[k] = [...(headersDistinct[k] ?? []), ...(Array.isArray(value) ? value : [value])]
+    headers[k] = headersDistinct[k].join(', ')
   }
-  return out
+  return { headers, headersDistinct, peerCertificates: pems.map((p) => new X509Certificate(p)) }
 }
 
-export interface EchoServer {
-  url: string
-  ca: string
-  auth: Authentication
+export interface Decided {
+  /** What the server answers: 401 when unauthorized, else the request goes on. */
+  status: 200 | 401
+  decision: { kind: AuthDecision['kind']; user?: UserInfo; method?: string; reason?: string }
+  /** The client's headers with identity headers replaced, as a shard would get them. */
+  headers: Record<string, string | string[] | undefined>
 }
 
-/** A real TLS server calling createAuthentication and echoing the decision and the headers a shard would get. */
-export async function startEchoServer(t: T, opts: AuthenticationOptions, deps: Partial<AuthenticationDeps> & { logger: Logger }): Promise<EchoServer> {
-  const serverCA = await createCA('echo-serving-ca')
-  const serving = await issueLoopbackServerCert(serverCA)
+/** Authenticates one request with the real createAuthentication result, as the server does. */
+export async function decide(auth: Authentication, o: { cert?: KeyPair; headers?: Headers } = {}): Promise<Decided> {
+  const req = authRequest(o)
+  const decision = await auth.authenticate(req)
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers }
+  applyIdentityHeaders(headers, defaultIdentityHeaderNames, decision.kind === 'user' ? decision.user : undefined)
+  return { status: decision.kind === 'unauthorized' ? 401 : 200, decision, headers }
+}
+
+/** Builds the real authentication from options; closed in teardown. */
+export async function authentication(t: T, opts: AuthenticationOptions, deps: Partial<AuthenticationDeps> & { logger: Logger }): Promise<Authentication> {
   const auth = await createAuthentication(opts, { registry: new Registry(), ...deps })
   t.teardown(() => auth.close())
-  const cas = auth.clientCAs()
-  // Large enough for the 64 KiB token check to be ours, not Node's 16 KiB header limit.
-  const server = https.createServer({ maxHeaderSize: 256 * 1024, key: serving.key, cert: serving.cert, requestCert: cas.length > 0, rejectUnauthorized: false, ...(cas.length > 0 ? { ca: cas } : {}) }, (req, res) => {
-    const authReq: AuthRequest = { headers: req.headers, headersDistinct: req.headersDistinct, peerCertificates: peerChain(req.socket as TLSSocket) }
-    const respond = async () => {
-      if (req.url === '/metrics') {
-        const m = await auth.authorizeMetrics(authReq)
-        res.writeHead(m.allowed ? 200 : m.status, { 'content-type': 'application/json' }).end(JSON.stringify(m))
-        return
-      }
-      const decision = await auth.authenticate(authReq)
-      const headers: Record<string, string | string[] | undefined> = { ...req.headers }
-      applyIdentityHeaders(headers, defaultIdentityHeaderNames, decision.kind === 'user' ? decision.user : undefined)
-      res.writeHead(decision.kind === 'unauthorized' ? 401 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ decision, headers }))
-    }
-    respond().catch((err: unknown) => res.writeHead(500).end(String(err)))
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
-  t.teardown(() => server.closeAllConnections())
-  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, ca: serverCA.cert, auth }
-}
-
-export interface EchoResult {
-  status: number
-  decision: { kind: string; user?: { name: string; uid?: string; groups: string[]; extra: Record<string, string[]> }; method?: string; reason?: string }
-  headers: Record<string, string | string[]>
-  raw: Record<string, unknown>
-}
-
-/** One request with optional client certificate and headers (raw pairs allow duplicates). */
-export async function call(srv: EchoServer, o: { path?: string; cert?: KeyPair; headers?: Record<string, string | string[]> } = {}): Promise<EchoResult> {
-  const req = https.request(srv.url + (o.path ?? '/clusters/root/api'), {
-    ca: srv.ca,
-    agent: false,
-    ...(o.cert !== undefined ? { cert: o.cert.cert, key: o.cert.key } : {}),
-    headers: o.headers ?? {},
-  })
-  req.end()
-  const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage]
-  let body = ''
-  for await (const chunk of res) body += String(chunk)
-  const raw = JSON.parse(body)
-  return { status: res.statusCode ?? 0, decision: raw.decision ?? {}, headers: raw.headers ?? {}, raw }
+  return auth
 }
 
 /** An OIDC issuer on loopback HTTPS: discovery + JWKS, rotatable keys, stoppable. */

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client'
 import { createCA } from '../../src/pki/index.js'
 import { createAuthentication } from '../../src/auth/index.js'
 import type { Authenticator } from '../../src/auth/types.js'
-import { baseOptions, call, LogCapture, startEchoServer, tempDir, writeFile } from './fixtures.js'
+import { authentication, baseOptions, decide, LogCapture, tempDir, writeFile } from './fixtures.js'
 
 const forged = { 'X-Remote-User': 'admin', 'x-remote-group': 'system:masters', 'X-Remote-Extra-Scopes': 'cluster:*' }
 
@@ -18,38 +18,38 @@ t.test('optional-auth matrix (spec §5.1): cert / no cert × additional auth off
   const log = new LogCapture()
 
   t.test('no authenticator configured: anonymous, forged headers stripped', async (t) => {
-    const srv = await startEchoServer(t, baseOptions(), { logger: log.logger })
-    t.same(srv.auth.clientCAs(), [])
-    const r = await call(srv, { headers: { ...forged, authorization: 'Bearer whatever' } })
+    const auth = await authentication(t, baseOptions(), { logger: log.logger })
+    t.same(auth.clientCAs(), [])
+    const r = await decide(auth, { headers: { ...forged, authorization: 'Bearer whatever' } })
     t.equal(r.decision.kind, 'anonymous')
     t.notOk(Object.keys(r.headers).some((h) => h.toLowerCase().startsWith('x-remote-')))
     t.equal(r.headers.authorization, 'Bearer whatever', 'Authorization is passed on for the shard to validate')
   })
 
   t.test('client CA only, no cert: anonymous (the shard validates the bearer token)', async (t) => {
-    const srv = await startEchoServer(t, baseOptions({ clientCAFile: caFile }), { logger: log.logger })
-    const r = await call(srv, { headers: { ...forged, authorization: 'Bearer not-checked-here' } })
+    const auth = await authentication(t, baseOptions({ clientCAFile: caFile }), { logger: log.logger })
+    const r = await decide(auth, { headers: { ...forged, authorization: 'Bearer not-checked-here' } })
     t.equal(r.decision.kind, 'anonymous')
     t.notOk(Object.keys(r.headers).some((h) => h.toLowerCase().startsWith('x-remote-')))
-    t.equal((await call(srv, { cert })).decision.user?.name, 'alice', 'with cert: user')
-    t.equal((await call(srv, { cert: other })).status, 401, 'with untrusted cert: 401')
+    t.equal((await decide(auth, { cert })).decision.user?.name, 'alice', 'with cert: user')
+    t.equal((await decide(auth, { cert: other })).status, 401, 'with untrusted cert: 401')
   })
 
   t.test('additional auth (token file), no credential: 401; token or cert: user', async (t) => {
-    const srv = await startEchoServer(t, baseOptions({ clientCAFile: caFile, tokenAuthFile: tokens }), { logger: log.logger })
-    t.equal((await call(srv)).status, 401)
-    const r = await call(srv, { headers: { authorization: 'Bearer good-token' } })
+    const auth = await authentication(t, baseOptions({ clientCAFile: caFile, tokenAuthFile: tokens }), { logger: log.logger })
+    t.equal((await decide(auth)).status, 401)
+    const r = await decide(auth, { headers: { authorization: 'Bearer good-token' } })
     t.equal(r.decision.user?.name, 'tom')
     t.same(r.headers['X-Remote-Group'], ['devs', 'system:authenticated'])
-    t.equal((await call(srv, { headers: { authorization: 'Bearer bad-token' } })).status, 401)
-    t.equal((await call(srv, { cert })).decision.method, 'x509')
-    t.equal((await call(srv, { cert, headers: { authorization: 'Bearer good-token' } })).decision.method, 'x509', 'x509 before bearer')
-    t.equal((await call(srv, { cert: other, headers: { authorization: 'Bearer good-token' } })).decision.method, 'token-file', 'a failing cert does not stop the bearer token (union)')
+    t.equal((await decide(auth, { headers: { authorization: 'Bearer bad-token' } })).status, 401)
+    t.equal((await decide(auth, { cert })).decision.method, 'x509')
+    t.equal((await decide(auth, { cert, headers: { authorization: 'Bearer good-token' } })).decision.method, 'x509', 'x509 before bearer')
+    t.equal((await decide(auth, { cert: other, headers: { authorization: 'Bearer good-token' } })).decision.method, 'token-file', 'a failing cert does not stop the bearer token (union)')
   })
 
   t.test('additional auth without client CA: credential-less request is 401, not anonymous', async (t) => {
-    const srv = await startEchoServer(t, baseOptions({ tokenAuthFile: tokens }), { logger: log.logger })
-    const r = await call(srv, { headers: forged })
+    const auth = await authentication(t, baseOptions({ tokenAuthFile: tokens }), { logger: log.logger })
+    const r = await decide(auth, { headers: forged })
     t.equal(r.status, 401)
     t.equal(r.decision.kind, 'unauthorized')
   })

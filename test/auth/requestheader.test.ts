@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createCA } from '../../src/pki/index.js'
 import { goPathUnescape, userFromHeaders } from '../../src/auth/requestheader.js'
-import { baseOptions, call, LogCapture, startEchoServer, tempDir, writeFile } from './fixtures.js'
+import { authentication, baseOptions, decide, LogCapture, tempDir, writeFile } from './fixtures.js'
 
 const cfg = { usernameHeaders: ['X-Remote-User'], uidHeaders: ['X-Remote-Uid'], groupHeaders: ['X-Remote-Group'], extraHeaderPrefixes: ['X-Remote-Extra-'], allowedNames: [] }
 
@@ -36,12 +36,12 @@ t.test('goPathUnescape: invalid escapes keep the key as is', async (t) => {
   for (const [i, want] of cases) t.equal(goPathUnescape(i), want, i)
 })
 
-t.test('over real TLS: headers are believed only from an allowed requestheader-CA client', async (t) => {
+t.test('createAuthentication: headers are believed only from an allowed requestheader-CA client certificate', async (t) => {
   const dir = tempDir(t)
   const rhCA = await createCA('requestheader-ca')
   const clientCA = await createCA('client-ca')
   const log = new LogCapture()
-  const srv = await startEchoServer(
+  const auth = await authentication(
     t,
     baseOptions({
       clientCAFile: writeFile(dir, 'client.pem', clientCA.cert),
@@ -53,14 +53,14 @@ t.test('over real TLS: headers are believed only from an allowed requestheader-C
     }),
     { logger: log.logger },
   )
-  t.equal(srv.auth.clientCAs().length, 2, 'both CAs advertised')
+  t.equal(auth.clientCAs().length, 2, 'both CAs advertised')
   const proxyCert = await rhCA.issue({ commonName: 'kcp-mounts-proxy', usage: 'client' })
-  const r = await call(srv, { cert: proxyCert, headers: { 'X-Remote-User': 'carol', 'X-Remote-Group': ['team', 'system:masters'], 'X-Remote-Extra-Authentication.kcp.io%2Fscopes': 'cluster:abc' } })
+  const r = await decide(auth, { cert: proxyCert, headers: { 'X-Remote-User': 'carol', 'X-Remote-Group': ['team', 'system:masters'], 'X-Remote-Extra-Authentication.kcp.io%2Fscopes': 'cluster:abc' } })
   t.equal(r.decision.method, 'requestheader')
   t.equal(r.headers['X-Remote-User'], 'carol')
   t.same(r.headers['X-Remote-Group'], ['system:authenticated', 'team'], 'drop groups apply to asserted identities too')
   t.same(r.headers['X-Remote-Extra-authentication.kcp.io%2Fscopes'], ['cluster:abc'])
 
-  const proxyNoUser = await call(srv, { cert: proxyCert })
+  const proxyNoUser = await decide(auth, { cert: proxyCert })
   t.equal(proxyNoUser.status, 401, 'allowed proxy cert without user header is not an x509 user of another CA')
 })

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createHash, X509Certificate } from 'node:crypto'
 import { createCA } from '../../src/pki/index.js'
 import { userFromCertificate, verifyClientChain } from '../../src/auth/x509.js'
-import { baseOptions, call, LogCapture, startEchoServer, tempDir, writeFile } from './fixtures.js'
+import { authentication, baseOptions, decide, LogCapture, tempDir, writeFile } from './fixtures.js'
 import { until } from '../fixtures/until.js'
 
 t.test('verifyClientChain accepts a cert of the CA and rejects others, expired and server-only certs', async (t) => {
@@ -35,21 +35,21 @@ t.test('userFromCertificate: CN is the user, every O a group, credential-id is t
   t.equal(u.uid, undefined)
 })
 
-t.test('over real TLS: a client certificate of --client-ca-file authenticates, O→groups, system:masters dropped', async (t) => {
+t.test('createAuthentication: a client certificate of --client-ca-file authenticates, O→groups, system:masters dropped', async (t) => {
   const dir = tempDir(t)
   const ca = await createCA('client-ca')
   const log = new LogCapture()
-  const srv = await startEchoServer(t, baseOptions({ clientCAFile: writeFile(dir, 'ca.pem', ca.cert) }), { logger: log.logger })
-  t.same(srv.auth.clientCAs(), [ca.cert.trim()])
+  const auth = await authentication(t, baseOptions({ clientCAFile: writeFile(dir, 'ca.pem', ca.cert) }), { logger: log.logger })
+  t.same(auth.clientCAs(), [ca.cert.trim()])
   const cert = await ca.issue({ commonName: 'alice', organizations: ['team-a', 'system:masters'], usage: 'client' })
-  const r = await call(srv, { cert })
+  const r = await decide(auth, { cert })
   t.equal(r.status, 200)
   t.equal(r.decision.kind, 'user')
   t.equal(r.decision.method, 'x509')
   t.equal(r.headers['X-Remote-User'], 'alice')
   t.same(r.headers['X-Remote-Group'], ['system:authenticated', 'team-a'])
   t.match(r.headers['X-Remote-Extra-authentication.kubernetes.io%2Fcredential-id'], [/^X509SHA256=[0-9a-f]{64}$/])
-  t.equal((await call(srv, { cert })).decision.kind, 'user', 'cached path gives the same answer')
+  t.equal((await decide(auth, { cert })).decision.kind, 'user', 'cached path gives the same answer')
 })
 
 t.test('CA bundle reloads from disk: a cert of the new CA works after rotation without restart', async (t) => {
@@ -58,30 +58,29 @@ t.test('CA bundle reloads from disk: a cert of the new CA works after rotation w
   const newCA = await createCA('new-ca')
   const file = writeFile(dir, 'ca.pem', oldCA.cert)
   const log = new LogCapture()
-  const srv = await startEchoServer(t, baseOptions({ clientCAFile: file }), { logger: log.logger, caPollMs: 50 })
+  const auth = await authentication(t, baseOptions({ clientCAFile: file }), { logger: log.logger, caPollMs: 50 })
   let changed = 0
-  srv.auth.onClientCAsChange(() => changed++)
+  auth.onClientCAsChange(() => changed++)
   const newCert = await newCA.issue({ commonName: 'bob', usage: 'client' })
-  t.equal((await call(srv, { cert: newCert })).status, 401, 'not trusted yet')
+  t.equal((await decide(auth, { cert: newCert })).status, 401, 'not trusted yet')
   writeFile(dir, 'ca.pem', newCA.cert)
   await until('the CA change reported', () => changed > 0)
   t.equal(changed, 1, 'change reported once')
-  t.same(srv.auth.clientCAs(), [newCA.cert.trim()])
-  // The TLS server in this fixture keeps its old CA list (requestCert only advertises), but the client sends its cert anyway.
-  const r = await call(srv, { cert: newCert })
+  t.same(auth.clientCAs(), [newCA.cert.trim()])
+  const r = await decide(auth, { cert: newCert })
   t.equal(r.decision.user?.name, 'bob')
   const oldCert = await oldCA.issue({ commonName: 'carol', usage: 'client' })
-  t.equal((await call(srv, { cert: oldCert })).status, 401, 'old CA no longer trusted')
+  t.equal((await decide(auth, { cert: oldCert })).status, 401, 'old CA no longer trusted')
   writeFile(dir, 'ca.pem', 'garbage')
   await until('the invalid bundle reported', () => /ignoring invalid CA bundle/.test(log.text))
-  t.same(srv.auth.clientCAs(), [newCA.cert.trim()], 'invalid content keeps the previous bundle')
+  t.same(auth.clientCAs(), [newCA.cert.trim()], 'invalid content keeps the previous bundle')
   t.equal(changed, 1, 'and is no change')
 })
 
 t.test('a missing or invalid CA file is a startup error naming the file', async (t) => {
   const dir = tempDir(t)
   const log = new LogCapture()
-  await t.rejects(startEchoServer(t, baseOptions({ clientCAFile: `${dir}/nope.pem` }), { logger: log.logger }), /nope\.pem: cannot read/)
+  await t.rejects(authentication(t, baseOptions({ clientCAFile: `${dir}/nope.pem` }), { logger: log.logger }), /nope\.pem: cannot read/)
   const bad = writeFile(dir, 'bad.pem', 'not a pem')
-  await t.rejects(startEchoServer(t, baseOptions({ clientCAFile: bad }), { logger: log.logger }), /bad\.pem: no PEM certificate/)
+  await t.rejects(authentication(t, baseOptions({ clientCAFile: bad }), { logger: log.logger }), /bad\.pem: no PEM certificate/)
 })
