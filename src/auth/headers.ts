@@ -54,11 +54,24 @@ export function goPathEscape(s: string): string {
 
 // Go writes header values as raw bytes and shards read them as UTF-8; Node writes header
 // strings as latin1. Re-encoding keeps non-ASCII names (e.g. OIDC e-mails) byte-identical.
-// CR, LF and NUL would split or truncate a header: such an identity is refused outright.
- 
+// A value a header cannot carry as it is makes the identity refused outright: CR, LF and NUL
+// would split or truncate the header, and leading or trailing spaces and tabs are trimmed by
+// every HTTP parser — `system:masters ` passes the drop filter and arrives as system:masters,
+// `admin ` arrives as admin.
+
 const PRINTABLE_ASCII = /^[\x20-\x7e\t]*$/
- 
+
 const HEADER_BREAKING = /[\r\n\0]/
+
+function isPadding(c: number): boolean {
+  return c === 32 || c === 9
+}
+
+/** True if a header carries `v` byte for byte (no CR/LF/NUL, no leading or trailing space or tab). */
+export function isCarried(v: string): boolean {
+  if (v.length > 0 && (isPadding(v.charCodeAt(0)) || isPadding(v.charCodeAt(v.length - 1)))) return false
+  return !HEADER_BREAKING.test(v)
+}
 
 export class InvalidIdentityError extends Error {
   constructor(what: string) {
@@ -67,20 +80,21 @@ export class InvalidIdentityError extends Error {
   }
 }
 
-/** Wire form of an identity value; throws InvalidIdentityError for CR/LF/NUL. */
+/** Wire form of an identity value; throws InvalidIdentityError for a value a header cannot carry (isCarried). */
 export function headerValue(v: string, what: string): string {
+  if (!isCarried(v)) throw new InvalidIdentityError(what)
   if (PRINTABLE_ASCII.test(v)) return v
-  if (HEADER_BREAKING.test(v)) throw new InvalidIdentityError(what)
   return Buffer.from(v, 'utf8').toString('latin1')
 }
 
-/** True if this identity can be written as headers (no CR/LF/NUL anywhere). */
+/** True if every value of this identity reaches the shard exactly as it is (isCarried). */
 export function isSendableIdentity(user: UserInfo): boolean {
-  if (HEADER_BREAKING.test(user.name)) return false
-  for (const g of user.groups) if (HEADER_BREAKING.test(g)) return false
+  if (!isCarried(user.name)) return false
+  for (const g of user.groups) if (!isCarried(g)) return false
   for (const [k, vs] of Object.entries(user.extra)) {
+    // Keys are path-escaped into the header name; only line breaks can hurt them.
     if (HEADER_BREAKING.test(k)) return false
-    for (const v of vs) if (HEADER_BREAKING.test(v)) return false
+    for (const v of vs) if (!isCarried(v)) return false
   }
   return true
 }

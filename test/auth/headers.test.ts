@@ -112,3 +112,23 @@ t.test('header splitting: an identity with CR/LF/NUL is refused and leaves only 
   t.equal(isSendableIdentity(alice), true)
   t.equal(headerValue('plain', 'x'), 'plain')
 })
+
+t.test('whitespace smuggling: a value a header would trim is refused, so no trimmed twin reaches the shard', async (t) => {
+  const cases: [string, string, boolean][] = [
+    ['trailing space', 'system:masters ', false],
+    ['leading space', ' system:masters', false],
+    ['trailing tab', 'system:masters\t', false],
+    ['leading tab', '\tadmin', false],
+    ['inner space is carried as is', 'team a', true],
+    ['inner tab is carried as is', 'team\ta', true],
+    ['empty', '', true],
+    ['plain', 'system:authenticated', true],
+  ]
+  for (const [name, v, ok] of cases) {
+    t.equal(isSendableIdentity({ name: 'u', groups: [v], extra: {} }), ok, `group: ${name}`)
+    t.equal(isSendableIdentity({ name: v === '' ? 'u' : v, groups: [], extra: {} }), ok, `user name: ${name}`)
+    t.equal(isSendableIdentity({ name: 'u', groups: [], extra: { k: [v] } }), ok, `extra value: ${name}`)
+    if (ok) t.equal(headerValue(v, 'x'), v, `${name}: written as is`)
+    else t.throws(() => headerValue(v, 'x'), InvalidIdentityError, `${name}: refused when written`)
+  }
+})
