@@ -1,4 +1,4 @@
-// scripts/build.mjs, the build behind the package's build and start scripts: run for real
+// scripts/build.mjs, the build behind the package's build, start and prepack scripts: run for real
 // (real tsc) on a two-file project in a temporary directory, so each build takes a second
 // or two instead of the full source tree's ten.
 import t from 'tap'
@@ -12,9 +12,10 @@ t.setTimeout(300_000)
 
 const run = (args: string[], cwd: string): Promise<RunResult> => runToEnd(process.execPath, args, { cwd, timeoutMs: 120_000 })
 
-t.test('npm start and npm run build go through scripts/build.mjs', async (t) => {
+t.test('npm start builds through scripts/build.mjs --if-stale, and the package is built before packing', async (t) => {
   const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   t.equal(pkg.scripts.start, 'node scripts/build.mjs --if-stale && node dist/cli.js')
+  t.equal(pkg.scripts.prepack, 'node scripts/build.mjs')
   t.equal(pkg.scripts.build, 'node scripts/build.mjs')
 })
 
