@@ -1,5 +1,6 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
@@ -70,8 +71,8 @@ t.test('main() returns the exit code instead of exiting for help and errors', as
 // cwd stays the repository (tsx resolves from there); HOME isolates anything the CLI might write.
 type Exit = { code: number | null; signal: NodeJS.Signals | null }
 
-function runCli(args: string[], home: string): ChildProcess & { output: () => string; closed: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+function runCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string; closed: Promise<Exit> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -122,18 +123,26 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
   t.equal(code, 0, 'graceful exit 0', { output: child.output().slice(-1500) })
 })
 
-t.test('with no flags the binary starts the demo and Ctrl-C stops it cleanly', async (t) => {
+t.test('with no flags the binary starts the demo, prints a line per request, and Ctrl-C stops it and removes its files', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'fp-cli-demo-'))
-  const child = runCli([], home)
+  // The demo's temporary directory lands inside home, so even a failed run leaves nothing behind.
+  const child = runCli([], home, { TMPDIR: home })
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await child.closed
     await rm(home, { recursive: true, force: true })
   })
-  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null, SLOW_START)
+  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop') || child.exitCode !== null, SLOW_START)
   t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
+  const dir = /^Files \(certificates, kubeconfigs, mapping file, tokens\): (\S+)$/m.exec(child.output())?.[1] ?? ''
+  t.ok(dir.startsWith(home) && existsSync(join(dir, 'admin.key')), 'its files, private keys included, are in a temporary directory')
+  const url = /behind the front-proxy at (https:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1] ?? ''
+  t.equal(await getStatus(`${url}/clusters/root:nope/api`), 403, 'an unknown workspace')
+  await until('the request line', () => / GET \/clusters\/root:nope\/api {2}root:nope → no shard {2}403 /.test(child.output()), SLOW_START)
+  t.pass('the terminal shows the request and where it went')
   child.kill('SIGINT')
   const { code } = await child.closed
   t.equal(code, 0, 'exit 0 after Ctrl-C')
   t.match(child.output(), /stopping the demo/)
+  t.notOk(existsSync(dir), 'Ctrl-C removed the temporary directory')
 })
