@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { prepare, main } from '../src/cli.js'
+import { parseArgs } from '../src/config/index.js'
+import { createFrontProxy } from '../src/server/index.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
 import { until } from './fixtures/until.js'
@@ -60,6 +62,62 @@ t.test('valid flags give completed cli-mode options', async (t) => {
   const r = prepare([`--mapping-file=${f.mappingYaml}`, `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`], io())
   t.ok('options' in r)
   if ('options' in r) t.match(r.options, { secureServing: { securePort: 443, bindAddress: '0.0.0.0' }, logging: { v: 2 } })
+})
+
+t.test("kcp's sharded-test-server invocation (spec §1.4) is accepted unchanged, and serves", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-cli-e2e-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  t.teardown(() => topo.close())
+  const f = await topo.writeFiles(dir)
+  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'apiserver.crt'), serving.cert)
+  await writeFile(join(dir, 'apiserver.key'), serving.key)
+  // Its mapping file too: a {cluster} mapping next to /clusters/ (spec §2.1).
+  const entry = (path: string): string => `- path: ${path}\n  backend: ${topo.shards.get('root')?.baseURL ?? ''}\n  backend_server_ca: ${f.caCert}\n  proxy_client_cert: ${f.proxyClientCert}\n  proxy_client_key: ${f.proxyClientKey}\n`
+  const mapping = join(dir, 'mapping.e2e.yaml')
+  await writeFile(mapping, entry('/e2e/clusters/{cluster}/') + entry('/clusters/'))
+  // cmd/sharded-test-server/frontproxy.go, flag for flag and in its order.
+  const argv = [
+    '--bind-address=127.0.0.1', `--mapping-file=${mapping}`, `--root-directory=${join(dir, '.kcp-front-proxy')}`,
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`, `--client-ca-file=${f.clientCACert}`,
+    `--requestheader-client-ca-file=${f.requestHeaderCACert}`, '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group', '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-allowed-names=kcp-front-proxy,kcp-mounts-proxy', `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
+    `--tls-private-key-file=${join(dir, 'apiserver.key')}`, '--secure-port=6443', '--v=4',
+  ]
+  const s = io()
+  const r = prepare(argv, s)
+  t.equal(s.err(), '', 'no errors')
+  t.ok('options' in r, 'parsed, completed and validated')
+  if (!('options' in r)) return
+  t.match(r.options, {
+    secureServing: { bindAddress: '127.0.0.1', securePort: 6443 },
+    authentication: { requestheaderAllowedNames: ['kcp-front-proxy', 'kcp-mounts-proxy'], requestheaderUsernameHeaders: ['X-Remote-User'] },
+    logging: { v: 4 },
+  })
+
+  // Started with the same flags, on a free port instead of 6443 (the demo may hold that one while tests run).
+  const input = parseArgs(argv).input
+  const proxy = await createFrontProxy({ ...input, secureServing: { ...input.secureServing, securePort: 0 } })
+  t.teardown(() => proxy.close())
+  const get = (path: string, as: { cert: string; key: string }, headers: Record<string, string> = {}) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${proxy.url}${path}`, { ...as, ca: topo.pki.servingCA.cert, headers, timeout: 10_000 }, (res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => { body += d.toString() })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.end()
+  })
+  const admin = { cert: topo.pki.admin.cert, key: topo.pki.admin.key }
+  t.equal((await get('/clusters/root/api/v1/namespaces', admin)).status, 200, 'a client certificate (--client-ca-file) reaches the root shard')
+  // A proxy in front (kcp-mounts-proxy's role) vouches for bob; the shard forbids bob: the identity went through.
+  const vouching = { cert: topo.pki.proxyClient.cert, key: topo.pki.proxyClient.key }
+  const asBob = await get('/clusters/root/api/v1/namespaces/default/configmaps', vouching, { 'X-Remote-User': 'bob' })
+  t.equal(asBob.status, 403, 'requestheader identity forwarded')
+  t.match(asBob.body, /User \\?"bob\\?" cannot list/)
 })
 
 t.test('main() returns the exit code instead of exiting for help and errors', async (t) => {
