@@ -1,11 +1,14 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { prepare, main } from '../src/cli.js'
+import { parseArgs } from '../src/config/index.js'
+import { createFrontProxy } from '../src/server/index.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
 import { until } from './fixtures/until.js'
@@ -61,6 +64,62 @@ t.test('valid flags give completed cli-mode options', async (t) => {
   if ('options' in r) t.match(r.options, { secureServing: { securePort: 443, bindAddress: '0.0.0.0' }, logging: { v: 2 } })
 })
 
+t.test("kcp's sharded-test-server invocation (spec §1.4) is accepted unchanged, and serves", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-cli-e2e-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  t.teardown(() => topo.close())
+  const f = await topo.writeFiles(dir)
+  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'apiserver.crt'), serving.cert)
+  await writeFile(join(dir, 'apiserver.key'), serving.key)
+  // Its mapping file too: a {cluster} mapping next to /clusters/ (spec §2.1).
+  const entry = (path: string): string => `- path: ${path}\n  backend: ${topo.shards.get('root')?.baseURL ?? ''}\n  backend_server_ca: ${f.caCert}\n  proxy_client_cert: ${f.proxyClientCert}\n  proxy_client_key: ${f.proxyClientKey}\n`
+  const mapping = join(dir, 'mapping.e2e.yaml')
+  await writeFile(mapping, entry('/e2e/clusters/{cluster}/') + entry('/clusters/'))
+  // cmd/sharded-test-server/frontproxy.go, flag for flag and in its order.
+  const argv = [
+    '--bind-address=127.0.0.1', `--mapping-file=${mapping}`, `--root-directory=${join(dir, '.kcp-front-proxy')}`,
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`, `--client-ca-file=${f.clientCACert}`,
+    `--requestheader-client-ca-file=${f.requestHeaderCACert}`, '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group', '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-allowed-names=kcp-front-proxy,kcp-mounts-proxy', `--tls-cert-file=${join(dir, 'apiserver.crt')}`,
+    `--tls-private-key-file=${join(dir, 'apiserver.key')}`, '--secure-port=6443', '--v=4',
+  ]
+  const s = io()
+  const r = prepare(argv, s)
+  t.equal(s.err(), '', 'no errors')
+  t.ok('options' in r, 'parsed, completed and validated')
+  if (!('options' in r)) return
+  t.match(r.options, {
+    secureServing: { bindAddress: '127.0.0.1', securePort: 6443 },
+    authentication: { requestheaderAllowedNames: ['kcp-front-proxy', 'kcp-mounts-proxy'], requestheaderUsernameHeaders: ['X-Remote-User'] },
+    logging: { v: 4 },
+  })
+
+  // Started with the same flags, on a free port instead of 6443 (the demo may hold that one while tests run).
+  const input = parseArgs(argv).input
+  const proxy = await createFrontProxy({ ...input, secureServing: { ...input.secureServing, securePort: 0 } })
+  t.teardown(() => proxy.close())
+  const get = (path: string, as: { cert: string; key: string }, headers: Record<string, string> = {}) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${proxy.url}${path}`, { ...as, ca: topo.pki.servingCA.cert, headers, timeout: 10_000 }, (res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => { body += d.toString() })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.end()
+  })
+  const admin = { cert: topo.pki.admin.cert, key: topo.pki.admin.key }
+  t.equal((await get('/clusters/root/api/v1/namespaces', admin)).status, 200, 'a client certificate (--client-ca-file) reaches the root shard')
+  // A proxy in front (kcp-mounts-proxy's role) vouches for bob; the shard forbids bob: the identity went through.
+  const vouching = { cert: topo.pki.proxyClient.cert, key: topo.pki.proxyClient.key }
+  const asBob = await get('/clusters/root/api/v1/namespaces/default/configmaps', vouching, { 'X-Remote-User': 'bob' })
+  t.equal(asBob.status, 403, 'requestheader identity forwarded')
+  t.match(asBob.body, /User \\?"bob\\?" cannot list/)
+})
+
 t.test('main() returns the exit code instead of exiting for help and errors', async (t) => {
   t.equal(await main(['--help'], io()), 0)
   t.equal(await main(['--bogus'], io()), 2)
@@ -70,8 +129,8 @@ t.test('main() returns the exit code instead of exiting for help and errors', as
 // cwd stays the repository (tsx resolves from there); HOME isolates anything the CLI might write.
 type Exit = { code: number | null; signal: NodeJS.Signals | null }
 
-function runCli(args: string[], home: string): ChildProcess & { output: () => string; closed: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+function runCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string; closed: Promise<Exit> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (d: Buffer) => { out += d.toString() })
   child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -122,18 +181,26 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
   t.equal(code, 0, 'graceful exit 0', { output: child.output().slice(-1500) })
 })
 
-t.test('with no flags the binary starts the demo and Ctrl-C stops it cleanly', async (t) => {
+t.test('with no flags the binary starts the demo, prints a line per request, and Ctrl-C stops it and removes its files', async (t) => {
   const home = await mkdtemp(join(tmpdir(), 'fp-cli-demo-'))
-  const child = runCli([], home)
+  // The demo's temporary directory lands inside home, so even a failed run leaves nothing behind.
+  const child = runCli([], home, { TMPDIR: home })
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await child.closed
     await rm(home, { recursive: true, force: true })
   })
-  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop.') || child.exitCode !== null, SLOW_START)
+  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop') || child.exitCode !== null, SLOW_START)
   t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
+  const dir = /^Files \(certificates, kubeconfigs, mapping file, tokens\): (\S+)$/m.exec(child.output())?.[1] ?? ''
+  t.ok(dir.startsWith(home) && existsSync(join(dir, 'admin.key')), 'its files, private keys included, are in a temporary directory')
+  const url = /behind the front-proxy at (https:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1] ?? ''
+  t.equal(await getStatus(`${url}/clusters/root:nope/api`), 403, 'an unknown workspace')
+  await until('the request line', () => / GET \/clusters\/root:nope\/api {2}root:nope → no shard {2}403 /.test(child.output()), SLOW_START)
+  t.pass('the terminal shows the request and where it went')
   child.kill('SIGINT')
   const { code } = await child.closed
   t.equal(code, 0, 'exit 0 after Ctrl-C')
   t.match(child.output(), /stopping the demo/)
+  t.notOk(existsSync(dir), 'Ctrl-C removed the temporary directory')
 })

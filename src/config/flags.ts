@@ -1,7 +1,7 @@
 // The one table of command-line flags: every flag upstream kcp-front-proxy registers
 // (spec §1.1–§1.4), then our additions in their own section. Parsing, help output
-// and docs/configuration.md are all derived from this table, so a flag cannot exist
-// in one place and be missing in another.
+// and the flag tables of docs/configuration.md and the README (flag-docs.ts) are all derived
+// from this table, so a flag cannot exist in one place and be missing in another.
 
 import type { FrontProxyOptions } from './types.js'
 
@@ -164,9 +164,9 @@ export const flags: readonly FlagDef[] = [
   { name: 'mapping-file', type: 'string', section: px, defaultText: '', target: ['proxy', 'mappingFile'], support: 'same',
     help: 'YAML list of path mappings to backends (required). Reloaded when the file changes.' },
   { name: 'root-directory', type: 'string', section: px, defaultText: '.kcp', target: ['proxy', 'rootDirectory'], support: 'same',
-    help: 'Directory for generated files (made absolute); default --cert-dir.' },
+    help: 'Base directory for generated files, made absolute against the working directory; --cert-dir defaults to it. Only the self-signed serving certificate and key are ever generated.' },
   { name: 'root-kubeconfig', type: 'string', section: px, defaultText: '', target: ['proxy', 'rootKubeconfig'], support: 'same',
-    help: 'Kubeconfig of the root shard (server without /clusters): Shards, APIExport identities, service-account lookups, /metrics authorization.',
+    help: 'Kubeconfig of the root shard, its server without /clusters (required). Used for Shards, APIExport identities, service-account lookups and /metrics authorization.',
     note: 'Required here: upstream falls back to in-cluster config, which would point at the hosting cluster, not kcp.' },
   { name: 'shards-kubeconfig', type: 'string', section: px, defaultText: '', target: ['proxy', 'shardsKubeconfig'], support: 'same',
     help: 'Kubeconfig whose credentials (not server) are used to watch every shard (required).' },

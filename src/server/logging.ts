@@ -48,7 +48,24 @@ export const LOGGER_NAME = 'kcp-front-proxy'
 /** Loggers made by createLogger(): their line format is known, so request lines may skip pino's generic path. */
 const ownLoggers = new WeakSet<Logger>()
 
-export function createLogger(o: { v?: number; stream?: NodeJS.WritableStream | DestinationStream; level?: LevelWithSilent }): Logger {
+/** Loggers made with format 'text', and the stream their lines go to. */
+const textLoggers = new WeakMap<Logger, { write(line: string): unknown }>()
+
+export interface LoggerOptions {
+  v?: number
+  stream?: NodeJS.WritableStream | DestinationStream
+  level?: LevelWithSilent
+  /**
+   * json (default, and the only format the CLI offers: --logging-format): one JSON object
+   * per line. text: lines for a person at a terminal — the demo's, where a newcomer watches
+   * requests being routed — with request lines as formatRequestText() writes them.
+   */
+  format?: 'json' | 'text'
+}
+
+export function createLogger(o: LoggerOptions): Logger {
+  const out = o.stream ?? logDestination(1)
+  const text = o.format === 'text' ? textLines(out) : undefined
   const logger = pino(
     {
       name: LOGGER_NAME,
@@ -56,10 +73,56 @@ export function createLogger(o: { v?: number; stream?: NodeJS.WritableStream | D
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       base: undefined,
     },
-    o.stream ?? logDestination(1),
+    text ?? out,
   )
   ownLoggers.add(logger)
+  if (text !== undefined) textLoggers.set(logger, out)
   return logger
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
+const clock = (ms: number): string => new Date(ms).toTimeString().slice(0, 8)
+
+/** A pino destination that rewrites each JSON line as `time LEVEL message key=value …`. */
+function textLines(out: { write(line: string): unknown }): { write(line: string): void } {
+  return {
+    write(line: string): void {
+      let rec: Record<string, unknown>
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>
+      } catch {
+        out.write(line) // not pino's: pass it on as it is
+        return
+      }
+      const { level, time, name: _name, msg, err, ...rest } = rec
+      let text = `${clock(typeof time === 'number' ? time : Date.now())} ${LEVEL_NAMES[level as number] ?? String(level)} ${typeof msg === 'string' ? msg : ''}`
+      for (const [k, v] of Object.entries(rest)) text += ` ${k}=${typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`
+      if (err !== undefined) text += ` err=${JSON.stringify(typeof err === 'object' && err !== null && 'message' in err ? err.message : err)}`
+      out.write(`${text}\n`)
+    },
+  }
+}
+
+/**
+ * One request for a person to read: time, method, path, the workspace and where the proxy
+ * sent it (shard/logical cluster, or `no shard` when the workspace did not resolve), status,
+ * duration and user. For example
+ * `14:02:11 GET /clusters/root:org/api/v1/namespaces  root:org → alpha/2abc  200  3.1 ms  admin`.
+ * A path outside any workspace (`/version` through the `/` mapping) has no arrow.
+ */
+export function formatRequestText(r: RequestLogRecord, now = Date.now()): string {
+  const at = r.path.indexOf('/clusters/')
+  const workspace = at < 0 ? '' : r.path.slice(at + '/clusters/'.length).split('/')[0]
+  const target = r.shard !== '' ? `${r.shard}${r.cluster !== '' ? `/${r.cluster}` : ''}` : 'no shard'
+  let line = `${clock(now)} ${r.method} ${r.path}  `
+  if (workspace !== '') line += `${workspace} → ${target}  `
+  else if (r.shard !== '') line += `→ ${target}  `
+  line += `${r.status}  ${r.ms.toFixed(1)} ms`
+  if (r.user !== '') line += `  ${r.user}`
+  if (r.upgrade !== undefined) line += `  (upgrade: ${r.upgrade})`
+  if (r.aborted === true) line += '  (aborted by the client)'
+  if (r.err !== undefined) line += `  error: ${r.err}`
+  return `${line}\n`
 }
 
 const INFO = 30
@@ -70,10 +133,17 @@ const NAME_JSON = JSON.stringify(LOGGER_NAME)
  * byte for byte the line pino would write: pino's generic path (redaction of every path in
  * REDACT_PATHS, serializer lookup, key iteration) cost ~9 µs per request, ~3 % of the
  * proxy's CPU per request; this costs ~1 µs. The record has no field redaction could match.
- * Any other logger (an embedder's, with its own formatters) gets logger.info() unchanged.
+ * A format 'text' logger (the demo's) gets formatRequestText() lines instead. Any other
+ * logger (an embedder's, with its own formatters) gets logger.info() unchanged.
  */
 export function requestLogWriter(logger: Logger): (r: RequestLogRecord) => void {
   if (!ownLoggers.has(logger)) return (r) => logger.info(r, 'request')
+  const text = textLoggers.get(logger)
+  if (text !== undefined) {
+    return (r) => {
+      if (logger.levelVal <= INFO) text.write(formatRequestText(r))
+    }
+  }
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown; writeBatched?(line: string): unknown }>)[pino.symbols.streamSym]
   // A LogDestination batches request lines; any other stream gets them as pino would write them.
   const write = stream.writeBatched !== undefined ? stream.writeBatched.bind(stream) : stream.write.bind(stream)

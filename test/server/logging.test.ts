@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { createLogger, levelForVerbosity, logDestination, requestLogWriter, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
+import { createLogger, formatRequestText, levelForVerbosity, logDestination, requestLogWriter, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
 import type { RequestLogRecord } from '../../src/proxy/accounting.js'
 import { within } from '../fixtures/until.js'
 
@@ -111,4 +111,35 @@ t.test("an embedder's own logger gets request lines through logger.info, with it
   t.equal(line.message, 'request', 'their message key')
   t.equal(line.app, 'harness', 'their base fields')
   t.equal(line.user, 'bob', 'the record')
+})
+
+t.test('format text (the demo): one readable request line with workspace → shard/cluster, status and duration', async (t) => {
+  const at = new Date(2026, 0, 2, 14, 2, 11).getTime()
+  const cases: [string, RequestLogRecord, string][] = [
+    ['routed to a shard', record({ user: 'admin', ms: 3.14159 }), '14:02:11 GET /clusters/root:org/api/v1/namespaces  root:org → root/2abc  200  3.1 ms  admin\n'],
+    ['unknown workspace: not routed', record({ path: '/clusters/root:nope/api', shard: '', cluster: '', status: 403, ms: 0.4 }), '14:02:11 GET /clusters/root:nope/api  root:nope → no shard  403  0.4 ms\n'],
+    ['outside any workspace (the / mapping)', record({ path: '/version', shard: '', cluster: '', user: 'admin' }), '14:02:11 GET /version  200  1.2 ms  admin\n'],
+    ['a virtual workspace path names its workspace', record({ path: '/services/apiexport/root:org/clusters/root:org:team-a/api', shard: 'beta', cluster: 'x1' }), '14:02:11 GET /services/apiexport/root:org/clusters/root:org:team-a/api  root:org:team-a → beta/x1  200  1.2 ms\n'],
+    ['aborted', record({ status: 499, aborted: true }), '14:02:11 GET /clusters/root:org/api/v1/namespaces  root:org → root/2abc  499  1.2 ms  (aborted by the client)\n'],
+    ['a backend error', record({ status: 502, err: 'ECONNREFUSED' }), '14:02:11 GET /clusters/root:org/api/v1/namespaces  root:org → root/2abc  502  1.2 ms  error: ECONNREFUSED\n'],
+  ]
+  for (const [name, r, want] of cases) t.equal(formatRequestText(r, at), want, name)
+})
+
+t.test('a format text logger writes request lines as text and every other line as `time LEVEL message key=value`', async (t) => {
+  const out: string[] = []
+  const logger = createLogger({ v: 2, stream: { write: (s: string) => void out.push(s) }, format: 'text' })
+  requestLogWriter(logger)(record({ user: 'admin' }))
+  logger.info({ shard: 'alpha', ms: 254, url: 'https://127.0.0.1:6443', note: 'two words' }, 'shard synced')
+  logger.warn({ err: new Error('boom') }, 'something failed')
+  logger.debug('not at -v=2')
+  t.equal(out.length, 3, 'one line each, debug left out')
+  t.match(out[0], /^\d\d:\d\d:\d\d GET \/clusters\/root:org\/api\/v1\/namespaces {2}root:org → root\/2abc {2}200 {2}1\.2 ms {2}admin\n$/)
+  t.match(out[1], /^\d\d:\d\d:\d\d INFO shard synced shard=alpha ms=254 url=https:\/\/127\.0\.0\.1:6443 note="two words"\n$/)
+  t.match(out[2], /^\d\d:\d\d:\d\d WARN something failed err="boom"\n$/)
+  t.notMatch(out.join(''), /^\{/m, 'no JSON')
+
+  const quiet: string[] = []
+  requestLogWriter(createLogger({ v: 1, stream: { write: (s: string) => void quiet.push(s) }, format: 'text' }))(record({}))
+  t.same(quiet, [], '-v=1: no request lines in text either')
 })
