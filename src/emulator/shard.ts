@@ -9,6 +9,7 @@ import type { ShardAuthenticator } from './auth.js'
 import type { ClusterDirectory, ShardContext } from './context.js'
 import { ShardCore, type WriteHooks } from './core.js'
 import { handle } from './handler.js'
+import { ensureHeadersDistinct } from './headers.js'
 import { Store } from './store.js'
 import type { EmulatedShard, ShardStats } from './types.js'
 import { WatchRegistry } from './watch.js'
@@ -37,12 +38,6 @@ export interface ShardOptions {
 
 /** Streams per h2 connection: well above Node's default 100, so a proxy can multiplex many watches. */
 const H2_MAX_STREAMS = 1000
-
-function distinctHeaders(h: IncomingMessage['headers']): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v : [v]
-  return out
-}
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
 
@@ -120,8 +115,8 @@ export class Shard implements EmulatedShard, ShardContext {
     // The h2 compatibility API gives the handler request/response objects shaped like node:http's.
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.requests++
-      // Http2ServerRequest has no headersDistinct (the requestheader auth reads it).
-      if ((req as Partial<IncomingMessage>).headersDistinct === undefined) Object.defineProperty(req, 'headersDistinct', { value: distinctHeaders(req.headers) })
+      // Http2ServerRequest has no headersDistinct (requestheader auth and impersonation read it).
+      ensureHeadersDistinct(req)
       if (this.trace) res.on('finish', () => this.logger.debug({ method: req.method, url: req.url, status: res.statusCode, accept: req.headers.accept, contentType: req.headers['content-type'] }, 'request'))
       if (this.latencyMs > 0) setTimeout(() => void handle(this, req, res), this.latencyMs)
       else void handle(this, req, res)

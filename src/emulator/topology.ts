@@ -46,7 +46,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     servingCA.issue({ commonName: 'kcp-emulator', usage: 'server', dnsNames: ['localhost', ...(extra.dns !== undefined ? [extra.dns] : [])], ipAddresses: ['127.0.0.1', '::1', ...(extra.ip !== undefined ? [extra.ip] : [])] }),
     requestHeaderCA.issue({ commonName: 'kcp-front-proxy', usage: 'client' }),
     clientCA.issue({ commonName: 'shard-admin', organizations: ['system:masters'], usage: 'client' }),
-    clientCA.issue({ commonName: 'admin', organizations: ['system:masters'], usage: 'client' }),
+    // As kcp's own admin: in system:kcp:admin too, which survives the front-proxy's default drop groups.
+    clientCA.issue({ commonName: 'admin', organizations: ['system:masters', 'system:kcp:admin'], usage: 'client' }),
   ])
   const pair = (ca: CertificateAuthority): { cert: string; key: string } => ({ cert: ca.cert, key: ca.key })
   const pki: TopologyPKI = { servingCA: pair(servingCA), clientCA: pair(clientCA), requestHeaderCA: pair(requestHeaderCA), proxyClient, shardAdmin, admin }

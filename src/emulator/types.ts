@@ -54,7 +54,7 @@ export interface TopologyPKI {
   proxyClient: KeyPair
   /** CN shard-admin, O system:masters, signed by clientCA. */
   shardAdmin: KeyPair
-  /** CN admin, O system:masters, signed by clientCA. */
+  /** CN admin, O system:masters and system:kcp:admin, signed by clientCA. */
   admin: KeyPair
 }
 
