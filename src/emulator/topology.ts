@@ -7,6 +7,7 @@ import { defaultTokens, ShardAuthenticator } from './auth.js'
 import { Kcp, UnschedulableError } from './kcp.js'
 import { kubeconfigYAML, writeBundle } from './kubeconfig.js'
 import { resourceKey, WORKSPACES } from './resources.js'
+import { seedWorkspace } from './seed-workspace.js'
 import { Shard } from './shard.js'
 import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, StaticToken, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
 
@@ -150,6 +151,11 @@ class EmulatedTopology implements Topology {
     this.i.kcp.publishShard(s)
   }
 
+  async setExternalURL(url: string | undefined): Promise<void> {
+    if (url !== undefined) new URL(url) // throws on a malformed URL before anything changes
+    this.i.kcp.setExternalURL(url)
+  }
+
   async createWorkspace(parentPath: string, name: string, o: CreateWorkspaceOptions = {}): Promise<CreatedWorkspace> {
     const kcp = this.i.kcp
     const parent = kcp.resolvePath(parentPath)
@@ -196,7 +202,7 @@ class EmulatedTopology implements Topology {
     const parentPathCanonical = kcp.pathOf(parentShard, parent.cluster)
     return names.map((ws, i) => {
       const target = targets[i % targets.length]
-      const cluster = kcp.seedWorkspace(parentShard, parent.cluster, ws, target, { name, path })
+      const cluster = seedWorkspace(kcp, parentShard, parent.cluster, ws, target, { name, path })
       return { path: `${parentPathCanonical}:${ws}`, cluster, shard: target.name }
     })
   }
@@ -211,7 +217,7 @@ class EmulatedTopology implements Topology {
     const kcp = this.i.kcp
     const found = kcp.findWorkspace(path)
     if (!found) throw new Error(`workspace ${JSON.stringify(path)} not found`)
-    kcp.setStatus(found.shard, found.ws, { phase })
+    kcp.setPhase(found.shard, found.ws, phase)
     const cluster = (found.ws.obj.spec as { cluster?: string } | undefined)?.cluster
     const lcShard = cluster !== undefined && cluster !== '' ? kcp.shardOf(cluster) : undefined
     if (lcShard && cluster !== undefined) kcp.setLogicalClusterPhase(lcShard, cluster, phase)
