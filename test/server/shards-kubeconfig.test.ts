@@ -5,23 +5,12 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify, parse } from 'yaml'
-import { startTopology } from '../../src/emulator/index.js'
 import { KubeconfigError } from '../../src/kube/kubeconfig.js'
-import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { createFrontProxy } from '../../src/server/index.js'
-import { tmpDir } from '../proxy/fixtures/env.js'
 import { h1 } from '../proxy/fixtures/client.js'
+import { proxyTopology } from './fixtures/topology.js'
 
-const topo = await startTopology({ shards: ['root', 'alpha'] })
-t.teardown(() => topo.close())
-const dir = tmpDir(t)
-const files = await topo.writeFiles(join(dir, 'topology'))
-await topo.createWorkspace('root', 'org', { shard: 'alpha' })
-const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-writeFileSync(join(dir, 'proxy.crt'), serving.cert)
-writeFileSync(join(dir, 'proxy.key'), serving.key)
-const ca = topo.pki.servingCA.cert
-const admin = { cert: topo.pki.admin.cert, key: topo.pki.admin.key }
+const { topo, dir, files, tlsCertFile, tlsPrivateKeyFile, ca, admin } = await proxyTopology(t)
 
 /** The shard-admin kubeconfig with the cluster's server replaced (undefined: the key is left out). */
 function shardsKubeconfig(name: string, server: string | undefined): string {
@@ -36,7 +25,7 @@ function shardsKubeconfig(name: string, server: string | undefined): string {
 function start(shards: string, root = files.rootKubeconfig): ReturnType<typeof createFrontProxy> {
   return createFrontProxy({
     proxy: { mappingFile: files.mappingYaml, rootKubeconfig: root, shardsKubeconfig: shards },
-    secureServing: { tlsCertFile: join(dir, 'proxy.crt'), tlsPrivateKeyFile: join(dir, 'proxy.key') },
+    secureServing: { tlsCertFile, tlsPrivateKeyFile },
     authentication: { clientCAFile: files.clientCACert },
   })
 }
