@@ -12,6 +12,7 @@ import { createProxyMetrics } from '../proxy/metrics.js'
 import type { RequestAuthenticator } from '../proxy/pipeline.js'
 import { startServer } from './app.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
+import { registerProcessMetrics } from './process-metrics.js'
 
 export interface FrontProxy {
   readonly url: string
@@ -56,6 +57,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const { options, logger, index, controller, authentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
+  registerProcessMetrics(registry)
   const pools = new BackendPools({ http2: options.extra.backendHttp2, maxConnections: options.extra.backendMaxConnections })
   const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
   const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]
