@@ -147,6 +147,7 @@ t.test('kubeconfig', async (t) => {
     }
     const e = t.throws(() => parseCredentials(kc({ cluster: '    server: ""', user: '    client-certificate: client.crt' }), file)) as Error
     t.match(e.message, /client certificate and client key must be given together/, 'the credentials are still checked')
+    t.throws(() => parseCredentials('clusters: []\n', file), /current-context: is required/, 'no usable context: refused (client-go would start without credentials)')
     t.throws(() => parseKubeconfig(kc({ cluster: '    server: ""' }), file), /clusters\[0\]\.cluster\.server: is required/, 'a full kubeconfig (the root one) still needs a server')
     await writeFile(file, kc({ cluster: '    server: ""' }))
     t.equal((await loadCredentials(file)).token, 'abc')
