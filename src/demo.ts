@@ -143,6 +143,8 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
     }
 
     const base = `https://127.0.0.1:${proxy.port}`
+    // As kcp's --shard-external-url: `kubectl get workspaces` shows URLs through the proxy.
+    await topology.setExternalURL(base)
     const proxyKubeconfig = join(dir, 'front-proxy.kubeconfig')
     await writeFile(proxyKubeconfig, demoKubeconfig(base, files), { mode: 0o600 })
     const k = `kubectl --kubeconfig ${proxyKubeconfig}`

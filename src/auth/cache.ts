@@ -17,13 +17,26 @@ export interface VerifiedToken {
   expiresAt?: number
 }
 
+/** Upstream's token-cache statistics (k8s token/cache/stats.go), fed to metrics. */
+export interface TokenCacheStats {
+  /** A lookup answered from the cache (hit) or after a verification (miss), `seconds` after it began. */
+  request(hit: boolean, seconds: number): void
+  /** A caller waits for a verification (its own or one in flight); the returned function ends the wait. */
+  blocking(): () => void
+  /** A verification starts; the returned function reports whether it ended without an error. */
+  fetching(): (ok: boolean) => void
+}
+
 export interface TokenCacheOptions {
   /** Most entries kept (default 10 000). */
   max?: number
   /** Success TTL in ms (default 10 000, upstream's value). */
   ttlMs?: number
   now?: () => number
+  stats?: TokenCacheStats
 }
+
+const secondsSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9
 
 export class TokenCache {
   readonly #secret = randomBytes(32).toString('base64url')
@@ -31,10 +44,12 @@ export class TokenCache {
   readonly #inflight = new Map<string, Promise<VerifiedToken | null>>()
   readonly #ttl: number
   readonly #now: () => number
+  readonly #stats: TokenCacheStats | undefined
 
   constructor(opts: TokenCacheOptions = {}) {
     this.#ttl = opts.ttlMs ?? 10_000
     this.#now = opts.now ?? Date.now
+    this.#stats = opts.stats
     this.#lru = new LRUCache({ max: opts.max ?? 10_000, ttl: this.#ttl, ttlAutopurge: false })
   }
 
@@ -54,7 +69,11 @@ export class TokenCache {
 
   /** The cached result for a token, synchronously; undefined when there is none (or it expired). */
   peek(token: string): VerifiedToken | undefined {
-    return this.#fresh(this.keyOf(token))
+    const start = process.hrtime.bigint()
+    const hit = this.#fresh(this.keyOf(token))
+    // Only hits count here: a miss goes on to get(), which counts it.
+    if (hit !== undefined) this.#stats?.request(true, secondsSince(start))
+    return hit
   }
 
   /**
@@ -63,19 +82,40 @@ export class TokenCache {
    * so a fixed token or a recovered issuer takes effect on the next request.
    */
   async get(token: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
+    const start = process.hrtime.bigint()
     const key = this.keyOf(token)
     const hit = this.#fresh(key)
-    if (hit !== undefined) return hit
+    if (hit !== undefined) {
+      this.#stats?.request(true, secondsSince(start))
+      return hit
+    }
+    const stats = this.#stats
+    if (stats === undefined) return this.#verifyOnce(key, verify)
+    // As upstream: every caller of a miss is blocked until the (shared) verification ends.
+    const unblock = stats.blocking()
+    try {
+      return await this.#verifyOnce(key, verify)
+    } finally {
+      unblock()
+      stats.request(false, secondsSince(start))
+    }
+  }
+
+  /** Runs `verify` once for all concurrent callers with the same key; stores successes. */
+  #verifyOnce(key: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
     const running = this.#inflight.get(key)
     if (running !== undefined) return running
+    const fetched = this.#stats?.fetching()
     const p = verify().then(
       (result) => {
         this.#inflight.delete(key)
+        fetched?.(true)
         if (result !== null) this.#store(key, result)
         return result
       },
       (err: unknown) => {
         this.#inflight.delete(key)
+        fetched?.(false)
         throw err
       },
     )

@@ -10,7 +10,7 @@ import { TokenCache } from './cache.js'
 import { createGroupFilter, finalizeGroups, type GroupFilter } from './groups.js'
 import { isSendableIdentity } from './headers.js'
 import { JSONClient } from './http.js'
-import { authMetrics, type AuthMetrics } from './metrics.js'
+import { authMetrics, NO_CREDENTIAL_ACCEPTED, type AuthMetrics } from './metrics.js'
 import { MetricsAuthorizer } from './metrics-authz.js'
 import { OIDCAuthenticator, type KeySetTiming } from './oidc.js'
 import { RequestHeaderAuthenticator } from './requestheader.js'
@@ -97,6 +97,7 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
 
   const closers: (() => unknown)[] = []
   const bundles: CABundle[] = []
+  const metrics = authMetrics(deps.registry)
   const steps: Step[] = []
   const caOpts = { logger, ...(deps.caPollMs !== undefined ? { pollMs: deps.caPollMs } : {}) }
   const rootClient =
@@ -164,7 +165,7 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
       tokens.push(oidc)
     }
     if (tokens.length > 0) {
-      const bearer = new BearerAuthenticator(tokens, new TokenCache())
+      const bearer = new BearerAuthenticator(tokens, new TokenCache({ stats: metrics.tokenCache }))
       steps.push({ name: 'bearer', run: (req) => bearer.authenticate(req), peek: (req) => bearer.peek(req) })
     }
   } catch (err) {
@@ -179,7 +180,7 @@ export async function createAuthentication(opts: AuthenticationOptions, deps: Au
     groupFilter: createGroupFilter(opts.authenticationPassOnGroups, opts.authenticationDropGroups),
     bundles,
     closers,
-    metrics: authMetrics(deps.registry),
+    metrics,
     logger,
     ...(rootClient !== undefined && deps.rootConfig !== undefined ? { authorizer: new MetricsAuthorizer({ client: rootClient, server: deps.rootConfig.server }) } : {}),
   })
@@ -266,8 +267,7 @@ class EdgeAuthentication implements Authentication {
   async authenticate(req: AuthRequest, opts: AuthenticateOptions = {}): Promise<AuthDecision> {
     const start = process.hrtime.bigint()
     const decision = await this.#decide(req, opts.workspaceAuthenticator)
-    const result = decision.kind === 'user' ? 'success' : decision.kind === 'anonymous' ? 'anonymous' : 'failure'
-    this.#p.metrics.record(decision.kind === 'user' ? decision.method : 'none', result, Number(process.hrtime.bigint() - start) / 1e9)
+    this.#p.metrics.decision(decision, Number(process.hrtime.bigint() - start) / 1e9)
     return decision
   }
 
@@ -287,8 +287,9 @@ class EdgeAuthentication implements Authentication {
       if (r === undefined) return undefined
       const user = this.#finalize(r.user)
       if (!this.#isSendable(user)) return undefined
-      this.#p.metrics.record(r.method, 'success', Number(process.hrtime.bigint() - start) / 1e9)
-      return { kind: 'user', user, method: r.method }
+      const decision: AuthDecision = { kind: 'user', user, method: r.method }
+      this.#p.metrics.decision(decision, Number(process.hrtime.bigint() - start) / 1e9)
+      return decision
     }
     return undefined
   }
@@ -301,7 +302,7 @@ class EdgeAuthentication implements Authentication {
     if (this.#p.steps.length === 0 && workspace === undefined) return ANONYMOUS
     if (req.peerCertificates.length === 0 && !additional) return ANONYMOUS
     const r = await this.#union(req, workspace)
-    if (r === null) return this.#unauthorized('no credential accepted')
+    if (r === null) return this.#unauthorized(NO_CREDENTIAL_ACCEPTED)
     if ('error' in r) return this.#unauthorized(r.error)
     if (!this.#isSendable(r.user)) return this.#unauthorized('identity contains characters that cannot be forwarded')
     return { kind: 'user', user: r.user, method: r.method }
@@ -314,12 +315,14 @@ class EdgeAuthentication implements Authentication {
   }
 
   async authorizeMetrics(req: AuthRequest): Promise<MetricsAuthorization> {
+    const start = process.hrtime.bigint()
     const r = await this.#union(req, undefined)
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9
     if (r === null || 'error' in r) {
-      this.#p.metrics.record('none', 'failure')
+      this.#p.metrics.decision({ kind: 'unauthorized', reason: r === null ? NO_CREDENTIAL_ACCEPTED : r.error }, seconds)
       return { allowed: false, status: 401, message: 'Unauthorized' }
     }
-    this.#p.metrics.record(r.method, 'success')
+    this.#p.metrics.decision({ kind: 'user', user: r.user, method: r.method }, seconds)
     if (this.#p.authorizer === undefined) return { allowed: false, status: 500, message: 'Internal error occurred: no authorizer configured (root kubeconfig missing)' }
     try {
       const d = await this.#p.authorizer.authorize(r.user)

@@ -169,7 +169,7 @@ export const flags: readonly FlagDef[] = [
     help: 'Kubeconfig of the root shard, its server without /clusters (required). Used for Shards, APIExport identities, service-account lookups and /metrics authorization.',
     note: 'Required here: upstream falls back to in-cluster config, which would point at the hosting cluster, not kcp.' },
   { name: 'shards-kubeconfig', type: 'string', section: px, defaultText: '', target: ['proxy', 'shardsKubeconfig'], support: 'same',
-    help: 'Kubeconfig whose credentials (not server) are used to watch every shard (required).' },
+    help: "Kubeconfig whose credentials and CA are used to watch every shard (required); its server is not used (each Shard's spec.baseURL is), so `server: \"\"` as kcp's tooling writes it is fine." },
   { name: 'profiler-address', type: 'string', section: px, defaultText: '', target: ['proxy', 'profilerAddress'], support: 'unsupported',
     help: 'Address of a Go pprof listener.', note: 'Not supported by this front-proxy (no pprof in Node); use node --inspect or --cpu-prof.' },
   { name: 'cors-allowed-origins', type: 'stringSlice', section: px, defaultText: '[]', target: ['proxy', 'corsAllowedOrigins'], support: 'same',

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { KubeClient, type KubeClientOptions } from '../kube/client.js'
-import type { KubeClientConfig } from '../kube/kubeconfig.js'
+import type { KubeClientConfig, KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type ReflectorTuning } from '../kube/reflector.js'
 import type { RoutingIndex, ShardObject } from '../index/types.js'
 import { decorateWildcardPath, resolveIdentities } from './identity.js'
@@ -16,7 +16,8 @@ export const shardsPath = '/clusters/root/apis/core.kcp.io/v1alpha1/shards'
 
 export interface IndexControllerOptions {
   rootConfig: KubeClientConfig
-  shardsConfig: KubeClientConfig
+  /** Credentials and CA only: each shard's spec.baseURL is the server. */
+  shardsConfig: KubeCredentials
   index: RoutingIndex
   registry: Registry
   logger: Logger

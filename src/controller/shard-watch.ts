@@ -2,7 +2,7 @@
 // logical clusters) feeding the routing index under the shard's name.
 import type { Logger } from 'pino'
 import { KubeClient, type KubeClientOptions } from '../kube/client.js'
-import { withServer, type KubeClientConfig } from '../kube/kubeconfig.js'
+import { withServer, type KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type EventInfo, type ReflectorTuning } from '../kube/reflector.js'
 import type { LogicalClusterObject, RoutingIndex, WorkspaceObject } from '../index/types.js'
 import { changeTime, type ControllerMetrics, type IndexEventType } from './metrics.js'
@@ -12,7 +12,8 @@ export const workspacesPath = '/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspac
 export const logicalClustersPath = '/clusters/*/apis/core.kcp.io/v1alpha1/logicalclusters'
 
 export interface ShardWatchDeps {
-  shardsConfig: KubeClientConfig
+  /** Credentials and CA only: each shard's spec.baseURL is the server. */
+  shardsConfig: KubeCredentials
   index: RoutingIndex
   metrics: ControllerMetrics
   logger: Logger

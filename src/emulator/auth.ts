@@ -139,23 +139,31 @@ export function fromRequestHeaders(req: Pick<IncomingMessage, 'headersDistinct'>
 
 export const isMaster = (u: Identity): boolean => u.groups.includes(MASTERS)
 
+/** kcp's global admin group: bound to cluster-admin in every workspace by kcp's bootstrap policy. */
+export const KCP_ADMIN = 'system:kcp:admin'
+
+/** Who the emulator's authorizer lets do anything inside existing logical clusters. */
+export const isPrivileged = (u: Identity): boolean => isMaster(u) || u.groups.includes(KCP_ADMIN)
+
 export interface AccessAttributes {
   nonResource?: { path: string; verb: string }
-  resource?: { verb: string; group: string; resource: string; namespace?: string; name?: string }
+  resource?: { verb: string; group: string; resource: string; subresource?: string; namespace?: string; name?: string }
 }
 
 /**
- * The emulator's authorizer (documented in docs/emulator.md): system:masters may do anything; user `bob`
- * may do nothing but discovery and self reviews; `/metrics` needs group system:kcp:metrics-readers or user
+ * The emulator's authorizer (documented in docs/emulator.md): system:masters and system:kcp:admin may do
+ * anything (kcp binds both to cluster-admin); `impersonate` needs one of them; user `bob` may do nothing
+ * but discovery and self reviews; `/metrics` needs group system:kcp:metrics-readers or user
  * metrics-reader; every other authenticated user may act inside existing logical clusters.
  */
 export function authorize(u: Identity, a: AccessAttributes): boolean {
-  if (isMaster(u)) return true
+  if (isPrivileged(u)) return true
   if (a.nonResource) {
     const { path, verb } = a.nonResource
     if (path === '/metrics') return verb === 'get' && (u.groups.includes('system:kcp:metrics-readers') || u.username === 'metrics-reader')
     return verb === 'get' && isDiscoveryPath(path)
   }
+  if (a.resource?.verb === 'impersonate') return false
   return u.username !== 'bob'
 }
 

@@ -1,10 +1,13 @@
 // The request pipeline of one emulated shard, in the order the apiserver runs it:
-// health/version (anonymous) → authentication (401) → cluster resolution → workspace access (403) →
-// routing (discovery, OpenAPI, resources; plain 404 otherwise) → authorization (403) → the verb.
+// health/version (anonymous) → authentication (401) → cluster resolution → impersonation (400/403) →
+// workspace access (403) → routing (discovery, OpenAPI, resources; plain 404 otherwise) →
+// authorization (403) → the verb.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authorize, isMaster, type Identity } from './auth.js'
 import type { ShardContext } from './context.js'
 import { aggregatedDiscovery, aggregatedVariant, apiResourceList, legacyAPIGroup, legacyAPIGroupList, legacyAPIVersions, openAPIv3GroupVersion, openAPIv3Root, VERSION_INFO } from './discovery.js'
+import type { DistinctHeaders } from './headers.js'
+import { impersonate } from './impersonation.js'
 import { handleResource } from './resource-handler.js'
 import { sendJSON, sendPlain404, sendStatus, sendText } from './respond.js'
 import { parseAPIPath, type Route } from './routes.js'
@@ -56,7 +59,6 @@ async function dispatch(ctx: ShardContext, req: IncomingMessage, res: ServerResp
 
   const auth = ctx.auth.authenticate(req)
   if (auth.kind !== 'user') throw unauthorized()
-  const user = auth.user
 
   // Unprefixed API paths are served from `root`, as kcp shards do.
   let cluster = 'root'
@@ -77,6 +79,8 @@ async function dispatch(ctx: ShardContext, req: IncomingMessage, res: ServerResp
 
   if (path === '/version') return sendJSON(res, 200, JSON.stringify(VERSION_INFO))
 
+  // Authorization and the self reviews see the impersonated user, as on a real shard.
+  const user = impersonate(auth.user, req.headersDistinct as DistinctHeaders, cluster)
   const r: Request = { ctx, req, res, user, cluster, prefix, path, query, clusterKnown: cluster === '*' || ctx.directory.clusterExists(ctx.name, cluster) }
   checkWorkspaceAccess(r)
   return route(r, parseAPIPath(path))

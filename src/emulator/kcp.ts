@@ -3,7 +3,9 @@
 // Shard and APIExport objects in `root`.
 import { randomBytes } from 'node:crypto'
 import type { ClusterDirectory } from './context.js'
+import { conditionsOf, unschedulable, workspaceConditions } from './conditions.js'
 import { CLUSTER_ANNOTATION, type WriteHooks } from './core.js'
+import { rewriteExternalURLs } from './external-url.js'
 import { APIEXPORTS, LOGICALCLUSTERS, NAMESPACES, SHARDS, WORKSPACES, resourceKey, type ResourceDef } from './resources.js'
 import type { Shard } from './shard.js'
 import { forbiddenPath } from './status.js'
@@ -129,6 +131,13 @@ export class Kcp implements ClusterDirectory {
     return (this.o.externalURL ?? shard.baseURL).replace(/\/+$/, '')
   }
 
+  /** Points every Shard, Workspace and LogicalCluster URL at `url` (undefined: back to each shard's baseURL). */
+  setExternalURL(url: string | undefined): void {
+    if (url === undefined) delete this.o.externalURL
+    else this.o.externalURL = url
+    rewriteExternalURLs(this)
+  }
+
   /** The root LC, the four APIExports with their identities, `default`: what kcp bootstraps in `root`. */
   bootstrapRoot(): void {
     const root = this.root
@@ -206,7 +215,7 @@ export class Kcp implements ClusterDirectory {
     if (!ws) return
     const spec = (ws.obj.spec ?? {}) as Obj
     if (spec.mount !== undefined && spec.mount !== null) {
-      this.setStatus(parent, ws, { phase: 'Ready' })
+      this.setPhase(parent, ws, 'Ready')
       return
     }
     const selector = ((spec.location as Obj | undefined)?.selector as Obj | undefined)?.matchLabels as Record<string, string> | undefined
@@ -214,7 +223,7 @@ export class Kcp implements ClusterDirectory {
     try {
       target = this.pickShard(selector, forced)
     } catch (e) {
-      this.setStatus(parent, ws, { phase: 'Scheduling', conditions: [{ type: 'WorkspaceScheduled', status: 'False', reason: 'Unschedulable', message: (e as Error).message }] })
+      this.setStatus(parent, ws, { phase: 'Scheduling', conditions: unschedulable(conditionsOf(ws.obj.status), (e as Error).message) })
       throw e
     }
     const type = (spec.type ?? { name: 'universal', path: 'root' }) as { name?: string; path?: string }
@@ -229,37 +238,24 @@ export class Kcp implements ClusterDirectory {
     obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [SHARD_ANNOTATION]: target.name }
     obj.spec = { ...spec, type: { name: type.name ?? 'universal', path: type.path ?? 'root' }, cluster, URL: `${this.externalURL(target)}/clusters/${path}` }
     ws = parent.core.update(WORKSPACES, parentCluster, '', name, obj, { fieldManager: 'kcp' })
-    this.setStatus(parent, ws, { phase: 'Initializing' })
+    this.setPhase(parent, ws, 'Initializing')
     await sleep(this.o.schedulingDelayMs)
     ws = current()
     if (!ws) return
     this.setLogicalClusterPhase(target, cluster, 'Ready')
-    this.setStatus(parent, ws, { phase: 'Ready' })
-  }
-
-  /**
-   * A workspace written straight into its end state (bulk seeding): the Workspace with its cluster, URL
-   * and shard annotation, Ready; its LogicalCluster on `target`, Ready; the `default` namespace.
-   */
-  seedWorkspace(parent: Shard, parentCluster: string, name: string, target: Shard, type: { name: string; path: string }): string {
-    const path = `${this.pathOf(parent, parentCluster)}:${name}`
-    const cluster = randomClusterName()
-    const ws = parent.core.create(WORKSPACES, parentCluster, '', {
-      metadata: { name, annotations: { [SHARD_ANNOTATION]: target.name } },
-      spec: { type, cluster, URL: `${this.externalURL(target)}/clusters/${path}` },
-      status: { phase: 'Ready', conditions: [], initializers: [], terminators: [] },
-    }, { fieldManager: 'kcp', seeded: true })
-    this.createLogicalCluster(target, cluster, {
-      path, type: `${type.path}:${type.name}`, phase: 'Ready',
-      owner: { apiVersion: 'tenancy.kcp.io/v1alpha1', resource: 'workspaces', name, cluster: parentCluster, uid: ws.obj.metadata.uid },
-    })
-    return cluster
+    this.setPhase(parent, ws, 'Ready')
   }
 
   setStatus(shard: Shard, ws: StoredObject, status: Obj): StoredObject {
     const obj = structuredClone(ws.obj)
     obj.status = { conditions: [], initializers: [], terminators: [], ...((obj.status ?? {}) as Obj), ...status }
     return shard.core.update(WORKSPACES, ws.cluster, '', ws.name, obj, { fieldManager: 'kcp', subresource: 'status' })
+  }
+
+  /** Moves the workspace to `phase` with the conditions kcp sets for it (conditions.ts). */
+  setPhase(shard: Shard, ws: StoredObject, phase: string): StoredObject {
+    const mount = (ws.obj.spec as Obj | undefined)?.mount
+    return this.setStatus(shard, ws, { phase, conditions: workspaceConditions(conditionsOf(ws.obj.status), phase, { mount: mount !== undefined && mount !== null }) })
   }
 
   setLogicalClusterPhase(shard: Shard, cluster: string, phase: string): void {

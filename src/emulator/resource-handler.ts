@@ -12,6 +12,8 @@ import type { ResourceRoute } from './routes.js'
 import { parseFieldSelector, parseLabelSelector } from './selectors.js'
 import { badRequest, deleteSuccess, forbidden, methodNotAllowed, unsupportedMediaType } from './status.js'
 import type { KubeObject, StoredObject } from './store.js'
+import { includeObjectOf, negotiateTable, printerFor, tableContentType, tableEventEncoder, tableJSON, type TableOptions } from './table.js'
+import type { Printer } from './table-columns.js'
 import { serveWatch, validateWatch } from './watch.js'
 
 const isTrue = (v: string | null): boolean => v === 'true' || v === '1'
@@ -58,8 +60,17 @@ export async function handleResource(r: Request, rt: ResourceRoute): Promise<voi
   }
 }
 
+/** The Table kubectl asked for (Accept `as=Table`), with the kind's columns; undefined = plain objects. */
+function asTable(r: Request, rt: ResourceRoute): { printer: Printer; opts: TableOptions } | undefined {
+  const version = negotiateTable(r.req.headers.accept)
+  const printer = printerFor(resourceKey(rt.def))
+  return version === undefined || printer === undefined ? undefined : { printer, opts: { version, include: includeObjectOf(r.query) } }
+}
+
 function get(r: Request, rt: ResourceRoute): void {
   const o = r.ctx.core.get(rt.def, r.cluster, rt.namespace ?? '', rt.name ?? '')
+  const t = asTable(r, rt)
+  if (t) return sendJSON(r.res, 200, tableJSON(t.printer, [o], { resourceVersion: String(o.rv) }, t.opts), tableContentType(t.opts.version))
   sendJSON(r.res, 200, o.json)
 }
 
@@ -82,6 +93,11 @@ function doList(r: Request, rt: ResourceRoute): Promise<void> | void {
     resourceVersion: optional(r.query.get('resourceVersion')), resourceVersionMatch: optional(r.query.get('resourceVersionMatch')),
     limit, continueToken: optional(r.query.get('continue')), ...selectors(r),
   })
+  const t = asTable(r, rt)
+  if (t) {
+    const meta = { resourceVersion: String(result.rv), ...(result.continueToken !== undefined ? { continueToken: result.continueToken } : {}), ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}) }
+    return sendJSON(r.res, 200, tableJSON(t.printer, result.items, meta, t.opts), tableContentType(t.opts.version))
+  }
   if (result.items.length <= STREAM_BATCH) return sendJSON(r.res, 200, listJSON(rt.def.kind, groupVersion(rt.def), result))
   const { head, tail } = listEnvelope(rt.def.kind, groupVersion(rt.def), result)
   return streamJSONArray(r.res, head, result.items, tail)
@@ -101,7 +117,8 @@ function doWatch(r: Request, rt: ResourceRoute): void {
   }
   if (q.timeoutSeconds !== undefined && !(q.timeoutSeconds >= 0)) throw badRequest(`invalid timeoutSeconds: ${JSON.stringify(ts)}`)
   validateWatch(q, r.ctx.store.rv)
-  serveWatch(r.ctx.store, q, r.res, r.ctx.watches, { bookmarkIntervalMs: r.ctx.bookmarkIntervalMs })
+  const t = asTable(r, rt)
+  serveWatch(r.ctx.store, q, r.res, r.ctx.watches, { bookmarkIntervalMs: r.ctx.bookmarkIntervalMs, ...(t ? { encode: tableEventEncoder(t.printer, t.opts) } : {}) })
 }
 
 function writeOpts(r: Request, rt: ResourceRoute): { fieldManager?: string; dryRun?: boolean; subresource?: string } {

@@ -21,6 +21,7 @@ function attributes(spec: Obj): AccessAttributes {
   if (nra && typeof nra === 'object') return { nonResource: { path: text(nra.path), verb: text(nra.verb) } }
   if (ra && typeof ra === 'object') {
     const r: NonNullable<AccessAttributes['resource']> = { verb: text(ra.verb), group: text(ra.group), resource: text(ra.resource) }
+    if (typeof ra.subresource === 'string' && ra.subresource !== '') r.subresource = ra.subresource
     if (typeof ra.namespace === 'string') r.namespace = ra.namespace
     if (typeof ra.name === 'string') r.name = ra.name
     return { resource: r }

@@ -9,6 +9,7 @@ import type { ShardAuthenticator } from './auth.js'
 import type { ClusterDirectory, ShardContext } from './context.js'
 import { ShardCore, type WriteHooks } from './core.js'
 import { handle } from './handler.js'
+import { ensureHeadersDistinct } from './headers.js'
 import { Store } from './store.js'
 import type { EmulatedShard, ShardStats } from './types.js'
 import { WatchRegistry } from './watch.js'
@@ -39,12 +40,6 @@ export interface ShardOptions {
 const H2_MAX_STREAMS = 1000
 /** kube-apiserver's MaxHeaderBytes (1 MiB), not Node's 16 KiB: a large token must reach the shard as it would a real one. */
 const MAX_HEADER_BYTES = 1 << 20
-
-function distinctHeaders(h: IncomingMessage['headers']): Record<string, string[]> {
-  const out: Record<string, string[]> = {}
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v : [v]
-  return out
-}
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
 
@@ -123,8 +118,8 @@ export class Shard implements EmulatedShard, ShardContext {
     // The h2 compatibility API gives the handler request/response objects shaped like node:http's.
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.requests++
-      // Http2ServerRequest has no headersDistinct (the requestheader auth reads it).
-      if ((req as Partial<IncomingMessage>).headersDistinct === undefined) Object.defineProperty(req, 'headersDistinct', { value: distinctHeaders(req.headers) })
+      // Http2ServerRequest has no headersDistinct (requestheader auth and impersonation read it).
+      ensureHeadersDistinct(req)
       if (this.trace) res.on('finish', () => this.logger.debug({ method: req.method, url: req.url, status: res.statusCode, accept: req.headers.accept, contentType: req.headers['content-type'] }, 'request'))
       if (this.latencyMs > 0) setTimeout(() => void handle(this, req, res), this.latencyMs)
       else void handle(this, req, res)

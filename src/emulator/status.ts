@@ -42,6 +42,8 @@ export interface ForbiddenInput {
   verb: string
   group: string
   resource: string
+  /** Named in the message as `resource/subresource`; the Status details keep the resource alone. */
+  subresource?: string
   name?: string
   namespace?: string
   reason?: string
@@ -52,8 +54,14 @@ export function forbidden(f: ForbiddenInput): StatusError {
   const subject = f.name !== undefined && f.name !== '' ? `${qr} ${JSON.stringify(f.name)}` : qr
   const scope = f.namespace !== undefined && f.namespace !== '' ? `in the namespace ${JSON.stringify(f.namespace)}` : 'at the cluster scope'
   const suffix = f.reason !== undefined ? `: ${f.reason}` : ''
-  const msg = `${subject} is forbidden: User ${JSON.stringify(f.user)} cannot ${f.verb} resource ${JSON.stringify(f.resource)} in API group ${JSON.stringify(f.group)} ${scope}${suffix}`
+  const resource = f.subresource !== undefined && f.subresource !== '' ? `${f.resource}/${f.subresource}` : f.resource
+  const msg = `${subject} is forbidden: User ${JSON.stringify(f.user)} cannot ${f.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(f.group)} ${scope}${suffix}`
   return new StatusError(statusBody(403, 'Forbidden', msg, details(f.group, f.resource, f.name)))
+}
+
+/** `apierrors.NewForbidden` without a resource: `forbidden: <why>`, empty details (kcp's impersonation gatekeeper). */
+export function forbiddenPlain(why: string): StatusError {
+  return new StatusError(statusBody(403, 'Forbidden', `forbidden: ${why}`, {}))
 }
 
 /** Non-resource or workspace-level denial: `forbidden: User "u" cannot get path "/x": reason`. */

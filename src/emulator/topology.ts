@@ -7,6 +7,7 @@ import { defaultTokens, ShardAuthenticator } from './auth.js'
 import { Kcp, UnschedulableError } from './kcp.js'
 import { kubeconfigYAML, writeBundle } from './kubeconfig.js'
 import { resourceKey, WORKSPACES } from './resources.js'
+import { seedWorkspace } from './seed-workspace.js'
 import { Shard } from './shard.js'
 import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, StaticToken, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
 
@@ -46,7 +47,8 @@ export async function startTopology(opts: TopologyOptions = {}): Promise<Topolog
     servingCA.issue({ commonName: 'kcp-emulator', usage: 'server', dnsNames: ['localhost', ...(extra.dns !== undefined ? [extra.dns] : [])], ipAddresses: ['127.0.0.1', '::1', ...(extra.ip !== undefined ? [extra.ip] : [])] }),
     requestHeaderCA.issue({ commonName: 'kcp-front-proxy', usage: 'client' }),
     clientCA.issue({ commonName: 'shard-admin', organizations: ['system:masters'], usage: 'client' }),
-    clientCA.issue({ commonName: 'admin', organizations: ['system:masters'], usage: 'client' }),
+    // As kcp's own admin: in system:kcp:admin too, which survives the front-proxy's default drop groups.
+    clientCA.issue({ commonName: 'admin', organizations: ['system:masters', 'system:kcp:admin'], usage: 'client' }),
   ])
   const pair = (ca: CertificateAuthority): { cert: string; key: string } => ({ cert: ca.cert, key: ca.key })
   const pki: TopologyPKI = { servingCA: pair(servingCA), clientCA: pair(clientCA), requestHeaderCA: pair(requestHeaderCA), proxyClient, shardAdmin, admin }
@@ -149,6 +151,11 @@ class EmulatedTopology implements Topology {
     this.i.kcp.publishShard(s)
   }
 
+  async setExternalURL(url: string | undefined): Promise<void> {
+    if (url !== undefined) new URL(url) // throws on a malformed URL before anything changes
+    this.i.kcp.setExternalURL(url)
+  }
+
   async createWorkspace(parentPath: string, name: string, o: CreateWorkspaceOptions = {}): Promise<CreatedWorkspace> {
     const kcp = this.i.kcp
     const parent = kcp.resolvePath(parentPath)
@@ -195,7 +202,7 @@ class EmulatedTopology implements Topology {
     const parentPathCanonical = kcp.pathOf(parentShard, parent.cluster)
     return names.map((ws, i) => {
       const target = targets[i % targets.length]
-      const cluster = kcp.seedWorkspace(parentShard, parent.cluster, ws, target, { name, path })
+      const cluster = seedWorkspace(kcp, parentShard, parent.cluster, ws, target, { name, path })
       return { path: `${parentPathCanonical}:${ws}`, cluster, shard: target.name }
     })
   }
@@ -210,7 +217,7 @@ class EmulatedTopology implements Topology {
     const kcp = this.i.kcp
     const found = kcp.findWorkspace(path)
     if (!found) throw new Error(`workspace ${JSON.stringify(path)} not found`)
-    kcp.setStatus(found.shard, found.ws, { phase })
+    kcp.setPhase(found.shard, found.ws, phase)
     const cluster = (found.ws.obj.spec as { cluster?: string } | undefined)?.cluster
     const lcShard = cluster !== undefined && cluster !== '' ? kcp.shardOf(cluster) : undefined
     if (lcShard && cluster !== undefined) kcp.setLogicalClusterPhase(lcShard, cluster, phase)

@@ -24,7 +24,10 @@ export interface TopologyOptions {
   host?: string
   /** When set, `writeFiles(dir)` runs during start. */
   dir?: string
-  /** Put into `Shard.spec.externalURL` and Workspace `spec.URL`. Default: each shard's baseURL. */
+  /**
+   * Put into `Shard.spec.externalURL`, Workspace `spec.URL` and LogicalCluster `status.URL`, as kcp's
+   * --shard-external-url (a front-proxy's URL). Default: each shard's baseURL. `setExternalURL` changes it later.
+   */
   externalURL?: string
   /** Watch events kept per shard so watches can resume from an older RV. Default 10_000. */
   historyWindow?: number
@@ -54,7 +57,7 @@ export interface TopologyPKI {
   proxyClient: KeyPair
   /** CN shard-admin, O system:masters, signed by clientCA. */
   shardAdmin: KeyPair
-  /** CN admin, O system:masters, signed by clientCA. */
+  /** CN admin, O system:masters and system:kcp:admin, signed by clientCA. */
   admin: KeyPair
 }
 
@@ -161,6 +164,12 @@ export interface Topology {
   addShard(name: string, o?: { labels?: Record<string, string> }): Promise<EmulatedShard>
   /** Stops the shard and deletes its Shard object. */
   removeShard(name: string): Promise<void>
+  /**
+   * The URL clients reach workspaces at, usually a front-proxy's (kcp's --shard-external-url): Shard
+   * spec.externalURL, Workspace spec.URL and LogicalCluster status.URL are rewritten to it (MODIFIED events)
+   * and new workspaces get it. undefined = each shard's baseURL again.
+   */
+  setExternalURL(url: string | undefined): Promise<void>
   /** e.g. switch 127.0.0.1 ↔ localhost (both are in the serving certificate). */
   setShardBaseURL(name: string, baseURL: string): Promise<void>
   /**

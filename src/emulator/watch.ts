@@ -54,6 +54,8 @@ export function validateWatch(q: WatchQuery, current: number): void {
 
 export interface WatchOptions {
   bookmarkIntervalMs: number
+  /** How an event's object is written (default: the object's JSON); Table watches encode one-row Tables. */
+  encode?: (o: StoredObject) => string
 }
 
 export function serveWatch(store: Store, q: WatchQuery, res: ServerResponse, registry: WatchRegistry, o: WatchOptions): void {
@@ -70,16 +72,18 @@ export function serveWatch(store: Store, q: WatchQuery, res: ServerResponse, reg
   const write = (type: EventType | 'BOOKMARK' | 'ERROR', json: string): void => {
     if (!ended) res.write(`{"type":"${type}","object":${json}}\n`)
   }
+  const encode = o.encode ?? ((x: StoredObject): string => x.json)
+  const emit = (type: EventType, x: StoredObject): void => write(type, encode(x))
   const deliver = (ev: StoreEvent): void => {
     if (ev.rv <= lastRV) return
     lastRV = ev.rv
     const now = matches(ev.object)
     const before = ev.prev !== undefined && matches(ev.prev)
-    if (ev.type === 'ADDED') { if (now) write('ADDED', ev.object.json) }
-    else if (ev.type === 'DELETED') { if (before) write('DELETED', ev.object.json) }
-    else if (now && before) write('MODIFIED', ev.object.json)
-    else if (now) write('ADDED', ev.object.json)
-    else if (before) write('DELETED', ev.object.json)
+    if (ev.type === 'ADDED') { if (now) emit('ADDED', ev.object) }
+    else if (ev.type === 'DELETED') { if (before) emit('DELETED', ev.object) }
+    else if (now && before) emit('MODIFIED', ev.object)
+    else if (now) emit('ADDED', ev.object)
+    else if (before) emit('DELETED', ev.object)
   }
   const bookmark = (annotations?: Record<string, string>): void => {
     const meta: Record<string, unknown> = { resourceVersion: String(lastRV) }
@@ -102,7 +106,7 @@ export function serveWatch(store: Store, q: WatchQuery, res: ServerResponse, reg
 
   if (initial) {
     const current = store.rv
-    for (const x of store.snapshot(q.res, q.cluster, q.namespace, current)) if (matches(x)) write('ADDED', x.json)
+    for (const x of store.snapshot(q.res, q.cluster, q.namespace, current)) if (matches(x)) emit('ADDED', x)
     lastRV = current
     if (q.sendInitialEvents === 'true') {
       const blueprint = Buffer.from(JSON.stringify({ kind: `${q.kind}List`, apiVersion: q.apiVersion, metadata: { resourceVersion: String(current) }, items: [] })).toString('base64')

@@ -7,9 +7,8 @@ import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { LineCounter, parseDocument, type Document } from 'yaml'
 
-export interface KubeClientConfig {
-  /** API server URL; a path (e.g. `/clusters/root`) is kept. */
-  server: URL
+/** What a kubeconfig says about trust and identity: everything but the server. */
+export interface KubeCredentials {
   /** PEM CA bundle to verify the server with. */
   ca?: string
   insecureSkipTLSVerify: boolean
@@ -19,6 +18,11 @@ export interface KubeClientConfig {
   token?: string
   /** The kubeconfig this came from (for messages). */
   file: string
+}
+
+export interface KubeClientConfig extends KubeCredentials {
+  /** API server URL; a path (e.g. `/clusters/root`) is kept. */
+  server: URL
 }
 
 export interface KubeconfigOptions {
@@ -48,19 +52,31 @@ function formatProblem(file: string, p: KubeconfigProblem): string {
   return where + (p.field ? `${p.field}: ` : '') + p.message
 }
 
-export async function loadKubeconfig(file: string, opts: KubeconfigOptions = {}): Promise<KubeClientConfig> {
-  let text: string
+async function readKubeconfig(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8')
+    return await readFile(file, 'utf8')
   } catch (err) {
     throw new KubeconfigError(file, [{ field: '', message: `cannot read file: ${errText(err)}` }])
   }
-  return parseKubeconfig(text, file, opts)
+}
+
+export async function loadKubeconfig(file: string, opts: KubeconfigOptions = {}): Promise<KubeClientConfig> {
+  return parseKubeconfig(await readKubeconfig(file), file, opts)
+}
+
+/**
+ * The `--shards-kubeconfig`, read as upstream reads it: only the credentials and the CA are used. Upstream
+ * overrides the cluster's server (each Shard's spec.baseURL is the server), so kcp's tooling writes
+ * `server: ""`; any server value, or none, is accepted and ignored here too.
+ */
+export async function loadCredentials(file: string, opts: KubeconfigOptions = {}): Promise<KubeCredentials> {
+  return parseCredentials(await readKubeconfig(file), file, opts)
 }
 
 /** Same credentials, another server: upstream uses the shards kubeconfig with each Shard's spec.baseURL. */
-export function withServer(config: KubeClientConfig, baseURL: string | URL): KubeClientConfig {
-  return { ...config, server: new URL(baseURL) }
+export function withServer(config: KubeCredentials, baseURL: string | URL): KubeClientConfig {
+  const { server: _ignored, ...creds } = config as KubeCredentials & { server?: URL }
+  return { ...creds, server: new URL(baseURL) }
 }
 
 type Path = (string | number)[]
@@ -184,6 +200,18 @@ function errText(err: unknown): string {
  * this runs once at startup and keeping it synchronous keeps callers simple.
  */
 export function parseKubeconfig(text: string, file: string, opts: KubeconfigOptions = {}): KubeClientConfig {
+  const { server, ...creds } = parse(text, file, opts, true)
+  if (server === undefined) throw new KubeconfigError(file, [{ field: '', message: 'no server configured' }])
+  return { ...creds, server }
+}
+
+/** parseKubeconfig without the server: what `--shards-kubeconfig` contributes (see loadCredentials). */
+export function parseCredentials(text: string, file: string, opts: KubeconfigOptions = {}): KubeCredentials {
+  const { server: _ignored, ...creds } = parse(text, file, opts, false)
+  return creds
+}
+
+function parse(text: string, file: string, opts: KubeconfigOptions, needServer: boolean): KubeCredentials & { server?: URL } {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
   if (doc.errors.length > 0) {
@@ -223,7 +251,7 @@ export function parseKubeconfig(text: string, file: string, opts: KubeconfigOpti
     if (clusterName !== undefined && cIdx === undefined) r.fail([...ctxPath, 'cluster'], `cluster "${clusterName}" not found`)
     if (cIdx !== undefined) {
       const c: Path = ['clusters', cIdx, 'cluster']
-      const s = r.str([...c, 'server'], true)
+      const s = needServer ? r.str([...c, 'server'], true) : undefined
       if (s !== undefined) {
         try {
           const u = new URL(s)
@@ -256,11 +284,12 @@ export function parseKubeconfig(text: string, file: string, opts: KubeconfigOpti
     }
   }
 
-  if (r.problems.length > 0 || server === undefined) {
+  if (r.problems.length > 0 || (needServer && server === undefined)) {
     if (r.problems.length === 0) r.fail([], 'no server configured')
     throw new KubeconfigError(file, r.problems)
   }
-  const out: KubeClientConfig = { server, insecureSkipTLSVerify: insecure, file }
+  const out: KubeCredentials & { server?: URL } = { insecureSkipTLSVerify: insecure, file }
+  if (server !== undefined) out.server = server
   if (ca !== undefined) out.ca = ca
   if (cert !== undefined) out.cert = cert
   if (key !== undefined) out.key = key

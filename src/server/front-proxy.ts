@@ -13,6 +13,7 @@ import type { RequestAuthenticator } from '../proxy/admission.js'
 import { startServer } from './app.js'
 import type { ConnectionLimits } from './connection-limits.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
+import { registerProcessMetrics } from './process-metrics.js'
 
 export interface FrontProxy {
   readonly url: string
@@ -54,6 +55,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const { options, logger, index, controller, authentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
+  registerProcessMetrics(registry)
   const pools = new BackendPools({
     http2: options.extra.backendHttp2,
     maxConnections: options.extra.backendMaxConnections,

@@ -9,7 +9,7 @@ import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
 import { createAuthentication } from '../auth/index.js'
 import { createIndexController } from '../controller/index.js'
 import { WorkspaceIndex } from '../index/index.js'
-import { loadKubeconfig } from '../kube/kubeconfig.js'
+import { loadCredentials, loadKubeconfig } from '../kube/kubeconfig.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
 import type { ConnectionLimits } from './connection-limits.js'
 import { createLogger, logDestination } from './logging.js'
@@ -38,9 +38,10 @@ export class InvalidOptionsError extends Error {
 async function build(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>): Promise<FrontProxy> {
   const registry = new Registry()
   const index = new WorkspaceIndex()
+  // The shards kubeconfig gives credentials only (each Shard's spec.baseURL is the server), as upstream.
   const [rootConfig, shardsConfig] = await Promise.all([
     loadKubeconfig(options.proxy.rootKubeconfig),
-    loadKubeconfig(options.proxy.shardsKubeconfig),
+    loadCredentials(options.proxy.shardsKubeconfig),
   ])
   const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
   try {

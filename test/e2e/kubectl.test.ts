@@ -124,3 +124,16 @@ t.test('an Unavailable workspace is a 503', async (t) => {
   t.not(r.code, 0)
   t.match(r.stderr, /ServiceUnavailable|unable to handle the request|Not available/)
 })
+
+t.test('kubectl get workspaces through the proxy: kcp\'s columns, URLs naming the proxy; kubectl wait for Ready', async (t) => {
+  const root = e.kubeconfigFor('root')
+  const create = await e.kubectl(root, ['create', '-f', '-'], { stdin: 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata:\n  name: e2e-waited\nspec: {}\n' })
+  t.equal(create.code, 0, create.stderr)
+  const wait = await e.kubectl(root, ['wait', '--for=condition=Ready', 'workspace/e2e-waited', '--timeout=20s'])
+  t.equal(wait.code, 0, wait.stderr)
+  const r = await e.kubectl(root, ['get', 'workspaces'])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, /^NAME\s+TYPE\s+REGION\s+PHASE\s+URL\s+AGE$/m)
+  t.match(r.stdout, new RegExp(`^org\\s+universal\\s+Ready\\s+${e.proxyURL}/clusters/root:org\\s`, 'm'))
+  t.match(r.stdout, new RegExp(`^e2e-waited\\s+universal\\s+Ready\\s+${e.proxyURL}/clusters/root:e2e-waited\\s`, 'm'))
+})

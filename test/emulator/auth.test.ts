@@ -34,7 +34,7 @@ t.test('attack: forged X-Remote-* with a bearer token are ignored, the token dec
 t.test('attack: forged X-Remote-* with a client-CA certificate are ignored, the certificate decides', async (t) => {
   const r = await whoami({ cert: topo.pki.admin, headers: identityHeaders })
   t.equal(r.user?.username, 'admin')
-  t.same(r.user?.groups, ['system:masters', 'system:authenticated'])
+  t.same(r.user?.groups, ['system:masters', 'system:kcp:admin', 'system:authenticated'])
 })
 
 t.test('attack: forged X-Remote-* without any credential get 401', async (t) => {

@@ -137,7 +137,7 @@ t.test('auth whoami shows the client-certificate identity', async (t) => {
   const r = await kubectl(['auth', 'whoami'])
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout, /Username\s+admin/)
-  t.match(r.stdout, /Groups\s+\[system:masters system:authenticated\]/)
+  t.match(r.stdout, /Groups\s+\[system:masters system:kcp:admin system:authenticated\]/)
 })
 
 t.test('auth can-i answers from the emulator authorizer (protobuf SSAR)', async (t) => {

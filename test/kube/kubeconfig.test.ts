@@ -3,7 +3,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
-import { KubeconfigError, loadKubeconfig, parseKubeconfig, withServer } from '../../src/kube/kubeconfig.js'
+import { KubeconfigError, loadCredentials, loadKubeconfig, parseCredentials, parseKubeconfig, withServer } from '../../src/kube/kubeconfig.js'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
@@ -136,6 +136,22 @@ t.test('kubeconfig', async (t) => {
     const c = await loadKubeconfig(file)
     t.equal(c.token, 'abc')
     await t.rejects(loadKubeconfig(join(dir, 'missing.kubeconfig')), /missing\.kubeconfig: cannot read file: ENOENT/)
+  })
+
+  t.test('credentials only (--shards-kubeconfig): any server, or none, is accepted and ignored', async (t) => {
+    for (const cluster of ['    server: ""', '    insecure-skip-tls-verify: true', '    server: not a url', '    server: ftp://x']) {
+      const c = parseCredentials(kc({ cluster, user: '    client-certificate: client.crt\n    client-key: client.key' }), file)
+      t.notOk('server' in c, cluster)
+      t.equal(c.cert, pair.cert, cluster)
+      t.same(withServer(c, 'https://shard.example:6443').server.href, 'https://shard.example:6443/')
+    }
+    const e = t.throws(() => parseCredentials(kc({ cluster: '    server: ""', user: '    client-certificate: client.crt' }), file)) as Error
+    t.match(e.message, /client certificate and client key must be given together/, 'the credentials are still checked')
+    t.throws(() => parseCredentials('clusters: []\n', file), /current-context: is required/, 'no usable context: refused (client-go would start without credentials)')
+    t.throws(() => parseKubeconfig(kc({ cluster: '    server: ""' }), file), /clusters\[0\]\.cluster\.server: is required/, 'a full kubeconfig (the root one) still needs a server')
+    await writeFile(file, kc({ cluster: '    server: ""' }))
+    t.equal((await loadCredentials(file)).token, 'abc')
+    await t.rejects(loadCredentials(join(dir, 'missing.kubeconfig')), /missing\.kubeconfig: cannot read file: ENOENT/)
   })
 
   t.test('withServer replaces only the server', async (t) => {

@@ -2,34 +2,22 @@
 // real authentication, real TLS. What reached the shard is read back from the shard's
 // own SelfSubjectReview.
 import t from 'tap'
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { startTopology } from '../../src/emulator/index.js'
-import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { createFrontProxy, InvalidOptionsError } from '../../src/server/index.js'
-import { captureLogs, tmpDir } from '../proxy/fixtures/env.js'
+import { captureLogs } from '../proxy/fixtures/env.js'
 import { h1, h2 } from '../proxy/fixtures/client.js'
+import { proxyTopology } from './fixtures/topology.js'
 
-const topo = await startTopology({ shards: ['root', 'alpha'] })
-t.teardown(() => topo.close())
-const dir = tmpDir(t)
-const files = await topo.writeFiles(join(dir, 'topology'))
-await topo.createWorkspace('root', 'org', { shard: 'alpha' })
-const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-writeFileSync(join(dir, 'proxy.crt'), serving.cert)
-writeFileSync(join(dir, 'proxy.key'), serving.key)
+const { files, tlsCertFile, tlsPrivateKeyFile, ca, admin } = await proxyTopology(t)
 const logs = captureLogs()
 const proxy = await createFrontProxy({
   proxy: { mappingFile: files.mappingYaml, rootKubeconfig: files.rootKubeconfig, shardsKubeconfig: files.shardsKubeconfig },
-  secureServing: { tlsCertFile: join(dir, 'proxy.crt'), tlsPrivateKeyFile: join(dir, 'proxy.key') },
+  secureServing: { tlsCertFile, tlsPrivateKeyFile },
   // No drop groups: system:masters (the admin certificate) must survive to be granted /metrics.
   authentication: { clientCAFile: files.clientCACert, tokenAuthFile: files.tokenCsv, authenticationDropGroups: [] },
   extra: { metricsBindAddress: '127.0.0.1:0' },
   logStream: logs.stream,
 })
 t.teardown(() => proxy.close())
-const ca = topo.pki.servingCA.cert
-const admin = { cert: topo.pki.admin.cert, key: topo.pki.admin.key }
 const review = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })
 const reviewPath = '/clusters/root:org/apis/authentication.k8s.io/v1/selfsubjectreviews'
 
