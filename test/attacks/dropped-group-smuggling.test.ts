@@ -33,7 +33,7 @@ for (const p of protocols) {
   })
 
   t.test(`dropped groups (${p}): the admin client certificate (O=system:masters) loses system:masters at the proxy`, async (t) => {
-    await servedAs(t, a, p, { cert: admin }, { username: 'admin', groups: ['system:authenticated'], extra: credentialId(admin.cert) })
+    await servedAs(t, a, p, { cert: admin }, { username: 'admin', groups: ['system:authenticated', 'system:kcp:admin'], extra: credentialId(admin.cert) })
   })
 
   t.test(`dropped groups (${p}) cannot be smuggled through the token file`, async (t) => {

@@ -77,6 +77,8 @@ const badSets: [string, Json, RegExp][] = [
   ['typo in a nested key', { shutdown: { delay: 5 } }, /\$\.shutdown\.delay: unknown key/],
   ['goaway chance too high', { goawayChance: 0.5 }, /\$\.goawayChance: 0\.5 > maximum 0\.02/],
   ['no connections to the shards', { backendMaxConnections: 0 }, /\$\.backendMaxConnections: 0 < minimum 1/],
+  ['a zero body deadline', { requestBody: { timeoutSeconds: 0 } }, /\$\.requestBody\.timeoutSeconds: 0 < minimum 1/],
+  ['a negative queue', { backendQueue: { size: -1 } }, /\$\.backendQueue\.size: -1 < minimum 0/],
   ['mapping entry without backend', { mapping: [{ path: '/clusters/' }] }, /\$\.mapping\[0\]\.backend: required/],
   ['mapping path not absolute', { mapping: [{ path: 'clusters/', backend: 'https://x' }] }, /\$\.mapping\[0\]\.path: .* does not match/],
   ['HS256 for OIDC', { authentication: { oidc: { signingAlgs: ['HS256'] } } }, /signingAlgs\[0\]: "HS256" not one of/],
@@ -216,7 +218,7 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
   const args = dig(all.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]
   for (const flag of ['--tls-cert-file=', '--client-ca-file=', '--requestheader-client-ca-file=', '--oidc-issuer-url=https://idp.example.com',
     '--oidc-required-claim=hd=example.com', '--service-account-key-file=/etc/kcp-front-proxy/service-account-keys/alpha.pub', '--authentication-drop-groups=',
-    '--token-auth-file=', '--goaway-chance=0.001', '--backend-max-connections=256', '--metrics-bind-address=0.0.0.0:9090', '--tls-min-version=VersionTLS13']) {
+    '--token-auth-file=', '--goaway-chance=0.001', '--backend-max-connections=256', '--backend-queue-size=500', '--backend-queue-timeout=5s', '--request-body-timeout=30s', '--request-body-buffer-size=1048576', '--metrics-bind-address=0.0.0.0:9090', '--tls-min-version=VersionTLS13']) {
     t.ok(args.some((a) => a.startsWith(flag)), `full: ${flag}`)
   }
   const dashboardCM = Object.values(await render('dashboard', ['--set', 'grafanaDashboard.enabled=true', '--show-only', 'templates/dashboard-configmap.yaml']))[0]

@@ -88,6 +88,8 @@ app.kubernetes.io/component: front-proxy
 {{- if $v.goawayChance }}{{ $args = append $args (printf "--goaway-chance=%v" $v.goawayChance) }}{{ end -}}
 {{- if $v.backendHttp2 }}{{ $args = append $args "--backend-http2" }}{{ end -}}
 {{- $args = append $args (printf "--backend-max-connections=%v" $v.backendMaxConnections) -}}
+{{- $args = concat $args (list (printf "--backend-queue-size=%v" $v.backendQueue.size) (printf "--backend-queue-timeout=%vs" $v.backendQueue.timeoutSeconds)) -}}
+{{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}
 {{- toYaml $args -}}
