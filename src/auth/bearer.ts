@@ -1,6 +1,7 @@
 // Bearer tokens: the Authorization header and the WebSocket subprotocol form kubectl and
 // client libraries use for upgrades (k8s bearertoken + websocket protocol authenticators),
 // verified by a union of token authenticators behind the token cache.
+import { LRUCache } from 'lru-cache'
 import type { TokenCache, VerifiedToken } from './cache.js'
 import { AuthError, type AuthRequest, type UserInfo } from './types.js'
 
@@ -80,6 +81,13 @@ export class BearerAuthenticator {
   readonly name = 'bearer'
   readonly #authenticators: readonly TokenAuthenticator[]
   readonly #cache: TokenCache
+  /**
+   * Cache keys of tokens no authenticator recognised (null, not an error): another authenticator's
+   * tokens, such as a workspace issuer's. That answer depends only on configuration that is never
+   * reloaded (token file, service-account issuers, OIDC issuers), so remembering it for 10 s lets a
+   * cached workspace token be decided without a promise (authenticateCached) and is always right.
+   */
+  readonly #notOurs = new LRUCache<string, true>({ max: 10_000, ttl: 10_000, ttlAutopurge: false })
 
   constructor(authenticators: readonly TokenAuthenticator[], cache: TokenCache) {
     this.#authenticators = authenticators
@@ -91,10 +99,11 @@ export class BearerAuthenticator {
   }
 
   /**
-   * The cached result for the request's token, synchronously; undefined when the request needs the
-   * asynchronous path (no token, a malformed one, or one not verified in the last TTL).
+   * The cached result for the request's token, synchronously: a user, 'none' when no authenticator
+   * recognised this token in the last 10 s, undefined when the request needs the asynchronous path
+   * (no token, a malformed one, or one not decided in the last TTL).
    */
-  peek(req: AuthRequest): { user: UserInfo; method: string } | undefined {
+  peek(req: AuthRequest): { user: UserInfo; method: string } | 'none' | undefined {
     if (this.#authenticators.length === 0) return undefined
     let token: string | null
     try {
@@ -102,7 +111,9 @@ export class BearerAuthenticator {
     } catch {
       return undefined
     }
-    return token === null ? undefined : this.#cache.peek(token)
+    if (token === null) return undefined
+    const key = this.#cache.keyOf(token)
+    return this.#cache.peekKey(key) ?? (this.#notOurs.get(key) === true ? 'none' : undefined)
   }
 
   /** null when the request has no bearer token or no authenticator recognises it. */
@@ -110,6 +121,8 @@ export class BearerAuthenticator {
     if (this.#authenticators.length === 0) return null
     const token = extractBearerToken(req)
     if (token === null) return null
-    return this.#cache.get(token, () => verifyWithUnion(token, this.#authenticators))
+    const r = await this.#cache.get(token, () => verifyWithUnion(token, this.#authenticators))
+    if (r === null) this.#notOurs.set(this.#cache.keyOf(token), true)
+    return r
   }
 }

@@ -57,6 +57,11 @@ export class TokenCache {
     return this.#fresh(this.keyOf(token))
   }
 
+  /** peek() by a key from keyOf(), for callers that need the key too (one hash per request). */
+  peekKey(key: string): VerifiedToken | undefined {
+    return this.#fresh(key)
+  }
+
   /**
    * Returns the cached result or runs `verify` once for all concurrent callers with the same
    * token. Only successes are cached; null (no authenticator recognised it) and errors are not,
