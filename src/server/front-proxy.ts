@@ -3,8 +3,9 @@
 // own index or authenticator can call this directly.
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
+import type { WorkspaceAuthentication } from '../auth/workspace/index.js'
 import type { CompletedOptions } from '../config/types.js'
-import type { IndexController, ReadinessReport } from '../controller/types.js'
+import type { IndexController, ReadinessCheck, ReadinessReport } from '../controller/types.js'
 import type { RoutingIndex } from '../index/types.js'
 import { BackendPools } from '../proxy/backends.js'
 import { MappingStore } from '../proxy/mapping-store.js'
@@ -42,6 +43,12 @@ export interface FrontProxyParts {
   controller?: IndexController
   authentication?: ServerAuthentication
   /**
+   * Per-workspace authentication (WorkspaceAuthentication gate; src/auth/workspace, docs/auth.md).
+   * Its per-WAC checks join readiness (never blocking); it is closed on shutdown. The request
+   * pipeline asks it per request: authenticatorFor(LookupResult.type, LookupResult.cluster).
+   */
+  workspaceAuthentication?: WorkspaceAuthentication
+  /**
    * Upstream AdditionalAuthEnabled (a token/OIDC/SA method is configured). When false, requests
    * without a client certificate skip the authenticator (spec §5.1). Default true.
    */
@@ -52,8 +59,14 @@ export interface FrontProxyParts {
 
 const READY: ReadinessReport = { ready: true, checks: [] }
 
+/** More checks on a report; a blocking failure among them makes it not ready. */
+function withChecks(r: ReadinessReport, more: ReadinessCheck[]): ReadinessReport {
+  if (more.length === 0) return r
+  return { ready: r.ready && more.every((c) => c.ok || c.blocking === false), checks: [...r.checks, ...more] }
+}
+
 export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
-  const { options, logger, index, controller, authentication } = p
+  const { options, logger, index, controller, authentication, workspaceAuthentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
   const pools = new BackendPools({ http2: options.extra.backendHttp2, maxConnections: options.extra.backendMaxConnections })
@@ -71,7 +84,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
       registry,
       metrics,
       index,
-      readiness: () => controller?.readiness() ?? READY,
+      readiness: () => withChecks(controller?.readiness() ?? READY, workspaceAuthentication?.readiness() ?? []),
       ...(authentication !== undefined
         ? {
             authenticator: authentication,
@@ -91,6 +104,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
         mappings.close()
         await controller?.stop()
         await authentication?.close?.()
+        await workspaceAuthentication?.close()
       })())
     return {
       url: server.url,

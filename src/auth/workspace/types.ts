@@ -24,7 +24,7 @@ export interface WorkspaceAuthentication {
    * changed): call it per request.
    */
   authenticatorFor(workspaceType: string, logicalCluster: string): WorkspaceAuthenticator | undefined
-  /** One check per WAC, `workspace-auth:<shard>/<cluster>/<name>`, never blocking; for /readyz?verbose. */
+  /** One check per WAC, `workspace-auth:<shard>:<cluster>:<name>` (the names have no `/`, so /readyz/<check> addresses them), never blocking; for /readyz?verbose. */
   readiness(): ReadinessCheck[]
   /** Resolves when every WAC known now has finished its first key fetch (loaded or failed). */
   settled(): Promise<void>

@@ -72,7 +72,7 @@ export class BuiltAuthConfig {
 
   /** Never blocking: a WAC's problem must not take the replica out of the load balancer. */
   readiness(): ReadinessCheck {
-    const name = `workspace-auth:${this.ref.shard}/${this.ref.cluster}/${this.ref.name}`
+    const name = `workspace-auth:${this.ref.shard}:${this.ref.cluster}:${this.ref.name}`
     if (!this.built) return { name, ok: false, blocking: false, message: `not built: ${this.errors.join('; ')}` }
     const waiting = this.#all.filter((a) => !a.status().loaded).map((a) => `issuer ${a.issuer}: keys not loaded${a.status().lastError !== undefined ? `: ${a.status().lastError}` : ' yet'}`)
     return waiting.length === 0 ? { name, ok: true } : { name, ok: false, blocking: false, message: waiting.join('; ') }

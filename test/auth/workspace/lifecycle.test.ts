@@ -37,7 +37,7 @@ t.test('WAC added, changed and deleted while in use', async (t) => {
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issA)] })
   await eventually(async () => (await use(tokenA)) === 'oidc:a@example.com', { message: 'token A accepted once the WAC is stored' })
   t.equal(await use(tokenB), 'not ours', "issuer B's token is not this type's")
-  await eventually(() => workspace.readiness().some((c) => c.ok && c.name.endsWith('/my-auth')), { message: 'readiness reports it ready' })
+  await eventually(() => workspace.readiness().some((c) => c.ok && c.name.endsWith(':my-auth')), { message: 'readiness reports it ready' })
 
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issB)] })
   await eventually(async () => (await use(tokenB)) === 'oidc:b@example.com', { message: 'token B accepted after the change' })
