@@ -25,8 +25,16 @@ export interface TokenCacheOptions {
   now?: () => number
 }
 
+// One secret per process, so every cache (global bearer, each workspace type) keys a token the same
+// way and a request's token is hashed once however many caches look at it (tokenKey()).
+const secret = randomBytes(32).toString('base64url')
+
+/** The cache key of a token: never the token itself. */
+export function tokenKey(token: string): string {
+  return hash('sha256', secret + token, 'base64url')
+}
+
 export class TokenCache {
-  readonly #secret = randomBytes(32).toString('base64url')
   readonly #lru: LRUCache<string, VerifiedToken>
   readonly #inflight = new Map<string, Promise<VerifiedToken | null>>()
   readonly #ttl: number
@@ -40,7 +48,7 @@ export class TokenCache {
 
   /** The cache key of a token (exposed for tests: the raw token is never a key). */
   keyOf(token: string): string {
-    return hash('sha256', this.#secret + token, 'base64url')
+    return tokenKey(token)
   }
 
   /** Keys currently stored (for tests and debugging; never tokens). */
@@ -57,7 +65,7 @@ export class TokenCache {
     return this.#fresh(this.keyOf(token))
   }
 
-  /** peek() by a key from keyOf(), for callers that need the key too (one hash per request). */
+  /** peek() by a key from keyOf() or tokenKey(), for callers that have it (one hash per request). */
   peekKey(key: string): VerifiedToken | undefined {
     return this.#fresh(key)
   }
@@ -67,8 +75,7 @@ export class TokenCache {
    * token. Only successes are cached; null (no authenticator recognised it) and errors are not,
    * so a fixed token or a recovered issuer takes effect on the next request.
    */
-  async get(token: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
-    const key = this.keyOf(token)
+  async get(token: string, verify: () => Promise<VerifiedToken | null>, key = this.keyOf(token)): Promise<VerifiedToken | null> {
     const hit = this.#fresh(key)
     if (hit !== undefined) return hit
     const running = this.#inflight.get(key)

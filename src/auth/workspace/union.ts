@@ -3,7 +3,7 @@
 // cached by token hash (src/auth/cache.ts) until min(10 s, token expiry); the per-cluster scope is
 // added on top of the cached identity, memoised so a cached token costs a hash and two map reads.
 import { decodeJwt } from 'jose'
-import { extractBearerToken } from '../bearer.js'
+import { bearerKey, peekBearerKey } from '../bearer.js'
 import { TokenCache, type VerifiedToken } from '../cache.js'
 import { AuthError, type AuthRequest, type UserInfo } from '../types.js'
 import type { BuiltAuthConfig } from './wac.js'
@@ -29,19 +29,14 @@ export class TypeAuthenticator {
     return {
       name: 'workspace',
       authenticate: async (req) => {
-        const token = extractBearerToken(req)
-        if (token === null) return null
-        const r = await this.#cache.get(token, () => this.#verify(token))
+        const k = bearerKey(req)
+        if (k === null) return null
+        const r = await this.#cache.get(k.token, () => this.#verify(k.token), k.key)
         return r === null ? null : this.#scope(r.user, logicalCluster)
       },
       peek: (req: AuthRequest) => {
-        let token: string | null
-        try {
-          token = extractBearerToken(req)
-        } catch {
-          return undefined
-        }
-        const r = token === null ? undefined : this.#cache.peek(token)
+        const k = peekBearerKey(req)
+        const r = k === null || k === undefined ? undefined : this.#cache.peekKey(k.key)
         return r === undefined ? undefined : this.#scope(r.user, logicalCluster)
       },
     }
