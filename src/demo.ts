@@ -11,6 +11,7 @@ import { startTopology } from './emulator/index.js'
 import type { Topology, TopologyFiles } from './emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from './pki/index.js'
 import { createFrontProxy, type FrontProxy } from './server/index.js'
+import { startWorkspaceAuthDemo, type WorkspaceAuthDemo } from './demo-workspace-auth.js'
 
 /** The port the demo tries first; if it is taken, any free port. */
 export const DEMO_PORT = 6443
@@ -30,6 +31,8 @@ export interface Demo {
   readonly files: TopologyFiles & { proxyKubeconfig: string; servingCert: string; servingKey: string }
   /** Workspace path → shard. */
   readonly workspaces: Record<string, string>
+  /** A workspace type with its own issuer (demo-workspace-auth.ts). */
+  readonly workspaceAuth: WorkspaceAuthDemo & { kubeconfig: string }
   /** Ready-to-paste kubectl commands with a one-line explanation each. */
   readonly commands: { explain: string; command: string }[]
   /** The text printed by runDemo(). */
@@ -68,6 +71,7 @@ function isAddressInUse(e: unknown): boolean {
 export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'kcp-front-proxy-demo-')))
   const topology = await startTopology({ shards: ['root', 'alpha', 'beta'] })
+  let workspaceAuth: WorkspaceAuthDemo | undefined
   try {
     const files = await topology.writeFiles(dir)
     // The proxy's serving certificate comes from the same CA as the shards', so one ca.crt serves kubectl.
@@ -82,6 +86,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
       const ws = await topology.createWorkspace(parent, name, { shard })
       workspaces[ws.path] = ws.shard
     }
+    const partner = (workspaceAuth = await startWorkspaceAuthDemo(topology, dir))
 
     const start = (securePort: number): Promise<FrontProxy> => createFrontProxy({
       secureServing: { bindAddress: '127.0.0.1', securePort, tlsCertFile: servingCert, tlsPrivateKeyFile: servingKey },
@@ -96,6 +101,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
         requestheaderExtraHeadersPrefix: ['X-Remote-Extra-'],
         requestheaderAllowedNames: ['kcp-front-proxy', 'kcp-mounts-proxy'],
       },
+      extra: { featureGates: { WorkspaceAuthentication: true } },
       ...(o.logStream ? { logStream: o.logStream } : {}),
     })
     let proxy: FrontProxy
@@ -112,6 +118,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
     const base = `https://127.0.0.1:${proxy.port}`
     const proxyKubeconfig = join(dir, 'front-proxy.kubeconfig')
     await writeFile(proxyKubeconfig, demoKubeconfig(base, files), { mode: 0o600 })
+    const partnerKubeconfig = await partner.writeKubeconfig(base, files.caCert)
     const k = `kubectl --kubeconfig ${proxyKubeconfig}`
     const commands = [
       { explain: 'namespaces of root:org:team-a (a workspace on shard beta)', command: `${k} get namespaces` },
@@ -130,6 +137,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
       proxy,
       files: { ...files, proxyKubeconfig, servingCert, servingKey },
       workspaces,
+      workspaceAuth: Object.assign(partner, { kubeconfig: partnerKubeconfig }),
       commands,
       instructions: () => [
         `kcp-front-proxy demo: an emulated kcp (shards root, alpha, beta) behind the front-proxy at ${base}`,
@@ -143,16 +151,18 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
         'Try:',
         ...commands.flatMap((c) => [`  # ${c.explain}`, `  ${c.command}`]),
         '',
+        ...partner.instructions(),
+        '',
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
       close: () => (closed ??= (async () => {
-        try { await proxy.close() } finally { await topology.close() }
+        try { await proxy.close() } finally { await Promise.all([topology.close(), partner.close()]) }
       })()),
     }
     return demo
   } catch (e) {
-    await topology.close()
+    await Promise.all([topology.close(), workspaceAuth?.close()])
     throw e
   }
 }
