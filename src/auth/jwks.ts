@@ -58,7 +58,6 @@ export class IssuerKeys {
   #lastAttempt = 0
   #lastError: string | undefined
   #refreshing: Promise<void> | undefined
-  #loaded: { promise: Promise<void>; resolve: () => void }
 
   constructor(o: IssuerKeysOptions) {
     this.issuer = o.issuer
@@ -67,8 +66,6 @@ export class IssuerKeys {
     this.#logger = o.logger
     this.#timing = { maxAgeMs: o.timing?.maxAgeMs ?? 600_000, cooldownMs: o.timing?.cooldownMs ?? 10_000 }
     this.#missingKeysRetryMs = o.missingKeysRetryMs ?? 0
-    let resolve!: () => void
-    this.#loaded = { promise: new Promise<void>((r) => (resolve = r)), resolve }
   }
 
   /** Starts discovery and key fetching without waiting (startup must not hang on an issuer). */
@@ -78,11 +75,6 @@ export class IssuerKeys {
 
   status(): KeysStatus {
     return { loaded: this.#keys !== undefined, ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}) }
-  }
-
-  /** Resolves once keys were loaded for the first time (never rejects; may never resolve). */
-  whenLoaded(): Promise<void> {
-    return this.#loaded.promise
   }
 
   /** Resolves when the fetch in flight (if any) has ended. */
@@ -112,7 +104,6 @@ export class IssuerKeys {
         this.#keys = createLocalJWKSet(jwks)
         this.#fetchedAt = Date.now()
         this.#lastError = undefined
-        this.#loaded.resolve()
       } catch (err) {
         this.#lastError = (err as Error).message
         this.#logger.warn({ issuer: this.issuer, err: this.#lastError }, 'OIDC key refresh failed; keeping cached keys')

@@ -98,6 +98,15 @@ t.test('attacks at the workspace authenticator', async (t) => {
     t.equal((await as('x'.repeat(70 * 1024))).kind, 'unauthorized')
   })
 
+  t.test('key rotation: a token signed with a new key verifies after one JWKS refresh', async (t) => {
+    await good.addKey('k2')
+    const before = good.jwksFetches
+    const d = await as(await good.token({ email: 'rotated@example.com' }, { kid: 'k2' }))
+    t.equal(d.kind, 'user')
+    t.equal(good.jwksFetches, before + 1)
+    t.equal((await as(await good.token({ email: 'old@example.com' }, { kid: 'k1' }))).kind, 'user', 'the old key still verifies')
+  })
+
   t.test('no token appeared in the logs', async (t) => {
     for (const tok of tokens) t.notOk(s.log.text.includes(tok.slice(0, 40)))
   })
