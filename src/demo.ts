@@ -13,6 +13,7 @@ import { startTopology } from './emulator/index.js'
 import type { Topology, TopologyFiles } from './emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from './pki/index.js'
 import { createFrontProxy, createLogger, type FrontProxy } from './server/index.js'
+import { startWorkspaceAuthDemo, type WorkspaceAuthDemo } from './demo-workspace-auth.js'
 
 /** The port the demo tries first; if it is taken, any free port. */
 export const DEMO_PORT = 6443
@@ -30,6 +31,8 @@ export interface DemoOptions {
 
 export interface Demo {
   readonly topology: Topology
+  /** A workspace type with its own issuer (demo-workspace-auth.ts). */
+  readonly workspaceAuth: WorkspaceAuthDemo & { kubeconfig: string }
   readonly proxy: FrontProxy
   readonly files: TopologyFiles & { proxyKubeconfig: string; servingCert: string; servingKey: string }
   /** Workspace path → shard. */
@@ -93,6 +96,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'kcp-front-proxy-demo-')))
   const removeDir = async (): Promise<void> => { if (ownDir) await rm(dir, { recursive: true, force: true }) }
   let topology: Topology
+  let workspaceAuth: WorkspaceAuthDemo | undefined
   try {
     topology = await startTopology({ shards: ['root', 'alpha', 'beta'] })
   } catch (e) {
@@ -115,6 +119,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
       const ws = await topology.createWorkspace(parent, name, { shard })
       workspaces[ws.path] = ws.shard
     }
+    const partner = (workspaceAuth = await startWorkspaceAuthDemo(topology, dir))
 
     const start = (securePort: number): Promise<FrontProxy> => createFrontProxy({
       secureServing: { bindAddress: '127.0.0.1', securePort, tlsCertFile: servingCert, tlsPrivateKeyFile: servingKey },
@@ -129,6 +134,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
         requestheaderExtraHeadersPrefix: ['X-Remote-Extra-'],
         requestheaderAllowedNames: ['kcp-front-proxy', 'kcp-mounts-proxy'],
       },
+      extra: { featureGates: { WorkspaceAuthentication: true } },
       ...(o.textLog ? { logger: createLogger({ v: 2, stream: o.textLog, format: 'text' }) } : o.logStream ? { logStream: o.logStream } : {}),
     })
     let proxy: FrontProxy
@@ -147,6 +153,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
     await topology.setExternalURL(base)
     const proxyKubeconfig = join(dir, 'front-proxy.kubeconfig')
     await writeFile(proxyKubeconfig, demoKubeconfig(base, files), { mode: 0o600 })
+    const partnerKubeconfig = await partner.writeKubeconfig(base, files.caCert)
     const k = `kubectl --kubeconfig ${proxyKubeconfig}`
     const commands = [
       { explain: 'namespaces of root:org:team-a (a workspace on shard beta)', command: `${k} get namespaces` },
@@ -167,6 +174,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
     let closed: Promise<void> | undefined
     const demo: Demo = {
       topology,
+      workspaceAuth: Object.assign(partner, { kubeconfig: partnerKubeconfig }),
       proxy,
       files: { ...files, proxyKubeconfig, servingCert, servingKey },
       workspaces,
@@ -183,6 +191,8 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
         'Try:',
         ...commands.flatMap((c) => [`  # ${c.explain}`, `  ${c.command}`]),
         '',
+        ...partner.instructions(),
+        '',
         ...(o.textLog ? ['Each request through the proxy is shown below: time, method, path, workspace → shard/logical cluster, status, duration, user.'] : []),
         `Press Ctrl-C to stop${ownDir ? ` (removes ${dir})` : ''}.`,
         '',
@@ -191,13 +201,13 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
         try {
           await proxy.close()
         } finally {
-          try { await topology.close() } finally { await removeDir() }
+          try { await Promise.all([topology.close(), partner.close()]) } finally { await removeDir() }
         }
       })()),
     }
     return demo
   } catch (e) {
-    try { await topology.close() } finally { await removeDir() }
+    try { await Promise.all([topology.close(), workspaceAuth?.close()]) } finally { await removeDir() }
     throw e
   }
 }

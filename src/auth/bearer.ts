@@ -1,7 +1,8 @@
 // Bearer tokens: the Authorization header and the WebSocket subprotocol form kubectl and
 // client libraries use for upgrades (k8s bearertoken + websocket protocol authenticators),
 // verified by a union of token authenticators behind the token cache.
-import type { TokenCache, VerifiedToken } from './cache.js'
+import { LRUCache } from 'lru-cache'
+import { tokenKey, type TokenCache, type VerifiedToken } from './cache.js'
 import { AuthError, type AuthRequest, type UserInfo } from './types.js'
 
 /** Tokens beyond this are refused before any parsing (a JWT is a few KiB at most). */
@@ -58,6 +59,33 @@ function websocketToken(req: AuthRequest): string | null {
   return null
 }
 
+type BearerKey = { token: string; key: string } | null
+const keysOfRequests = new WeakMap<AuthRequest, BearerKey>()
+
+/**
+ * The request's bearer token and its cache key (tokenKey), null when it has none; memoised per
+ * request object, so the global and the workspace authenticators extract and hash it once.
+ * Throws AuthError like extractBearerToken (never memoised: it is rare and must stay an error).
+ */
+export function bearerKey(req: AuthRequest): BearerKey {
+  let k = keysOfRequests.get(req)
+  if (k === undefined) {
+    const token = extractBearerToken(req)
+    k = token === null ? null : { token, key: tokenKey(token) }
+    keysOfRequests.set(req, k)
+  }
+  return k
+}
+
+/** bearerKey() for the synchronous paths: undefined when the header is malformed. */
+export function peekBearerKey(req: AuthRequest): BearerKey | undefined {
+  try {
+    return bearerKey(req)
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Union of token authenticators (first success wins, like k8s' unionauth): an authenticator
  * that errors does not stop the others; if none accepts, the errors are reported together.
@@ -80,6 +108,13 @@ export class BearerAuthenticator {
   readonly name = 'bearer'
   readonly #authenticators: readonly TokenAuthenticator[]
   readonly #cache: TokenCache
+  /**
+   * Cache keys of tokens no authenticator recognised (null, not an error): another authenticator's
+   * tokens, such as a workspace issuer's. That answer depends only on configuration that is never
+   * reloaded (token file, service-account issuers, OIDC issuers), so remembering it for 10 s lets a
+   * cached workspace token be decided without a promise (authenticateCached) and is always right.
+   */
+  readonly #notOurs = new LRUCache<string, true>({ max: 10_000, ttl: 10_000, ttlAutopurge: false })
 
   constructor(authenticators: readonly TokenAuthenticator[], cache: TokenCache) {
     this.#authenticators = authenticators
@@ -91,25 +126,24 @@ export class BearerAuthenticator {
   }
 
   /**
-   * The cached result for the request's token, synchronously; undefined when the request needs the
-   * asynchronous path (no token, a malformed one, or one not verified in the last TTL).
+   * The cached result for the request's token, synchronously: a user, 'none' when no authenticator
+   * recognised this token in the last 10 s, undefined when the request needs the asynchronous path
+   * (no token, a malformed one, or one not decided in the last TTL).
    */
-  peek(req: AuthRequest): { user: UserInfo; method: string } | undefined {
+  peek(req: AuthRequest): { user: UserInfo; method: string } | 'none' | undefined {
     if (this.#authenticators.length === 0) return undefined
-    let token: string | null
-    try {
-      token = extractBearerToken(req)
-    } catch {
-      return undefined
-    }
-    return token === null ? undefined : this.#cache.peek(token)
+    const k = peekBearerKey(req)
+    if (k === null || k === undefined) return undefined
+    return this.#cache.peekKey(k.key) ?? (this.#notOurs.get(k.key) === true ? 'none' : undefined)
   }
 
   /** null when the request has no bearer token or no authenticator recognises it. */
   async authenticate(req: AuthRequest): Promise<{ user: UserInfo; method: string } | null> {
     if (this.#authenticators.length === 0) return null
-    const token = extractBearerToken(req)
-    if (token === null) return null
-    return this.#cache.get(token, () => verifyWithUnion(token, this.#authenticators))
+    const k = bearerKey(req)
+    if (k === null || this.#notOurs.get(k.key) === true) return null
+    const r = await this.#cache.get(k.token, () => verifyWithUnion(k.token, this.#authenticators), k.key)
+    if (r === null) this.#notOurs.set(k.key, true)
+    return r
   }
 }

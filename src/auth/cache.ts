@@ -38,8 +38,16 @@ export interface TokenCacheOptions {
 
 const secondsSince = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9
 
+// One secret per process, so every cache (global bearer, each workspace type) keys a token the same
+// way and a request's token is hashed once however many caches look at it (tokenKey()).
+const secret = randomBytes(32).toString('base64url')
+
+/** The cache key of a token: never the token itself. */
+export function tokenKey(token: string): string {
+  return hash('sha256', secret + token, 'base64url')
+}
+
 export class TokenCache {
-  readonly #secret = randomBytes(32).toString('base64url')
   readonly #lru: LRUCache<string, VerifiedToken>
   readonly #inflight = new Map<string, Promise<VerifiedToken | null>>()
   readonly #ttl: number
@@ -55,7 +63,7 @@ export class TokenCache {
 
   /** The cache key of a token (exposed for tests: the raw token is never a key). */
   keyOf(token: string): string {
-    return hash('sha256', this.#secret + token, 'base64url')
+    return tokenKey(token)
   }
 
   /** Keys currently stored (for tests and debugging; never tokens). */
@@ -69,8 +77,13 @@ export class TokenCache {
 
   /** The cached result for a token, synchronously; undefined when there is none (or it expired). */
   peek(token: string): VerifiedToken | undefined {
+    return this.peekKey(this.keyOf(token))
+  }
+
+  /** peek() by a key from keyOf() or tokenKey(), for callers that have it (one hash per request). */
+  peekKey(key: string): VerifiedToken | undefined {
     const start = process.hrtime.bigint()
-    const hit = this.#fresh(this.keyOf(token))
+    const hit = this.#fresh(key)
     // Only hits count here: a miss goes on to get(), which counts it.
     if (hit !== undefined) this.#stats?.request(true, secondsSince(start))
     return hit
@@ -81,9 +94,8 @@ export class TokenCache {
    * token. Only successes are cached; null (no authenticator recognised it) and errors are not,
    * so a fixed token or a recovered issuer takes effect on the next request.
    */
-  async get(token: string, verify: () => Promise<VerifiedToken | null>): Promise<VerifiedToken | null> {
+  async get(token: string, verify: () => Promise<VerifiedToken | null>, key = this.keyOf(token)): Promise<VerifiedToken | null> {
     const start = process.hrtime.bigint()
-    const key = this.keyOf(token)
     const hit = this.#fresh(key)
     if (hit !== undefined) {
       this.#stats?.request(true, secondsSince(start))

@@ -67,6 +67,16 @@ export function createGroupFilter(passOn: readonly string[], drop: readonly stri
   }
 }
 
+/**
+ * Only the drop patterns, keeping order and duplicates (null when there are none): for identities
+ * that were already filtered and ordered by their own chain (per-workspace authentication).
+ */
+export function createDropFilter(drop: readonly string[]): GroupFilter | null {
+  const dropP = parseGroupPatterns(drop)
+  if (isEmpty(dropP)) return null
+  return (groups) => groups.filter((g) => !matches(dropP, g))
+}
+
 export function compareGoStrings(a: string, b: string): number {
   if (a === b) return 0
   // Fast path: identical ordering for BMP-only strings without surrogates.

@@ -189,7 +189,7 @@ export const flags: readonly FlagDef[] = [
   // ── kcp ──────────────────────────────────────────────────────────────────────────
   { name: 'feature-gates', type: 'mapStringBool', valueName: 'mapStringBool', section: 'kcp', defaultText: '', target: ['extra', 'featureGates'], support: 'same',
     help: 'key=value pairs of feature gates. Known: WorkspaceAuthentication=true|false (ALPHA - default=false).',
-    note: 'WorkspaceAuthentication=true is not supported yet; unknown gates are refused as upstream does.' },
+    note: 'WorkspaceAuthentication=true: per-workspace JWT authentication from WorkspaceTypes and WorkspaceAuthenticationConfigurations (docs/auth.md); unknown gates are refused as upstream does.' },
 
   // ── global ───────────────────────────────────────────────────────────────────────
   { name: 'help', shorthand: 'h', type: 'bool', section: 'global', defaultText: '', support: 'same', help: 'Print this help and exit.' },

@@ -158,9 +158,8 @@ export function validateOptions(o: CompletedOptions): string[] {
     if (v !== '' && !(Array.isArray(v) && v.length === 0)) errors.push(`--${def.name}=${JSON.stringify(v)}: ${(def.note ?? 'Not supported by this front-proxy.').replace(/^N/, 'n')}`)
   }
   if (ok('feature-gates')) {
-    for (const [gate, on] of Object.entries(ex.featureGates)) {
+    for (const gate of Object.keys(ex.featureGates)) {
       if (!(gate in defaultFeatureGates)) errors.push(`--feature-gates: unrecognized feature gate: ${gate}`)
-      else if (gate === 'WorkspaceAuthentication' && on) errors.push('--feature-gates: WorkspaceAuthentication=true is not supported by this front-proxy')
     }
   }
 

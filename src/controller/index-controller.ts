@@ -1,10 +1,13 @@
 // The index controller: resolves APIExport identities, watches Shards in `root` on the
 // root shard, runs a ShardWatch per shard at its spec.baseURL, and computes readiness.
+// With an auth-config index (WorkspaceAuthentication gate) every shard's WorkspaceTypes and
+// WorkspaceAuthenticationConfigurations are watched too, and a shard is synced only once they are.
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { KubeClient, type KubeClientOptions } from '../kube/client.js'
 import type { KubeClientConfig, KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type ReflectorTuning } from '../kube/reflector.js'
+import type { AuthConfigIndex } from '../index/auth-configs.js'
 import type { RoutingIndex, ShardObject } from '../index/types.js'
 import { decorateWildcardPath, resolveIdentities } from './identity.js'
 import { createControllerMetrics } from './metrics.js'
@@ -19,6 +22,8 @@ export interface IndexControllerOptions {
   /** Credentials and CA only: each shard's spec.baseURL is the server. */
   shardsConfig: KubeCredentials
   index: RoutingIndex
+  /** WorkspaceAuthentication gate on: WorkspaceTypes and WACs of every shard are watched into it. */
+  authIndex?: AuthConfigIndex
   registry: Registry
   logger: Logger
   /** A shard that has not synced after this long stops blocking readiness. Default 30 000. */
@@ -91,7 +96,7 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
     }
   }
 
-  const deps = { shardsConfig: opts.shardsConfig, index: opts.index, metrics, logger, tuning, clientOptions, onChange: update }
+  const deps = { shardsConfig: opts.shardsConfig, index: opts.index, ...(opts.authIndex !== undefined ? { authIndex: opts.authIndex } : {}), metrics, logger, tuning, clientOptions, onChange: update }
 
   const addShard = (shard: ShardObject) => {
     const { name } = shard.metadata
@@ -126,7 +131,9 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
     done
       .catch((err: Error) => logger.error({ shard: name, err: err.message }, 'stopping shard watches failed'))
       .finally(() => {
-        if (!shards.has(name)) opts.index.deleteShard(name)
+        if (shards.has(name)) return
+        opts.index.deleteShard(name)
+        opts.authIndex?.deleteShard(name)
       })
     update()
   }

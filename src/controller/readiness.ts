@@ -11,7 +11,7 @@ import type { ReadinessCheck, ReadinessReport } from './types.js'
 
 export interface ShardReadinessState {
   name: string
-  /** Both reflectors (Workspaces and LogicalClusters) completed a list at least once. */
+  /** Every reflector of the shard (Workspaces, LogicalClusters and, with the gate, WorkspaceTypes and WACs) completed a list at least once. */
   synced: boolean
   /** clock time when its reflectors were first started. */
   startedAt: number

@@ -1,6 +1,7 @@
 // What the index keeps of each Workspace and LogicalCluster: the reflectors store the trimmed object
 // (client-go's transform), so a replica watching 100k workspaces does not hold 100k managedFields,
 // conditions and status blocks it never reads. Pure functions.
+import type { AuthConfigObject, WorkspaceTypeObject } from '../index/auth-configs.js'
 import { ClusterAnnotation, PathAnnotation, WorkspaceTypeAnnotation, type LogicalClusterObject, type ObjectMeta, type WorkspaceObject } from '../index/types.js'
 
 const KEPT_ANNOTATIONS = [ClusterAnnotation, WorkspaceTypeAnnotation, PathAnnotation] as const
@@ -44,5 +45,20 @@ export function trimLogicalCluster(lc: LogicalClusterObject): LogicalClusterObje
     if (st.URL !== undefined) status.URL = st.URL
     out.status = status
   }
+  return out
+}
+
+/** A WorkspaceType is kept only for the WACs it names (its many other fields are presets for new workspaces). */
+export function trimWorkspaceType(wst: WorkspaceTypeObject): WorkspaceTypeObject {
+  const out: WorkspaceTypeObject = { metadata: trimMeta(wst.metadata) }
+  const refs = wst.spec?.authenticationConfigurations
+  if (refs !== undefined && refs !== null) out.spec = { authenticationConfigurations: refs }
+  return out
+}
+
+/** A WAC's spec is what the authenticators are built from: kept whole. */
+export function trimAuthConfig(wac: AuthConfigObject): AuthConfigObject {
+  const out: AuthConfigObject = { metadata: trimMeta(wac.metadata) }
+  if (wac.spec !== undefined && wac.spec !== null) out.spec = wac.spec
   return out
 }

@@ -23,6 +23,8 @@ export interface WriteOptions {
 }
 
 export interface WriteHooks {
+  /** Mutating admission: runs on every created or replaced object before it is stored (e.g. kcp's path annotation). */
+  admit?(def: ResourceDef, cluster: string, obj: KubeObject): void
   /** Runs after every committed write; kcp behaviour (scheduling, cascades) hangs off it. */
   afterWrite(kind: 'create' | 'update' | 'delete', def: ResourceDef, obj: StoredObject, prev?: StoredObject): void
 }
@@ -69,6 +71,7 @@ export class ShardCore {
     delete m.deletionTimestamp
     m.annotations = { ...(m.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster }
     m.managedFields = [managedField(def, o.fieldManager, 'Update')]
+    this.hooks.admit?.(def, cluster, obj)
     if (def.resource === 'workspaces' && o.seeded !== true) obj.status = { phase: 'Scheduling' }
     applyDefaults(def, obj)
     if (o.dryRun) return dryRunResult(def, cluster, obj)
@@ -119,6 +122,7 @@ export class ShardCore {
     obj.metadata.uid = prev.metadata.uid
     obj.metadata.creationTimestamp = prev.metadata.creationTimestamp
     obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cur.cluster }
+    this.hooks.admit?.(def, cur.cluster, obj)
     if (prev.metadata.deletionTimestamp !== undefined) obj.metadata.deletionTimestamp = prev.metadata.deletionTimestamp
     else delete obj.metadata.deletionTimestamp
     if (def.status) {

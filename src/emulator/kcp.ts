@@ -6,7 +6,7 @@ import type { ClusterDirectory } from './context.js'
 import { conditionsOf, unschedulable, workspaceConditions } from './conditions.js'
 import { CLUSTER_ANNOTATION, type WriteHooks } from './core.js'
 import { rewriteExternalURLs } from './external-url.js'
-import { APIEXPORTS, LOGICALCLUSTERS, NAMESPACES, SHARDS, WORKSPACES, resourceKey, type ResourceDef } from './resources.js'
+import { APIEXPORTS, LOGICALCLUSTERS, NAMESPACES, SHARDS, WORKSPACES, WORKSPACETYPES, resourceKey, type ResourceDef } from './resources.js'
 import type { Shard } from './shard.js'
 import { forbiddenPath } from './status.js'
 import type { KubeObject, StoredObject } from './store.js'
@@ -67,7 +67,14 @@ export class Kcp implements ClusterDirectory {
   }
 
   hooks(shard: Shard): WriteHooks {
-    return { afterWrite: (kind, def, obj, prev) => this.afterWrite(shard, kind, def, obj, prev) }
+    return {
+      afterWrite: (kind, def, obj, prev) => this.afterWrite(shard, kind, def, obj, prev),
+      // kcp's pathannotation admission: a WorkspaceType carries its cluster's canonical path, which
+      // together with its name is the type a LogicalCluster's internal.tenancy.kcp.io/type names.
+      admit: (def, cluster, obj) => {
+        if (def === WORKSPACETYPES) obj.metadata.annotations = { ...obj.metadata.annotations, [PATH_ANNOTATION]: this.pathOf(shard, cluster) }
+      },
+    }
   }
 
   clusterExists(shard: string, cluster: string): boolean {

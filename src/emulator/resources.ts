@@ -31,6 +31,8 @@ export const resources: readonly ResourceDef[] = [
   { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret', namespaced: true, shortNames: [], verbs: CRUD, status: false, deleteReturnsStatus: true },
   { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'], verbs: CRUD, status: false, deleteReturnsStatus: true },
   { group: 'tenancy.kcp.io', version: 'v1alpha1', resource: 'workspaces', kind: 'Workspace', singular: 'workspace', namespaced: false, shortNames: ['ws'], verbs: CRUD, status: true, identity: 'tenancy.kcp.io', deleteReturnsStatus: false, categories: ['kcp'] },
+  { group: 'tenancy.kcp.io', version: 'v1alpha1', resource: 'workspacetypes', kind: 'WorkspaceType', singular: 'workspacetype', namespaced: false, shortNames: [], verbs: CRUD, status: true, identity: 'tenancy.kcp.io', deleteReturnsStatus: false, categories: ['kcp'] },
+  { group: 'tenancy.kcp.io', version: 'v1alpha1', resource: 'workspaceauthenticationconfigurations', kind: 'WorkspaceAuthenticationConfiguration', singular: 'workspaceauthenticationconfiguration', namespaced: false, shortNames: [], verbs: CRUD, status: false, identity: 'tenancy.kcp.io', deleteReturnsStatus: false, categories: ['kcp'] },
   { group: 'core.kcp.io', version: 'v1alpha1', resource: 'logicalclusters', kind: 'LogicalCluster', singular: 'logicalcluster', namespaced: false, shortNames: [], verbs: CRUD, status: true, deleteReturnsStatus: false, categories: ['kcp'] },
   { group: 'core.kcp.io', version: 'v1alpha1', resource: 'shards', kind: 'Shard', singular: 'shard', namespaced: false, shortNames: [], verbs: CRUD, status: true, identity: 'shards.core.kcp.io', deleteReturnsStatus: false, categories: ['kcp'] },
   { group: 'apis.kcp.io', version: 'v1alpha2', resource: 'apiexports', kind: 'APIExport', singular: 'apiexport', namespaced: false, shortNames: [], verbs: CRUD, status: true, deleteReturnsStatus: false, categories: ['kcp'] },
@@ -57,6 +59,8 @@ export function resourceByKey(key: string): ResourceDef | undefined {
 export const NAMESPACES = findResource('', 'v1', 'namespaces') as ResourceDef
 export const CONFIGMAPS = findResource('', 'v1', 'configmaps') as ResourceDef
 export const WORKSPACES = findResource('tenancy.kcp.io', 'v1alpha1', 'workspaces') as ResourceDef
+export const WORKSPACETYPES = findResource('tenancy.kcp.io', 'v1alpha1', 'workspacetypes') as ResourceDef
+export const AUTHCONFIGS = findResource('tenancy.kcp.io', 'v1alpha1', 'workspaceauthenticationconfigurations') as ResourceDef
 export const LOGICALCLUSTERS = findResource('core.kcp.io', 'v1alpha1', 'logicalclusters') as ResourceDef
 export const SHARDS = findResource('core.kcp.io', 'v1alpha1', 'shards') as ResourceDef
 export const APIEXPORTS = findResource('apis.kcp.io', 'v1alpha2', 'apiexports') as ResourceDef

@@ -9,6 +9,7 @@ import { kubeconfigYAML, writeBundle } from './kubeconfig.js'
 import { resourceKey, WORKSPACES } from './resources.js'
 import { seedWorkspace } from './seed-workspace.js'
 import { Shard } from './shard.js'
+import { deleteObject, putAuthConfig, putWorkspaceType } from './workspace-auth.js'
 import type { CreatedWorkspace, CreateWorkspaceOptions, EmulatedShard, SeedWorkspacesOptions, IdentityHashGroup, KubeconfigOptions, StaticToken, Topology, TopologyFiles, TopologyOptions, TopologyPKI } from './types.js'
 
 const IDENTITY_GROUPS: IdentityHashGroup[] = ['tenancy.kcp.io', 'topology.kcp.io', 'shards.core.kcp.io', 'migration.kcp.io']
@@ -225,6 +226,22 @@ class EmulatedTopology implements Topology {
 
   resolvePath(path: string): { cluster: string; shard: string } | undefined {
     return this.i.kcp.resolvePath(path)
+  }
+
+  async putWorkspaceType(path: string, name: string, o: { authenticationConfigurations?: readonly string[] } = {}): Promise<void> {
+    putWorkspaceType(this.i.kcp, path, name, o.authenticationConfigurations ?? [])
+  }
+
+  async putAuthConfig(path: string, name: string, spec: { jwt: readonly object[] }): Promise<void> {
+    putAuthConfig(this.i.kcp, path, name, spec)
+  }
+
+  async deleteWorkspaceType(path: string, name: string): Promise<void> {
+    deleteObject(this.i.kcp, 'workspacetypes', path, name)
+  }
+
+  async deleteAuthConfig(path: string, name: string): Promise<void> {
+    deleteObject(this.i.kcp, 'workspaceauthenticationconfigurations', path, name)
   }
 
   async close(): Promise<void> {

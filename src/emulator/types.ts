@@ -190,5 +190,15 @@ export interface Topology {
   /** Sets `status.phase` of the Workspace and its LogicalCluster, e.g. `Unavailable`. */
   setWorkspacePhase(path: string, phase: string): Promise<void>
   resolvePath(path: string): { cluster: string; shard: string } | undefined
+  /**
+   * Creates or replaces WorkspaceType `name` in the logical cluster at `path` (annotated with that
+   * cluster's `kcp.io/path`, as kcp does). Workspaces of type `<path>:<name>` accept the tokens of the
+   * WorkspaceAuthenticationConfigurations it lists (same cluster) at a front-proxy with the gate on.
+   */
+  putWorkspaceType(path: string, name: string, o?: { authenticationConfigurations?: readonly string[] }): Promise<void>
+  /** Creates or replaces WorkspaceAuthenticationConfiguration `name` (spec `{ jwt: [...] }`, kcp's shape) at `path`. */
+  putAuthConfig(path: string, name: string, spec: { jwt: readonly object[] }): Promise<void>
+  deleteWorkspaceType(path: string, name: string): Promise<void>
+  deleteAuthConfig(path: string, name: string): Promise<void>
   close(): Promise<void>
 }

@@ -3,3 +3,4 @@ export { WorkspaceIndex, type IndexSizes, type WorkspaceIndexOptions } from './s
 export { isValidClusterPath, CLUSTER_PATH_PATTERN } from './path.js'
 export { base36BytesPad, homeClusterName, cachedHomeClusterName, rewriteUserPath } from './home.js'
 export * from './types.js'
+export { AuthConfigIndex, authConfigRefKey, workspaceTypeKey, type AuthConfigChange, type AuthConfigLookup, type AuthConfigObject, type AuthConfigRef, type WorkspaceTypeObject } from './auth-configs.js'

@@ -3,8 +3,9 @@
 // own index or authenticator can call this directly.
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
+import type { WorkspaceAuthentication } from '../auth/workspace/index.js'
 import type { CompletedOptions } from '../config/types.js'
-import type { IndexController, ReadinessReport } from '../controller/types.js'
+import type { IndexController, ReadinessCheck, ReadinessReport } from '../controller/types.js'
 import type { RoutingIndex } from '../index/types.js'
 import { BackendPools } from '../proxy/backends.js'
 import { MappingStore } from '../proxy/mapping-store.js'
@@ -45,14 +46,26 @@ export interface FrontProxyParts {
   authentication?: ServerAuthentication
   /** Client connection bounds (default upstream's: 32 s for headers, 90 s idle); harnesses may shorten them. */
   connectionLimits?: Partial<ConnectionLimits>
+  /**
+   * Per-workspace authentication (WorkspaceAuthentication gate; src/auth/workspace, docs/auth.md).
+   * Its per-WAC checks join readiness (never blocking); it is closed on shutdown. The request
+   * pipeline asks it per request: authenticatorFor(LookupResult.type, LookupResult.cluster).
+   */
+  workspaceAuthentication?: WorkspaceAuthentication
   /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
   waitForReady?: boolean
 }
 
 const READY: ReadinessReport = { ready: true, checks: [] }
 
+/** More checks on a report; a blocking failure among them makes it not ready. */
+function withChecks(r: ReadinessReport, more: ReadinessCheck[]): ReadinessReport {
+  if (more.length === 0) return r
+  return { ready: r.ready && more.every((c) => c.ok || c.blocking === false), checks: [...r.checks, ...more] }
+}
+
 export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
-  const { options, logger, index, controller, authentication } = p
+  const { options, logger, index, controller, authentication, workspaceAuthentication } = p
   const registry = p.registry ?? new Registry()
   const metrics = createProxyMetrics(registry)
   registerProcessMetrics(registry)
@@ -75,7 +88,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
       registry,
       metrics,
       index,
-      readiness: () => controller?.readiness() ?? READY,
+      readiness: () => withChecks(controller?.readiness() ?? READY, workspaceAuthentication?.readiness() ?? []),
       ...(authentication !== undefined
         ? {
             authenticator: authentication,
@@ -95,6 +108,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
         mappings.close()
         await controller?.stop()
         await authentication?.close?.()
+        await workspaceAuthentication?.close()
       })())
     return {
       url: server.url,

@@ -7,8 +7,9 @@ import { completeOptions, validateOptions } from '../config/index.js'
 import { parseDurationSeconds } from '../config/values.js'
 import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
 import { createAuthentication } from '../auth/index.js'
+import { createWorkspaceAuthentication } from '../auth/workspace/index.js'
 import { createIndexController } from '../controller/index.js'
-import { WorkspaceIndex } from '../index/index.js'
+import { AuthConfigIndex, WorkspaceIndex } from '../index/index.js'
 import { loadCredentials, loadKubeconfig } from '../kube/kubeconfig.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
 import type { ConnectionLimits } from './connection-limits.js'
@@ -44,18 +45,32 @@ async function build(options: CompletedOptions, logger: Logger, connectionLimits
     loadCredentials(options.proxy.shardsKubeconfig),
   ])
   const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
+  // WorkspaceAuthentication gate: the controller also watches WorkspaceTypes and WACs into authIndex.
+  const authIndex = options.extra.featureGates.WorkspaceAuthentication === true ? new AuthConfigIndex() : undefined
+  const workspaceAuthentication = authIndex !== undefined ? createWorkspaceAuthentication(options.authentication, { index: authIndex, logger, registry }) : undefined
   try {
     const controller = createIndexController({
       rootConfig,
       shardsConfig,
       index,
+      ...(authIndex !== undefined ? { authIndex } : {}),
       registry,
       logger,
       shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
     })
-    return await startFrontProxy({ options, logger, registry, index, controller, authentication, ...(connectionLimits !== undefined ? { connectionLimits } : {}) })
+    return await startFrontProxy({
+      options,
+      logger,
+      registry,
+      index,
+      controller,
+      authentication,
+      ...(workspaceAuthentication !== undefined ? { workspaceAuthentication } : {}),
+      ...(connectionLimits !== undefined ? { connectionLimits } : {}),
+    })
   } catch (e) {
     await authentication.close()
+    await workspaceAuthentication?.close()
     throw e
   }
 }
