@@ -5,7 +5,7 @@
 // cached token, anonymous pass-through), so the common request costs no promise.
 import type { Logger } from 'pino'
 import { applyIdentityHeaders, type HeaderObject } from '../auth/headers.js'
-import type { AuthDecision, AuthRequest, UserInfo } from '../auth/types.js'
+import type { AuthDecision, AuthRequest, Authenticator, UserInfo } from '../auth/types.js'
 import type { RoutingIndex } from '../index/types.js'
 import { ProxyError } from '../errors.js'
 import { isLongRunning, type ProxyRequest } from './exchange.js'
@@ -15,11 +15,21 @@ import { authRequestOf, peerCertificates } from './peer.js'
 import { route, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
 
+/** A workspace's own authenticator (kcp WorkspaceAuthentication), unioned after the global ones. */
+export interface AuthenticateOptions {
+  workspaceAuthenticator?: Authenticator
+}
+
 /** The part of src/auth admission needs. The optional-authentication rule (§5.1) lives behind it, in src/auth only. */
 export interface RequestAuthenticator {
-  authenticate(req: AuthRequest): Promise<AuthDecision>
+  authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
   /** The decision without a promise when it is already known (anonymous pass-through, a proved certificate chain, a cached token); undefined = authenticate(). */
-  authenticateCached?(req: AuthRequest): AuthDecision | undefined
+  authenticateCached?(req: AuthRequest, opts?: AuthenticateOptions): AuthDecision | undefined
+}
+
+/** Per-workspace authentication (src/auth/workspace): the authenticator a workspace type brings, if any. */
+export interface WorkspaceAuthenticators {
+  authenticatorFor(workspaceType: string, logicalCluster: string): Authenticator | undefined
 }
 
 /** What admission learns about a request as it goes, for its log line and metrics (the Exchange, or an upgrade's record). */
@@ -50,6 +60,8 @@ export interface AdmissionDeps {
   index: RoutingIndex
   /** undefined = no authentication configured: every request is anonymous (identity headers still stripped). */
   authenticator: RequestAuthenticator | undefined
+  /** With the WorkspaceAuthentication gate: workspace types' own authenticators. */
+  workspaceAuthentication?: WorkspaceAuthenticators | undefined
   logger: Logger
 }
 
@@ -58,7 +70,7 @@ export type Admit = (req: ProxyRequest, ticket: Ticket) => Verdict | Promise<Ver
 const UNAUTHORIZED = (): ProxyError => new ProxyError('FP_UNAUTHORIZED')
 
 export function createAdmission(deps: AdmissionDeps): Admit {
-  const { index, authenticator, logger } = deps
+  const { index, authenticator, workspaceAuthentication, logger } = deps
 
   // Step 8: strip every inbound identity header, then stamp the authenticated one (if any).
   function stamp(req: ProxyRequest, target: Target, longRunning: boolean, user: UserInfo | undefined): Admitted {
@@ -89,12 +101,16 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     ticket.shard = target.shard
     ticket.cluster = target.cluster
     const longRunning = isLongRunning(path, query)
-    // Step 7: authentication — 401 for a bad credential; what passes anonymously is src/auth's decision.
+    // Step 7: authentication — 401 for a bad credential; what passes anonymously is src/auth's
+    // decision. A workspace whose type brings its own authenticators (kcp WorkspaceAuthentication,
+    // upstream's WithWorkspaceAuthResolver) adds them to the union and forces authentication.
     if (authenticator === undefined) return stamp(req, target, longRunning, undefined)
     const ar = authRequestOf(req, peerCertificates(req))
-    const known = authenticator.authenticateCached?.(ar)
+    const wa = workspaceAuthentication !== undefined && target.type !== '' ? workspaceAuthentication.authenticatorFor(target.type, target.cluster) : undefined
+    const opts = wa === undefined ? undefined : { workspaceAuthenticator: wa }
+    const known = authenticator.authenticateCached?.(ar, opts)
     if (known !== undefined) return decided(req, ticket, target, longRunning, known)
-    return authenticator.authenticate(ar).then(
+    return authenticator.authenticate(ar, opts).then(
       (d) => decided(req, ticket, target, longRunning, d),
       (e: unknown) => {
         logger.warn({ err: e }, 'Unable to authenticate the request')

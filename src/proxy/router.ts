@@ -81,6 +81,8 @@ export interface Target {
   shard: string
   /** Resolved logical cluster ('' when none). */
   cluster: string
+  /** Its workspace type (`root:universal`), which per-workspace authentication keys on; '' when none (mounts). */
+  type: string
 }
 
 export type RouteResult = Target | ProxyError
@@ -89,7 +91,7 @@ const CLUSTERS = '/clusters/'
 
 function prefixTarget(m: Mapping, path: string, query: string, r: LookupResult | undefined): Target {
   const q = m.backend.search === '' ? query : query === '' ? m.backend.search : `${m.backend.search}&${query.slice(1)}`
-  return { mapping: m, origin: m.origin, path: m.basePath + path + q, shard: r?.shard ?? '', cluster: r?.cluster ?? '' }
+  return { mapping: m, origin: m.origin, path: m.basePath + path + q, shard: r?.shard ?? '', cluster: r?.cluster ?? '', type: r?.type ?? '' }
 }
 
 function resolve(index: RoutingIndex, cluster: string, method: string, path: string): LookupResult | ProxyError {
@@ -117,7 +119,7 @@ export function route(t: RouteTable, index: RoutingIndex, method: string, path: 
       const u = splitOrigin(r.url)
       if (r.cluster !== '' || u.path.startsWith(CLUSTERS)) {
         // A shard (any base path prefix is kept, unlike upstream) or a mount back into a front-proxy.
-        return { mapping: shardMapping, origin: u.origin, path: u.path + rest + query, shard: r.shard, cluster: r.cluster }
+        return { mapping: shardMapping, origin: u.origin, path: u.path + rest + query, shard: r.shard, cluster: r.cluster, type: r.type }
       }
       // A mount URL outside /clusters/ goes to the mapping serving that path (mount host ignored, as upstream).
       const mounted = u.path + rest

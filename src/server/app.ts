@@ -19,7 +19,7 @@ import { compileCors } from '../proxy/cors.js'
 import type { MappingStore } from '../proxy/mapping-store.js'
 import type { ProxyMetrics } from '../proxy/metrics.js'
 import { createAccounting } from '../proxy/accounting.js'
-import { createAdmission, type RequestAuthenticator } from '../proxy/admission.js'
+import { createAdmission, type RequestAuthenticator, type WorkspaceAuthenticators } from '../proxy/admission.js'
 import { BodyReader } from '../proxy/body.js'
 import { peerCertificates } from '../proxy/peer.js'
 import { createPipeline } from '../proxy/pipeline.js'
@@ -38,6 +38,8 @@ export interface ServerParts {
   index: RoutingIndex
   readiness: () => ReadinessReport
   authenticator?: RequestAuthenticator
+  /** WorkspaceAuthentication gate: the authenticators workspace types bring. */
+  workspaceAuthentication?: WorkspaceAuthenticators
   authorizeMetrics?: MetricsAuthorizer
   /** PEM CAs to request client certificates for; none = no certificate request. */
   clientCAs?: () => string[]
@@ -109,7 +111,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     return c.re
   })
   // Steps 4–8 (admission.ts): one instance, shared by requests and upgrades.
-  const admit = createAdmission({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, logger })
+  const admit = createAdmission({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, workspaceAuthentication: parts.workspaceAuthentication, logger })
   const logRequest = requestLogWriter(logger)
   const account = createAccounting(metrics, logger, logRequest)
   const pipeline = createPipeline({

@@ -99,6 +99,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
         : {}),
       mappings,
       pools,
+      ...(workspaceAuthentication !== undefined ? { workspaceAuthentication } : {}),
       ...(p.connectionLimits !== undefined ? { connectionLimits: p.connectionLimits } : {}),
     })
     let done: Promise<void> | undefined

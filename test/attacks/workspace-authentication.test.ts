@@ -1,0 +1,79 @@
+// Per-workspace authentication (kcp WorkspaceAuthentication) attacked through the real server: a
+// workspace type's own issuer is believed only in workspaces of that type, only with upstream's
+// wrapping (no system: names or groups, no kcp.io extras, the cluster scope added), never as a
+// global identity; forged, unsigned and foreign-key tokens are refused before any shard sees them.
+import t from 'tap'
+import { SignJWT } from 'jose'
+import { startIssuer, type EmulatedIssuer } from '../../src/emulator/index.js'
+import { arena, attempt, bearer, forged, protocols, refused, type Arena } from './arena.js'
+
+const jwt = (iss: EmulatedIssuer): object => ({
+  issuer: { url: iss.url, certificateAuthority: iss.ca, audiences: ['kcp'] },
+  claimMappings: { username: { claim: 'email', prefix: 'oidc:' }, groups: { claim: 'groups', prefix: 'oidc:' }, extra: [{ key: 'example.com/kcp.io-smuggle', valueExpression: "'x'" }] },
+})
+
+async function setup(t: Parameters<typeof arena>[0], auth: 'full' | 'client-cert-only') {
+  const a = await arena(t, { auth, input: { extra: { featureGates: { WorkspaceAuthentication: true } } } })
+  const partnerIdP = await startIssuer({ name: 'partner' })
+  const otherIdP = await startIssuer({ name: 'other' })
+  t.teardown(() => Promise.all([partnerIdP.close(), otherIdP.close()]))
+  await a.topo.putAuthConfig('root:org', 'partner-oidc', { jwt: [jwt(partnerIdP)] })
+  await a.topo.putWorkspaceType('root:org', 'partner', { authenticationConfigurations: ['partner-oidc'] })
+  await a.topo.putAuthConfig('root:org', 'other-oidc', { jwt: [jwt(otherIdP)] })
+  await a.topo.putWorkspaceType('root:org', 'other', { authenticationConfigurations: ['other-oidc'] })
+  const team = await a.topo.createWorkspace('root:org', 'team', { shard: 'alpha', type: 'root:org:partner' })
+  await a.topo.createWorkspace('root:org', 'rival', { shard: 'alpha', type: 'root:org:other' })
+  return { a, partnerIdP, otherIdP, team }
+}
+
+const token = (iss: EmulatedIssuer, claims: Record<string, unknown>): Promise<string> => iss.token({ email: 'dev@partner.example', groups: ['eng'], ...claims }, { audience: 'kcp', ttlSeconds: 300 })
+
+async function served(t: Parameters<typeof arena>[0], a: Arena, p: (typeof protocols)[number], workspace: string, tok: string) {
+  // A WAC is usable once its watch event arrived and its keys loaded; poll that, bounded.
+  const { until } = await import('../fixtures/until.js')
+  let last: Awaited<ReturnType<typeof attempt>> | undefined
+  await until(`the workspace token accepted in ${workspace}`, async () => (last = await attempt(a, p, { workspace, headers: { ...forged, ...bearer(tok) } })).status === 201)
+  return last!.user!
+}
+
+for (const auth of ['full', 'client-cert-only'] as const) {
+  for (const p of protocols) {
+    t.test(`workspace authentication (${auth}, ${p}): a partner token works in its workspace, wrapped as upstream, and nowhere else`, async (t) => {
+      const { a, partnerIdP, otherIdP, team } = await setup(t, auth)
+      const tok = await token(partnerIdP, { groups: ['eng', 'system:masters'] })
+      const user = await served(t, a, p, 'root:org:team', tok)
+      t.equal(user.username, 'oidc:dev@partner.example')
+      t.same([...user.groups].sort(), ['oidc:eng', 'oidc:system:masters', 'system:authenticated'], 'prefixed claims only; system:authenticated added; no forged group')
+      t.same(user.extra?.['authentication.kcp.io/scopes'], [`cluster:${team.cluster}`], 'scoped to the workspace\'s logical cluster')
+      t.same(user.extra?.['authentication.kcp.io/cluster-name'], [team.cluster])
+      t.notOk(Object.keys(user.extra ?? {}).some((k) => k.includes('kcp.io-smuggle')), 'extra keys containing kcp.io are dropped')
+      // The same token in a workspace of another type, and in one without workspace authentication.
+      for (const elsewhere of ['root:org:rival', 'root:org']) {
+        const r = await attempt(a, p, { workspace: elsewhere, headers: bearer(tok) })
+        t.equal(r.status, 401, `${elsewhere}: refused (by the proxy, or by the shard that never heard of the token)`)
+        t.notOk(r.user, `${elsewhere}: no identity`)
+      }
+      // Another type's issuer is not believed here.
+      t.equal((await attempt(a, p, { workspace: 'root:org:team', headers: bearer(await token(otherIdP, {})) })).status, 401, 'another workspace type\'s issuer: 401')
+    })
+  }
+
+  t.test(`workspace authentication (${auth}): unsigned, foreign-key and malformed tokens are refused at the proxy; a prefixed system: e-mail is just a name`, async (t) => {
+    const { a, partnerIdP } = await setup(t, auth)
+    await served(t, a, 'HTTP/1.1', 'root:org:team', await token(partnerIdP, {}))
+    const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: partnerIdP.url, aud: 'kcp', email: 'dev@partner.example', iat: now, exp: now + 300 }
+    const none = `${b64({ alg: 'none' })}.${b64(claims)}.`
+    const { generateKeyPair } = await import('jose')
+    const { privateKey } = await generateKeyPair('RS256')
+    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'key-1' }).sign(privateKey)
+    const systemUser = await token(partnerIdP, { email: 'system:admin' })
+    for (const [what, tok] of [['alg none', none], ['signed with a key not the issuer\'s', foreign], ['garbage', 'eyJ.not-a.jwt']] as const) {
+      await refused(t, a, 'HTTP/1.1', { workspace: 'root:org:team', headers: bearer(tok) }, what)
+    }
+    // The username prefix makes a `system:` e-mail harmless (oidc:system:admin); without one it is rejected.
+    const r = await attempt(a, 'HTTP/1.1', { workspace: 'root:org:team', headers: bearer(systemUser) })
+    t.equal(r.user?.username, 'oidc:system:admin', 'a prefixed system: name is just a name')
+  })
+}
