@@ -3,6 +3,7 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
+//          [--before <another checkout>]
 import { openSession } from './lib/session.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
@@ -16,6 +17,9 @@ const probeCount = numberArg(args, 'probe', 2000)
 const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
 const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,minimal-undici,nginx').split(',') as TargetName[])
 const pin = args.get('no-pin') !== 'true'
+// --before <checkout>: also run that checkout's proxy as target `ours-before`, so a change is
+// measured against its predecessor in the same runs (paired ratio ours / ours-before).
+const beforeCheckout = args.get('before')
 
 async function main(): Promise<void> {
   const session = await openSession({ pin })
@@ -24,6 +28,7 @@ async function main(): Promise<void> {
     const targets: Target[] = []
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2 }))
+    if (beforeCheckout !== undefined) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name: 'ours-before', checkout: beforeCheckout }))
     if (wanted.has('naive-fastify')) targets.push(await startNaive(topo, session.serving))
     if (wanted.has('minimal-undici')) targets.push(await startNaive(topo, session.serving, 'minimal-undici'))
     if (wanted.has('nginx')) {
@@ -88,7 +93,8 @@ async function main(): Promise<void> {
     const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const added = (name: string): number => pairedDifference(p50s(name), p50s('direct'))
     const ratioRows = connectionLevels.map((c) => [String(c),
-      cpu('ours', 'naive-fastify', c), cpu('ours', 'nginx', c), cpu('ours', 'minimal-undici', c), cpu('minimal-undici', 'naive-fastify', c)])
+      cpu('ours', 'naive-fastify', c), cpu('ours', 'nginx', c), cpu('ours', 'minimal-undici', c), cpu('minimal-undici', 'naive-fastify', c),
+      ...(beforeCheckout !== undefined ? [cpu('ours', 'ours-before', c), cpu('ours-before', 'minimal-undici', c)] : [])])
 
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
@@ -105,7 +111,9 @@ async function main(): Promise<void> {
       '',
       'Requests per proxy CPU-second, ratios (median of the per-run ratios, with their 25th–75th percentile; targets: ours/naive ≥ 1.5, ours/nginx ≥ 0.25):',
       '',
-      markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify'], ratioRows),
+      markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify',
+        ...(beforeCheckout !== undefined ? ['ours / ours-before', 'ours-before / minimal-undici'] : [])], ratioRows),
+      beforeCheckout !== undefined ? `\nours-before: the proxy of ${beforeCheckout}; its added p50 over direct ${fmt(added('ours-before'))} µs` : '',
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')
     emitReport(report, args, { loads, probes })

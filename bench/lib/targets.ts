@@ -65,6 +65,11 @@ export interface OursOptions {
   label?: string | null
   /** Speak HTTP/2 to the shards (extra.backendHttp2); the topology must serve h2 (--http2 true). */
   backendH2?: boolean
+  /**
+   * Another checkout of this repository (with node_modules) whose proxy to run instead of this
+   * one's: before/after comparisons in the same runs (e.g. a `git worktree` of the previous commit).
+   */
+  checkout?: string
 }
 
 export type OursTarget = Target & { child: ChildHandle<{ url: string }> }
@@ -72,7 +77,8 @@ export type OursTarget = Target & { child: ChildHandle<{ url: string }> }
 export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<OursTarget> {
   const name = o.name ?? 'ours'
   const logName = name === 'ours' ? 'front-proxy.log' : `front-proxy-${name.slice('ours-'.length)}.log`
-  const child = await startChild<{ url: string }>(join(here, 'children/front-proxy.ts'), {
+  const script = o.checkout !== undefined ? join(o.checkout, 'bench/lib/children/front-proxy.ts') : join(here, 'children/front-proxy.ts')
+  const child = await startChild<{ url: string }>(script, {
     args: [
       '--files', JSON.stringify(topo.files), '--serving-cert', serving.cert, '--serving-key', serving.key,
       '--log-file', join(dir, logName), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
