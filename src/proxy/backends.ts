@@ -15,8 +15,10 @@ import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
+import { ShortConnections } from './connections.js'
+import type { Route } from './forward.js'
 import type { BackendTLS } from './mapping.js'
-import { ConnectionCount, ShardGate, type GateOptions } from './shard-gate.js'
+import { ShardGate, type GateOptions } from './shard-gate.js'
 
 export interface BackendOptions {
   /** Speak HTTP/2 to backends (default HTTP/1.1: one watch per connection, no h2 flow-control stalls). */
@@ -40,17 +42,17 @@ export interface BackendOptions {
 export const DEFAULT_MAX_CONNECTIONS = 128
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 
-/** Where a request goes: the dispatcher, and for bounded pools the gate in front of it. */
-export interface Backend {
-  readonly dispatcher: Dispatcher
-  /**
-   * Passed with every request so undici never derives a server name from the Host header (it
-   * reconnects whenever the name changes); the connector ignores it and uses the shard's own.
-   */
-  readonly servername: string
-  /** Short HTTP/1.1 requests: at most maxConnections in flight, a bounded queue behind. undefined = no gate. */
-  readonly gate: ShardGate | undefined
-}
+/**
+ * Where a request goes. Short HTTP/1.1 requests: through `gate`, which hands out one of the
+ * shard's bounded connections (`connections`) per request. Everything else: `dispatcher`, an
+ * undici Pool (unbounded: watches; or HTTP/2, multiplexed).
+ */
+export type Backend =
+  | { readonly kind: 'pool'; readonly dispatcher: Dispatcher; readonly servername: string; readonly route: Route }
+  | { readonly kind: 'gated'; readonly gate: ShardGate<Client>; readonly connections: ShortConnections; readonly servername: string }
+
+// `servername` is passed with every request so undici never derives a server name from the Host
+// header (it reconnects whenever the name changes); the connector ignores it and uses the shard's own.
 
 type Connector = ReturnType<typeof buildConnector>
 
@@ -139,11 +141,8 @@ export class BackendPools {
     return secureContext
   }
 
-  /**
-   * undici's connector with the server name fixed to the shard's host (none for IP addresses),
-   * keeping `count` current when given.
-   */
-  #connector(fingerprint: string, tls: BackendTLS, origin: string, allowH2: boolean, count?: ConnectionCount): Connector {
+  /** undici's connector with the server name fixed to the shard's host (none for IP addresses). */
+  #connector(fingerprint: string, tls: BackendTLS, origin: string, allowH2: boolean): Connector {
     const host = new URL(origin).hostname.replace(/^\[|\]$/g, '')
     const base = buildConnector({
       secureContext: this.#context(fingerprint, tls),
@@ -152,45 +151,34 @@ export class BackendPools {
       timeout: this.#opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       allowH2,
     })
-    if (count === undefined) return (o, cb) => base({ ...o, servername: undefined }, cb)
-    return (o, cb) => {
-      count.connecting++
-      base({ ...o, servername: undefined }, (...args) => {
-        count.connecting--
-        const socket = args[1]
-        if (args[0] === null && socket !== null) {
-          count.open++
-          socket.once('close', () => {
-            count.open--
-            count.onChange?.()
-          })
-        }
-        count.onChange?.()
-        cb(...args)
-      })
-    }
+    return (o, cb) => base({ ...o, servername: undefined }, cb)
   }
 
   #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
     const h2 = this.#opts.http2 === true
     const streams = this.#opts.http2MaxStreams ?? 100
-    const bounded = !h2 && !longRunning
-    const maxConnections = this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-    const count = bounded ? new ConnectionCount() : undefined
-    const dispatcher = new Pool(origin, {
-      // Bounded only for short HTTP/1.1 requests (see the header comment).
-      connections: bounded ? maxConnections : null,
-      connect: this.#connector(fingerprint, tls, origin, h2, count),
-      allowH2: h2,
+    const servername = new URL(origin).host
+    const common = {
+      connect: this.#connector(fingerprint, tls, origin, h2),
       bodyTimeout: 0,
       headersTimeout: 0,
       keepAliveTimeout: this.#opts.keepAliveTimeoutMs ?? 60_000,
       pipelining: 1,
+    }
+    if (!h2 && !longRunning) {
+      // Bounded: short HTTP/1.1 requests (see the header comment and shard-gate.ts).
+      const connections = new ShortConnections(origin, common)
+      const gate = new ShardGate<Client>({ limit: this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, ...this.#opts.queue }, connections)
+      return { kind: 'gated', gate, connections, servername }
+    }
+    const dispatcher = new Pool(origin, {
+      ...common,
+      connections: null,
+      allowH2: h2,
       maxConcurrentStreams: h2 ? streams : undefined,
       factory: h2 ? multiplexingFactory(streams) : undefined,
     })
-    const gate = bounded ? new ShardGate({ limit: maxConnections, ...this.#opts.queue, connections: count }) : undefined
-    return { dispatcher, servername: new URL(origin).host, gate }
+    return { kind: 'pool', dispatcher, servername, route: { dispatcher, servername, drainable: false } }
   }
 
   /** Gracefully closes the pools of TLS identities no longer in use (after a mapping reload). */
@@ -202,10 +190,7 @@ export class BackendPools {
       this.#contexts.delete(fp)
       for (const key of this.#tunnelConnectors.keys()) if (key.startsWith(`${fp}\0`)) this.#tunnelConnectors.delete(key)
       // close() lets running requests (watches included) finish on the old identity.
-      for (const b of byOrigin.values()) {
-        b.gate?.close()
-        closing.push(b.dispatcher.close())
-      }
+      for (const b of byOrigin.values()) closing.push(closeBackend(b, false))
     }
     return Promise.all(closing).then(() => undefined)
   }
@@ -214,15 +199,17 @@ export class BackendPools {
   async destroy(): Promise<void> {
     this.#closed = true
     const all: Promise<void>[] = []
-    for (const byOrigin of this.#backends.values()) {
-      for (const b of byOrigin.values()) {
-        b.gate?.close()
-        all.push(b.dispatcher.destroy())
-      }
-    }
+    for (const byOrigin of this.#backends.values()) for (const b of byOrigin.values()) all.push(closeBackend(b, true))
     this.#backends.clear()
     this.#contexts.clear()
     this.#tunnelConnectors.clear()
     await Promise.all(all)
   }
+}
+
+/** Closes a backend: gracefully (running requests finish) or at once. */
+function closeBackend(b: Backend, now: boolean): Promise<void> {
+  if (b.kind === 'pool') return now ? b.dispatcher.destroy() : b.dispatcher.close()
+  b.gate.close()
+  return now ? b.connections.destroy() : b.connections.close()
 }

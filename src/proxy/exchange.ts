@@ -30,6 +30,8 @@ export interface Exchange {
   upstream: Upstream | undefined
   /** Error message for the log line. */
   error: string | undefined
+  /** The HTTP/2 session the request came on (Node forgets it once the stream closes); undefined for HTTP/1.1. */
+  readonly session: object | undefined
 }
 
 export interface Upstream {
@@ -47,6 +49,7 @@ export function newExchange(req: ProxyRequest, res: ProxyResponse): Exchange {
   return {
     req, res, start: process.hrtime.bigint(), method: req.method ?? 'GET', path: '', shard: '', cluster: '', user: '',
     status: 0, bytesIn: 0, bytesOut: 0, longRunning: false, done: false, upstream: undefined, error: undefined,
+    session: (req as { stream?: { session?: object } }).stream?.session,
   }
 }
 

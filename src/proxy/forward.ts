@@ -7,7 +7,6 @@ import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
-import type { Backend } from './backends.js'
 import type { Body } from './body.js'
 import type { Exchange, Upstream } from './exchange.js'
 import { responseHeaders } from './headers.js'
@@ -22,9 +21,6 @@ function uncork(res: ServerResponse): void {
 }
 type Writable = { write(chunk: Buffer): boolean }
 
-/** Thrown from onConnect for a request whose client is gone: undici drops it and keeps the connection. */
-const CLIENT_GONE = new Error('the client went away before the request was sent')
-
 /**
  * A short HTTP/1.1 request whose client went away is left to finish, its answer read and dropped,
  * up to this many bytes and this long: cancelling it would cost the connection (HTTP/1.1 cannot
@@ -38,35 +34,47 @@ function cut(h: ForwardHandler): void {
   h.abort?.()
 }
 
+/** Where one request goes. */
+export interface Route {
+  readonly dispatcher: Dispatcher
+  /** Passed to undici so it never takes the TLS server name from the Host header (backends.ts). */
+  readonly servername: string
+  /** Called once, when undici is done with the request (a gated connection goes back to its shard's set). */
+  readonly release?: () => void
+  /** The request has an HTTP/1.1 connection of its own: a client gone → drain it rather than cut it. */
+  readonly drainable: boolean
+}
+
 /** Legacy (v6-style) undici handler: the core calls it directly, with raw header buffers. */
 class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
   readonly ex: Exchange
   readonly metrics: ProxyMetrics
-  readonly backend: Backend
+  readonly route: Route
   resume: Resume | undefined
   abort: ((err?: Error) => void) | undefined
   #finished = false
   #drained = -1
   #drainTimer: NodeJS.Timeout | undefined
 
-  constructor(ex: Exchange, metrics: ProxyMetrics, backend: Backend) {
+  constructor(ex: Exchange, metrics: ProxyMetrics, route: Route) {
     this.ex = ex
     this.metrics = metrics
-    this.backend = backend
+    this.route = route
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    // Calling abort() here would make undici destroy the connection it was about to use (a new
-    // TLS handshake for the next request); a throw drops just this request (HTTP/2 rapid reset).
-    if (this.ex.done) throw CLIENT_GONE
     this.abort = abort
     this.ex.upstream = this
+    // The client left while the request waited for its connection. Dropping it here is not free:
+    // abort() destroys the connection, and a throw leaves undici's pool counting it busy (it never
+    // emits 'drain' for it) so the pool opens others. It is sent and its answer drained instead.
+    if (this.ex.done) this.cancel(true)
   }
 
   cancel(clientGone: boolean): void {
     if (this.#finished || this.#drained >= 0) return
     // Only the bounded HTTP/1.1 pool pays a connection for a cancel; HTTP/2 resets the stream.
-    if (!clientGone || this.ex.longRunning || this.backend.gate === undefined) return cut(this)
+    if (!clientGone || this.ex.longRunning || !this.route.drainable) return cut(this)
     this.#drained = 0
     this.#drainTimer = setTimeout(cut, DRAIN_MS, this)
     this.#drainTimer.unref()
@@ -78,7 +86,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
     if (this.#finished) return
     this.#finished = true
     clearTimeout(this.#drainTimer)
-    this.backend.gate?.leave()
+    this.route.release?.()
   }
 
   // undici's core passes the chunk (its d.ts says a size): accept both.
@@ -146,12 +154,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
   }
 }
 
-/**
- * Sends the request to the backend and streams the answer into ex.res. The caller entered the
- * backend's gate (if it has one); the handler leaves it when undici is done with the request.
- */
-export function forward(ex: Exchange, backend: Backend, path: string, headers: HeaderObject, body: Body, metrics: ProxyMetrics): void {
-  const handler = new ForwardHandler(ex, metrics, backend)
+/** Sends the request along `route` and streams the answer into ex.res. */
+export function forward(ex: Exchange, route: Route, path: string, headers: HeaderObject, body: Body, metrics: ProxyMetrics): void {
+  const handler = new ForwardHandler(ex, metrics, route)
   // servername is a dispatch option undici reads (core/request.js) but does not declare.
   const opts = {
     path,
@@ -159,10 +164,10 @@ export function forward(ex: Exchange, backend: Backend, path: string, headers: H
     headers: headers as Record<string, string | string[]>,
     // undici streams an async iterable body like a Readable; its types only list the latter.
     body: body as Buffer | null,
-    servername: backend.servername,
+    servername: route.servername,
   }
   try {
-    backend.dispatcher.dispatch(opts, handler)
+    route.dispatcher.dispatch(opts, handler)
   } catch (e) {
     handler.onError(e as Error)
   }

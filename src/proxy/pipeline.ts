@@ -12,7 +12,8 @@
 // 10. body                   read small bodies before taking a shard connection (body.ts): a slow client
 //                            holds its own socket, not the shard's; every body has a deadline.
 // 11. shard gate             at most --backend-max-connections short requests in flight per shard, a bounded
-//                            queue behind them, 429 + Retry-After beyond (shard-gate.ts).
+//                            queue behind them, 429 + Retry-After beyond (shard-gate.ts); an HTTP/2 session that
+//                            keeps resetting its requests may not make us open shard connections (resets.ts).
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
@@ -25,10 +26,12 @@ import type { CorsCheck } from './cors.js'
 import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 import { forward } from './forward.js'
 import type { ProxyMetrics } from './metrics.js'
+import { isResetting, noteReset } from './resets.js'
 import { writeError } from './respond.js'
 import type { RouteTable } from './router.js'
 
 export type { RequestAuthenticator } from './admission.js'
+
 
 export interface PipelineDeps {
   /** Current route table; read once per request, so a reload never changes a request midway. */
@@ -104,7 +107,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // writableEnded, not writableFinished: after an HTTP/2 stream reset Node 20 reports the
     // response as finished although we never ended it, which would leave the watch open upstream.
     const aborted = !this.writableEnded
-    if (aborted) ex.upstream?.cancel(true)
+    if (aborted) {
+      ex.upstream?.cancel(true)
+      // Step 11 judges HTTP/2 sessions by how often they reset their own requests.
+      if (ex.session !== undefined) noteReset(ex.session)
+    }
     if (ex.longRunning) metrics.activeWatches.dec()
     account(ex, aborted)
   }
@@ -160,14 +167,15 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   // Step 11.
   function enter(ex: Exchange, v: Admitted, backend: Backend, body: Body): void {
     if (ex.done) return
-    const gate = backend.gate
-    if (gate === undefined) {
-      forward(ex, backend, v.target.path, v.headers, body, metrics)
+    if (backend.kind === 'pool') {
+      forward(ex, backend.route, v.target.path, v.headers, body, metrics)
       return
     }
+    const { gate, connections, servername } = backend
     const w = gate.enter(
-      () => forward(ex, backend, v.target.path, v.headers, body, metrics),
+      (client) => forward(ex, { dispatcher: client, servername, drainable: true, release: () => connections.release(client) }, v.target.path, v.headers, body, metrics),
       (err) => writeError(ex, err),
+      ex.session === undefined || !isResetting(ex.session),
     )
     if (w instanceof ProxyError) writeError(ex, w)
     else if (w !== undefined) ex.res.once('close', () => gate.cancel(w))

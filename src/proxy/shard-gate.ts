@@ -1,20 +1,25 @@
-// The gate in front of one shard's pool of short-request connections. At most `limit` requests
-// are in flight (one per connection); more wait here, not in undici's pool, because here a
-// waiter whose client has gone (an HTTP/2 reset, a closed socket) is dropped before a
-// connection is ever opened or taken for it, and because here the wait is bounded: a full queue,
-// or a wait past `timeoutMs`, is answered with a retryable 429 at once instead of a hang.
-// A request beyond the connections already open makes the pool open one; at most
-// MAX_CONNECTING such handshakes run at once, so a burst of requests that are reset a moment
-// later (HTTP/2 rapid reset) costs a few handshakes, not one each.
+// The gate in front of one shard's short-request connections, which it owns (connections.ts):
+// at most `limit` connections, one request on each at a time. A request takes an idle connection
+// at once; otherwise it waits here, where a waiter whose client has gone (an HTTP/2 reset, a closed
+// socket) is dropped before a connection is ever opened or taken for it, and where the wait is
+// bounded: a full queue, or a wait past `timeoutMs`, is answered with a retryable 429 at once.
+// Opening a connection is decided here and nowhere else: a waiter may open one only after one
+// turn of the event loop (a client that resets its request at once is gone by then), only while
+// fewer than MAX_CONNECTING handshakes are in progress, and only if its HTTP/2 session is not
+// resetting its requests wholesale (resets.ts): a rapid-reset flood costs a few handshakes.
 import { ProxyError } from '../errors.js'
 
-/** The pool's connections as its connector sees them (backends.ts keeps it current). */
-export class ConnectionCount {
-  /** Established and not yet closed. */
-  open = 0
+/** What the gate needs of the connections it hands out. */
+export interface Connections<C> {
+  /** An idle connected connection, removed from the idle set; undefined when there is none. */
+  takeIdle(): C | undefined
+  /** A new connection (its handshake starts with its first request). */
+  open(): C
+  /** Every connection: idle, busy and connecting. */
+  readonly size: number
   /** Handshakes in progress. */
-  connecting = 0
-  /** Called when either changes: a waiter may now proceed. */
+  readonly connecting: number
+  /** Called whenever an idle connection or handshake capacity may have appeared (the gate drains on the next turn). */
   onChange: (() => void) | undefined
 }
 
@@ -22,14 +27,12 @@ export class ConnectionCount {
 export const MAX_CONNECTING = 4
 
 export interface GateOptions {
-  /** Requests in flight at once (the pool's connection count). */
+  /** Connections at most (requests in flight at once). */
   limit: number
-  /** Waiters beyond the limit; one more is answered 429. Default 1000. */
+  /** Waiters beyond them; one more is answered 429. Default 1000. */
   size?: number
   /** Longest wait for a connection before a 429. Default 10 s. */
   timeoutMs?: number
-  /** The pool's connections; without it only `limit` bounds what runs. */
-  connections?: ConnectionCount
 }
 
 export const DEFAULT_QUEUE_SIZE = 1000
@@ -37,11 +40,13 @@ export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000
 /** What the 429 tells clients (client-go waits this long, then retries). */
 export const RETRY_AFTER_SECONDS = 1
 
-/** A queued request: `go` runs when a slot frees, `expire` when it waited too long. */
-export interface Waiter {
-  readonly go: () => void
+/** A queued request: `go` runs with a connection, `expire` when it waited too long. */
+export interface Waiter<C> {
+  readonly go: (c: C) => void
   readonly expire: (err: ProxyError) => void
   readonly deadline: number
+  /** May make the pool open a connection; false = only an idle one will do (a session resetting its requests). */
+  readonly mayConnect: boolean
   live: boolean
 }
 
@@ -49,37 +54,26 @@ export function tooManyRequests(message = 'Too many requests, please try again l
   return new ProxyError('FP_TOO_MANY_REQUESTS', message, { details: { retryAfterSeconds: RETRY_AFTER_SECONDS } })
 }
 
-export class ShardGate {
+export class ShardGate<C> {
   readonly limit: number
   readonly size: number
   readonly timeoutMs: number
-  #inflight = 0
+  readonly #conns: Connections<C>
   /** FIFO with a moving head: shift() on a long array is O(n). Cancelled waiters stay until reached. */
-  #queue: Waiter[] = []
+  #queue: Waiter<C>[] = []
   #head = 0
   /** Waiters still waiting (the queue also holds cancelled ones until they reach the head). */
   #live = 0
   #timer: NodeJS.Timeout | undefined
   #closed = false
-  readonly #conns: ConnectionCount | undefined
+  #drainScheduled = false
 
-  constructor(o: GateOptions) {
+  constructor(o: GateOptions, conns: Connections<C>) {
     this.limit = o.limit
     this.size = o.size ?? DEFAULT_QUEUE_SIZE
     this.timeoutMs = o.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS
-    this.#conns = o.connections
-    if (this.#conns !== undefined) this.#conns.onChange = () => this.#drain()
-  }
-
-  /** Whether one more request may run now: a slot is free, and a connection is free or may be opened. */
-  #canRun(): boolean {
-    if (this.#inflight >= this.limit) return false
-    const c = this.#conns
-    return c === undefined || this.#inflight < c.open || c.connecting < MAX_CONNECTING
-  }
-
-  get inflight(): number {
-    return this.#inflight
+    this.#conns = conns
+    conns.onChange = () => this.#drainSoon()
   }
 
   get queued(): number {
@@ -87,64 +81,86 @@ export class ShardGate {
   }
 
   /**
-   * Runs `go` now if a slot is free (the caller must leave() when the request is done), or queues
-   * it. Returns the waiter (to cancel() if the client goes away), undefined when it ran, or the
-   * 429 to answer when the queue is full.
+   * Runs `go` at once with an idle connection (the caller hands it back with leave()), or queues
+   * the request. Returns the waiter (to cancel() if the client goes away), undefined when it ran,
+   * or the 429 to answer when the queue is full. `mayConnect` false: this request may only use a
+   * connection that is already idle, never cause a new one (resets.ts).
    */
-  enter(go: () => void, expire: (err: ProxyError) => void): Waiter | undefined | ProxyError {
-    if (this.#live === 0 && this.#canRun()) {
-      this.#inflight++
-      go()
-      return undefined
+  enter(go: (c: C) => void, expire: (err: ProxyError) => void, mayConnect = true): Waiter<C> | undefined | ProxyError {
+    if (this.#live === 0) {
+      const c = this.#conns.takeIdle()
+      if (c !== undefined) {
+        go(c)
+        return undefined
+      }
     }
     if (this.#closed || this.#live >= this.size) return tooManyRequests()
-    const w: Waiter = { go, expire, deadline: Date.now() + this.timeoutMs, live: true }
+    const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, mayConnect, live: true }
     this.#queue.push(w)
     this.#live++
     this.#arm()
+    // It would cost a handshake (or must wait anyway): look again next turn, when the waiters
+    // whose clients reset them in the meantime have cancelled.
+    this.#drainSoon()
     return w
   }
 
   /** The client went away while waiting: its place is given up, no connection is used for it. */
-  cancel(w: Waiter): void {
+  cancel(w: Waiter<C>): void {
     if (!w.live) return
     w.live = false
     this.#live--
   }
 
-  /** A request that entered finished (completed, failed or was aborted): the next live waiter runs. */
-  leave(): void {
-    this.#inflight--
+  /** Answers every waiter (pools are closing); later enter()s are refused. */
+  close(): void {
+    this.#closed = true
+    for (let w = this.#peek(); w !== undefined; w = this.#peek()) {
+      this.#take(w)
+      w.expire(tooManyRequests('the front-proxy is closing its connections to this shard'))
+    }
+    clearTimeout(this.#timer)
+  }
+
+  /** Drains on the next turn, once. */
+  #drainSoon(): void {
+    if (this.#drainScheduled || this.#live === 0) return
+    this.#drainScheduled = true
+    setImmediate(this.#scheduledDrain)
+  }
+
+  readonly #scheduledDrain = (): void => {
+    this.#drainScheduled = false
     this.#drain()
   }
 
   #drain(): void {
-    while (this.#live > 0 && this.#canRun()) {
-      const w = this.#next()
-      if (w === undefined) break
-      this.#inflight++
-      w.go()
+    // FIFO: the oldest live waiter runs first, or nobody does.
+    for (let w = this.#peek(); w !== undefined; w = this.#peek()) {
+      const c = this.#conns.takeIdle() ?? (w.mayConnect && this.#conns.size < this.limit && this.#conns.connecting < MAX_CONNECTING ? this.#conns.open() : undefined)
+      if (c === undefined) break
+      this.#take(w)
+      w.go(c)
     }
   }
 
-  /** Answers every waiter (pools are closing); later enter()s are refused. */
-  close(): void {
-    this.#closed = true
-    for (let w = this.#next(); w !== undefined; w = this.#next()) w.expire(tooManyRequests('the front-proxy is closing its connections to this shard'))
-    clearTimeout(this.#timer)
-  }
-
-  #next(): Waiter | undefined {
+  /** The oldest live waiter, left in place (cancelled ones before it are dropped). */
+  #peek(): Waiter<C> | undefined {
     while (this.#head < this.#queue.length) {
-      const w = this.#queue[this.#head++]
-      if (!w.live) continue
-      w.live = false
-      this.#live--
-      this.#compact()
-      return w
+      const w = this.#queue[this.#head]
+      if (w.live) return w
+      this.#head++
     }
     this.#compact()
     return undefined
+  }
+
+  /** Removes the waiter #peek() returned. */
+  #take(w: Waiter<C>): void {
+    this.#head++
+    w.live = false
+    this.#live--
+    this.#compact()
   }
 
   #compact(): void {
@@ -160,7 +176,7 @@ export class ShardGate {
   /** One timer for the oldest waiter (FIFO: every later one has a later deadline). */
   #arm(): void {
     if (this.#timer !== undefined || this.#live === 0) return
-    let first: Waiter | undefined
+    let first: Waiter<C> | undefined
     for (let i = this.#head; i < this.#queue.length; i++) {
       if (this.#queue[i].live) {
         first = this.#queue[i]

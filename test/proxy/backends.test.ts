@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
-import { BackendPools, tlsFingerprint } from '../../src/proxy/backends.js'
+import { BackendPools, tlsFingerprint, type Backend } from '../../src/proxy/backends.js'
 import type { BackendTLS } from '../../src/proxy/mapping.js'
 import { until } from '../fixtures/until.js'
 
@@ -32,7 +32,9 @@ async function setup(t: Test, h2: boolean): Promise<{ pool: Dispatcher; connecti
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
   const pools = new BackendPools({ http2: true })
-  const pool = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${(server.address() as AddressInfo).port}`).dispatcher
+  const backend = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  if (backend.kind !== 'pool') throw new Error('HTTP/2 backends are pools')
+  const pool = backend.dispatcher
   t.teardown(async () => {
     await pools.destroy()
     await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -57,7 +59,7 @@ t.test('with backend HTTP/2 allowed but an HTTP/1.1-only shard, a request is nev
   t.equal(connections(), WATCHES + 1)
 })
 
-/** An HTTP/1.1 shard whose `/slow` answers wait until released and `/watch` never ends; counts TLS connections. */
+/** An HTTP/1.1 shard whose `/slow` answers wait until released, `/quick` answers at once and anything else never ends; counts TLS connections. */
 async function h1Shard(t: Test): Promise<{ tls: BackendTLS; origin: string; connections: () => number; release: () => void; slowSeen: () => number }> {
   const ca = await createCA('backends-h1-ca')
   const serving = await issueLoopbackServerCert(ca)
@@ -70,7 +72,8 @@ async function h1Shard(t: Test): Promise<{ tls: BackendTLS; origin: string; conn
     if (req.url === '/slow') {
       slowSeen++
       held.push(res)
-    } else res.write('{}\n')
+    } else if (req.url === '/quick') res.end('{}')
+    else res.write('{}\n')
   })
   server.on('secureConnection', () => connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -87,12 +90,37 @@ async function h1Shard(t: Test): Promise<{ tls: BackendTLS; origin: string; conn
   }
 }
 
-t.test('over HTTP/1.1, short requests share at most maxConnections connections and the rest wait in the pool', async (t) => {
+/** A short request the way the pipeline sends one: through the gate, on the connection it hands out. */
+function viaGate(b: Backend, path: string): Promise<number> {
+  if (b.kind !== 'gated') throw new Error('not a gated backend')
+  return new Promise((resolve, reject) => {
+    const w = b.gate.enter(
+      (client) => {
+        client.request({ path, method: 'GET' }).then(
+          async (r) => {
+            await r.body.text()
+            b.connections.release(client)
+            resolve(r.statusCode)
+          },
+          (e: unknown) => {
+            b.connections.release(client)
+            reject(e instanceof Error ? e : new Error(String(e)))
+          },
+        )
+      },
+      reject,
+    )
+    if (w instanceof Error) reject(w)
+  })
+}
+
+t.test('over HTTP/1.1, short requests share at most maxConnections connections and the rest wait at the gate', async (t) => {
   const shard = await h1Shard(t)
   const pools = new BackendPools({ maxConnections: 3 })
   t.teardown(() => pools.destroy())
-  const pool = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin).dispatcher
-  const replies = Array.from({ length: 8 }, () => pool.request({ path: '/slow', method: 'GET' }).then(async (r) => (await r.body.text(), r.statusCode)))
+  const backend = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin)
+  t.equal(backend.kind, 'gated')
+  const replies = Array.from({ length: 8 }, () => viaGate(backend, '/slow'))
   await until('three requests at the shard', () => shard.slowSeen() === 3)
   await new Promise((r) => setTimeout(r, 50))
   t.equal(shard.slowSeen(), 3, 'the fourth request waits instead of opening a fourth connection')
@@ -106,23 +134,32 @@ t.test('over HTTP/1.1, short requests share at most maxConnections connections a
   t.equal(shard.connections(), 3)
 })
 
+t.test('over HTTP/1.1, idle connections are reused: bursts of requests never open more than the burst needs', async (t) => {
+  const shard = await h1Shard(t)
+  const pools = new BackendPools({ maxConnections: 128 })
+  t.teardown(() => pools.destroy())
+  const backend = pools.get(tlsFingerprint(shard.tls), shard.tls, shard.origin)
+  for (let burst = 0; burst < 30; burst++) {
+    t.same(await Promise.all(Array.from({ length: 4 }, () => viaGate(backend, '/quick'))), [200, 200, 200, 200])
+  }
+  t.ok(shard.connections() <= 4, `30 bursts of 4 requests used ${shard.connections()} connections`)
+})
+
 t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests never block them, and they never block short requests', async (t) => {
   const shard = await h1Shard(t)
   const pools = new BackendPools({ maxConnections: 2 })
   t.teardown(() => pools.destroy())
   const fp = tlsFingerprint(shard.tls)
-  const short = pools.get(fp, shard.tls, shard.origin).dispatcher
-  const long = pools.get(fp, shard.tls, shard.origin, true).dispatcher
-  t.not(short, long, 'two pools for one origin')
-  const slow = [short.request({ path: '/slow', method: 'GET' }), short.request({ path: '/slow', method: 'GET' })]
-  await until('the short pool to be full', () => shard.slowSeen() === 2)
-  const watches = await openStreams(long, 5)
+  const short = pools.get(fp, shard.tls, shard.origin)
+  const long = pools.get(fp, shard.tls, shard.origin, true)
+  if (long.kind !== 'pool') throw new Error('watches use a pool')
+  const slow = [viaGate(short, '/slow'), viaGate(short, '/slow')]
+  await until('the short connections to be busy', () => shard.slowSeen() === 2)
+  const watches = await openStreams(long.dispatcher, 5)
   t.equal(watches.filter((r) => r.statusCode === 200).length, 5, 'five watches open although every short connection is busy')
   shard.release()
-  for (const r of await Promise.all(slow)) await r.body.text()
-  const after = await short.request({ path: '/plain', method: 'GET' })
-  t.equal(after.statusCode, 200, 'a short request is served while five watches stay open')
-  after.body.destroy()
+  t.same(await Promise.all(slow), [200, 200])
+  t.equal(await viaGate(short, '/quick'), 200, 'a short request is served while five watches stay open')
   t.equal(shard.connections(), 2 + 5)
   for (const w of watches) w.body.destroy()
 })
