@@ -113,3 +113,11 @@ export function workspaceForbidden(verb: string, path: string, user = ''): Proxy
     { details: {} },
   )
 }
+
+/**
+ * A Status as the Kubernetes JSON serializer writes it: Go's json.Encoder ends every document with
+ * a newline, and a pretty answer is indented by two spaces (json.MarshalIndent).
+ */
+export function serializeStatus(s: KubeStatus, pretty = false): string {
+  return `${pretty ? JSON.stringify(s, null, 2) : JSON.stringify(s)}\n`
+}

@@ -1,6 +1,6 @@
 // Response writers. Everything the emulator answers is JSON except health probes and the mux's plain 404.
 import type { ServerResponse } from 'node:http'
-import type { KubeStatus } from '../errors.js'
+import { serializeStatus, type KubeStatus } from '../errors.js'
 
 export function sendJSON(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, private' })
@@ -42,7 +42,7 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 export function sendStatus(res: ServerResponse, s: KubeStatus): void {
-  sendJSON(res, s.code, JSON.stringify(s))
+  sendJSON(res, s.code, serializeStatus(s))
 }
 
 export function sendText(res: ServerResponse, code: number, body: string): void {

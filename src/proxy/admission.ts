@@ -10,7 +10,7 @@ import type { RoutingIndex } from '../index/types.js'
 import { ProxyError } from '../errors.js'
 import { isLongRunning, type ProxyRequest } from './exchange.js'
 import { forwardRequestHeaders } from './headers.js'
-import { pathHygieneError, splitURL } from './paths.js'
+import { cleanPath, pathHygieneError, splitURL } from './paths.js'
 import { authRequestOf, peerCertificates } from './peer.js'
 import { route, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
@@ -52,7 +52,12 @@ export interface Admitted {
   readonly longRunning: boolean
 }
 
-export type Verdict = Admitted | ProxyError
+/** Upstream's outer mux redirects an unclean path (`//`, `/./`, `/../`) to its clean form before anything else. */
+export class CleanPathRedirect {
+  constructor(readonly location: string) {}
+}
+
+export type Verdict = Admitted | ProxyError | CleanPathRedirect
 
 export interface AdmissionDeps {
   /** Current route table; read once per request, so a reload never changes a request midway. */
@@ -89,7 +94,10 @@ export function createAdmission(deps: AdmissionDeps): Admit {
   return function admit(req, ticket) {
     const { path: rawPath, query } = splitURL(req.url ?? '/')
     ticket.path = rawPath
-    // Step 4: path hygiene — we must route on the same path the shard will parse.
+    // Step 4: path hygiene — we must route on the same path the shard will parse. Unclean paths
+    // get upstream's redirect to the clean one; encoded dot-segments and slashes are refused.
+    const clean = cleanPath(rawPath)
+    if (clean !== rawPath) return new CleanPathRedirect(clean + query)
     const bad = pathHygieneError(rawPath)
     if (bad !== undefined) return new ProxyError('FP_BAD_REQUEST', bad)
     // Step 5: in-cluster service-account rewrite — it changes the path routing reads (§5.6).

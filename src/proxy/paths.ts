@@ -11,24 +11,44 @@ export function splitURL(url: string): { path: string; query: string } {
 }
 
 /**
- * Path hygiene (runs before routing): a proxy that routes on one reading of a path and
+ * Go's ServeMux cleanPath on the raw path: `//` collapsed, `.` and `..` segments resolved (never
+ * above the root), the trailing slash kept. Upstream's outer mux redirects to it before any filter
+ * runs; a path that is already clean comes back as the same string.
+ */
+export function cleanPath(p: string): string {
+  // Fast path: nothing to clean in nearly every request.
+  if (p.indexOf('//') < 0 && p.indexOf('/.') < 0 && p.charCodeAt(0) === 47) return p
+  const abs = p.charCodeAt(0) === 47 ? p : `/${p}`
+  const out: string[] = []
+  for (const seg of abs.split('/')) {
+    if (seg === '' || seg === '.') continue
+    if (seg === '..') out.pop()
+    else out.push(seg)
+  }
+  let np = `/${out.join('/')}`
+  if (abs.endsWith('/') && np !== '/') np += '/'
+  return np
+}
+
+/**
+ * Path hygiene (runs before routing, after cleanPath's redirect): a proxy that routes on one reading of a path and
  * forwards another is a classic confused deputy. Rejects
- * - dot-segments, literal or percent-encoded (`/clusters/a/%2e%2e/b`): a backend that
- *   normalises them would serve another workspace than the one we authorised;
+ * - percent-encoded dot-segments (`/clusters/a/%2e%2e/b`; literal ones were redirected by
+ *   cleanPath): a backend that normalises them would serve another workspace than the one we
+ *   authorised;
  * - `%2F`/`%5C` or broken percent-encoding inside any `/clusters/<segment>`: the cluster name
  *   we resolve must be the one the shard parses.
  * Returns an error message, or undefined when the path is clean.
  */
 export function pathHygieneError(path: string): string | undefined {
-  // Fast path: most paths contain neither '%' nor a segment starting with '.'.
-  if (path.indexOf('%') < 0 && path.indexOf('/.') < 0) return undefined
+  // Fast path: most paths contain no '%' (literal dot-segments were redirected by cleanPath).
+  if (path.indexOf('%') < 0) return undefined
   let start = 1
   let prevWasClusters = false
   while (start <= path.length) {
     let end = path.indexOf('/', start)
     if (end < 0) end = path.length
     const seg = path.slice(start, end)
-    if (seg === '.' || seg === '..') return `dot-segments are not allowed in request paths`
     if (seg.indexOf('%') >= 0) {
       let decoded: string
       try {

@@ -5,8 +5,9 @@
 //  1. CORS                   outermost, so even error answers carry CORS headers and preflights never touch a shard.
 //  2. panic recovery         a throw anywhere below becomes a 500 Status, never a crashed process.
 //  3. metrics + logging      registered before any answer so 400/401/403/404/429/503s are counted and logged too.
-//  4–8. admission            path hygiene, in-cluster SA rewrite, route, authenticate, identity headers:
-//                            admission.ts, the one copy shared with upgrades (upgrade.ts).
+//  4–8. admission            path hygiene (upstream's 307 for unclean paths, 400 for encoded tricks), in-cluster
+//                            SA rewrite, route, authenticate, identity headers: admission.ts, the one copy
+//                            shared with upgrades (upgrade.ts).
 //  9. settle (HTTP/2)        wait one turn of the event loop: a stream the client reset in the same read
 //                            (HEADERS + RST_STREAM, CVE-2023-44487) is gone before it costs a connection.
 // 10. body                   read small bodies before taking a shard connection (body.ts): a slow client
@@ -19,7 +20,7 @@ import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import type { RoutingIndex } from '../index/types.js'
 import { createAccounting, type RequestLogRecord } from './accounting.js'
-import { createAdmission, type Admit, type Admitted, type RequestAuthenticator } from './admission.js'
+import { CleanPathRedirect, createAdmission, type Admit, type Admitted, type RequestAuthenticator, type Verdict } from './admission.js'
 import type { Backend, BackendPools } from './backends.js'
 import { BodyReader, type Body } from './body.js'
 import type { CorsCheck } from './cors.js'
@@ -27,7 +28,7 @@ import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyReque
 import { forward } from './forward.js'
 import type { ProxyMetrics } from './metrics.js'
 import { isResetting, noteReset } from './resets.js'
-import { writeError } from './respond.js'
+import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
 
 export type { RequestAuthenticator } from './admission.js'
@@ -123,10 +124,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     writeError(ex, e instanceof ProxyError ? e : new ProxyError('FP_INTERNAL', 'This request caused the front-proxy to fail. Look in the logs for details.'))
   }
 
-  function admitted(ex: Exchange, v: Admitted | ProxyError): void {
+  function admitted(ex: Exchange, v: Verdict): void {
     if (ex.done) return
     if (v instanceof ProxyError) {
       writeError(ex, v)
+      return
+    }
+    if (v instanceof CleanPathRedirect) {
+      writeRedirect(ex, v.location)
       return
     }
     if (v.longRunning) {

@@ -2,16 +2,37 @@
 // apiserver writes it: JSON, nosniff, Content-Length. kubectl prints its message.
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { ProxyError } from '../errors.js'
-import type { Exchange, ProxyResponse } from './exchange.js'
+import { ProxyError, serializeStatus } from '../errors.js'
+import type { Exchange, ProxyRequest, ProxyResponse } from './exchange.js'
 
-/** The bytes of a Status answer. */
-export function statusBodyOf(err: ProxyError): string {
-  return JSON.stringify(err.toStatus())
+// Go's strconv.ParseBool, which the apiserver applies to `pretty`.
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const PRETTY_AGENTS = ['curl', 'Wget', 'Mozilla/5.0']
+
+/**
+ * The apiserver's isPrettyPrint: `?pretty=` decides when given (ParseBool; anything else is false),
+ * otherwise a human's tool (curl, Wget, a browser) gets indented JSON.
+ */
+export function wantsPretty(url: string, userAgent: string | undefined): boolean {
+  const q = url.indexOf('?')
+  if (q >= 0 && url.includes('pretty', q)) {
+    const v = new URLSearchParams(url.slice(q + 1)).get('pretty')
+    if (v !== null && v !== '') return TRUE.has(v)
+  }
+  return userAgent !== undefined && PRETTY_AGENTS.some((a) => userAgent.startsWith(a))
 }
 
-export function writeStatus(res: ProxyResponse, err: ProxyError, extraHeaders?: Record<string, string>): number {
-  const body = statusBodyOf(err)
+export function prettyFor(req: ProxyRequest): boolean {
+  return wantsPretty(req.url ?? '', req.headers['user-agent'])
+}
+
+/** The bytes of a Status answer. */
+export function statusBodyOf(err: ProxyError, pretty = false): string {
+  return serializeStatus(err.toStatus(), pretty)
+}
+
+export function writeStatus(res: ProxyResponse, err: ProxyError, extraHeaders?: Record<string, string>, pretty = false): number {
+  const body = statusBodyOf(err, pretty)
   const headers: Record<string, string | number> = {
     'content-type': 'application/json',
     'x-content-type-options': 'nosniff',
@@ -32,7 +53,29 @@ export function writeError(ex: Exchange, err: ProxyError): void {
     return
   }
   ex.status = err.status
-  ex.bytesOut += writeStatus(ex.res, err)
+  ex.bytesOut += writeStatus(ex.res, err, undefined, prettyFor(ex.req))
+}
+
+// Go's htmlEscape of http.Redirect's body.
+const HTML_ESCAPE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' }
+
+/**
+ * Go's http.Redirect with 307, as upstream's mux answers an unclean path: Location, and for GET a
+ * tiny HTML body (Content-Type only for GET and HEAD). The method and body are kept by the client.
+ */
+export function redirectAnswer(location: string, method: string): { headers: Record<string, string | number>; body: string } {
+  const body = method === 'GET' ? `<a href="${location.replace(/[&<>"']/g, (c) => HTML_ESCAPE[c])}">Temporary Redirect</a>.\n\n` : ''
+  const headers: Record<string, string | number> = { location, 'content-length': Buffer.byteLength(body) }
+  if (method === 'GET' || method === 'HEAD') headers['content-type'] = 'text/html; charset=utf-8'
+  return { headers, body }
+}
+
+export function writeRedirect(ex: Exchange, location: string): void {
+  const a = redirectAnswer(location, ex.method)
+  ex.status = 307
+  ex.bytesOut += Buffer.byteLength(a.body)
+  ex.res.writeHead(307, a.headers)
+  ex.res.end(a.body)
 }
 
 /** After our last byte to a client we are done with, how long it may take to close before we cut it. */
@@ -55,9 +98,17 @@ export function finish(socket: Duplex, last?: string): void {
   setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref()
 }
 
+/** The same redirect as a raw HTTP/1.1 response on a not-yet-upgraded socket, then closes it. */
+export function redirectRaw(socket: Duplex, location: string, method: string): void {
+  const a = redirectAnswer(location, method)
+  let head = 'HTTP/1.1 307 Temporary Redirect\r\n'
+  for (const [k, v] of Object.entries(a.headers)) head += `${k}: ${v}\r\n`
+  finish(socket, `${head}connection: close\r\n\r\n${a.body}`)
+}
+
 /** Answers a Status as a raw HTTP/1.1 response on a socket no HTTP response object owns (an upgrade, a parser error), then closes it. */
-export function rejectRaw(socket: Duplex, err: ProxyError): void {
-  const body = statusBodyOf(err)
+export function rejectRaw(socket: Duplex, err: ProxyError, pretty = false): void {
+  const body = statusBodyOf(err, pretty)
   const retry = err.details?.retryAfterSeconds !== undefined ? `retry-after: ${err.details.retryAfterSeconds}\r\n` : ''
   finish(
     socket,

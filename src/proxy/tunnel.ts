@@ -10,7 +10,7 @@ import type { Admitted } from './admission.js'
 import type { BackendPools } from './backends.js'
 import { responseHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
-import { finish, rejectRaw } from './respond.js'
+import { finish, prettyFor, rejectRaw } from './respond.js'
 import { recordUpstreamError } from './tls-errors.js'
 
 /** How long the shard may take to answer an upgrade request (101 or otherwise). */
@@ -61,7 +61,7 @@ export function openTunnel(o: TunnelOptions): void {
     const code = (err as { code?: string }).code ?? err.message
     record.error = `${what}: ${code}`
     logger.warn({ err, path: record.path, shard: target.shard }, `upgrade: ${what}`)
-    rejectRaw(client, new ProxyError('FP_BAD_GATEWAY', `error trying to reach the backend: ${code}`))
+    rejectRaw(client, new ProxyError('FP_BAD_GATEWAY', `error trying to reach the backend: ${code}`), prettyFor(req))
   }
   pools.connectTunnel(target.mapping.fingerprint, target.mapping.tls, target.origin, (err, backend) => {
     if (err !== null || backend === null) return failed(err ?? new Error('no connection'), 'backend connection failed')
@@ -81,7 +81,7 @@ function exchange(o: TunnelOptions, backend: Socket, requested: string[], failed
     if (answered) return
     answered = true
     record.error = 'upgrade: the shard did not answer in time'
-    rejectRaw(client, new ProxyError('FP_GATEWAY_TIMEOUT', `the shard did not answer the upgrade within ${UPGRADE_RESPONSE_TIMEOUT_MS / 1000}s`))
+    rejectRaw(client, new ProxyError('FP_GATEWAY_TIMEOUT', `the shard did not answer the upgrade within ${UPGRADE_RESPONSE_TIMEOUT_MS / 1000}s`), prettyFor(req))
     out.destroy()
   })
   out.on('error', (err) => {
@@ -99,7 +99,7 @@ function exchange(o: TunnelOptions, backend: Socket, requested: string[], failed
       // Go's ReverseProxy: "backend tried to switch protocol %q when %q was requested" → 502.
       sock.destroy()
       record.error = `upgrade: the shard switched to ${JSON.stringify(got)}, not ${JSON.stringify(requested.join(', '))}`
-      rejectRaw(client, new ProxyError('FP_BAD_GATEWAY', `the backend tried to switch to ${JSON.stringify(got)} when ${JSON.stringify(String(req.headers.upgrade))} was requested`))
+      rejectRaw(client, new ProxyError('FP_BAD_GATEWAY', `the backend tried to switch to ${JSON.stringify(got)} when ${JSON.stringify(String(req.headers.upgrade))} was requested`), prettyFor(req))
       return
     }
     // The response timeout was for the answer; a tunnel may be quiet for as long as it likes.

@@ -10,10 +10,10 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import type { Account, Outcome } from './accounting.js'
-import type { Admit, Admitted, Ticket } from './admission.js'
+import { CleanPathRedirect, type Admit, type Ticket, type Verdict } from './admission.js'
 import type { BackendPools } from './backends.js'
 import type { ProxyMetrics } from './metrics.js'
-import { rejectRaw } from './respond.js'
+import { prettyFor, redirectRaw, rejectRaw } from './respond.js'
 import { openTunnel } from './tunnel.js'
 
 export interface UpgradeDeps {
@@ -69,11 +69,15 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
     socket.once('close', () => end({ status: rec.status, aborted: rec.status === 0 }))
     const refuse = (err: ProxyError): void => {
       rec.status = err.status
-      rejectRaw(socket, err)
+      rejectRaw(socket, err, prettyFor(req))
     }
-    const proceed = (v: Admitted | ProxyError): void => {
+    const proceed = (v: Verdict): void => {
       if (socket.destroyed) return
       if (v instanceof ProxyError) return refuse(v)
+      if (v instanceof CleanPathRedirect) {
+        rec.status = 307
+        return redirectRaw(socket, v.location, rec.method)
+      }
       openTunnel({ req, client: socket, clientHead: head, admitted: v, pools, metrics, logger, record: rec })
     }
     try {

@@ -176,8 +176,9 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
       reply.header('x-content-type-options', 'nosniff')
       reply.send(a.body)
     }
-    app.get(`/${path}`, h(''))
-    app.get(`/${path}/:check`, (req, reply) => h((req.params as { check: string }).check)(req, reply))
+    // Any method, as Go's healthz handlers answer (upstream: `POST /livez` is 200).
+    app.all(`/${path}`, h(''))
+    app.all(`/${path}/:check`, (req, reply) => h((req.params as { check: string }).check)(req, reply))
   }
   app.get('/metrics', async (req, reply) => {
     const a = await answerMetrics(registry, parts.authorizeMetrics, { headers: req.raw.headers, peerCertificates: peerCertificates(req.raw) })

@@ -2,6 +2,9 @@
 // readiness() plus the server's own `shutdown` check (fails first when draining).
 import type { ReadinessCheck } from '../controller/types.js'
 
+/** The check name upstream's /readyz has (`/readyz/informer-sync`). */
+export const UPSTREAM_READYZ_CHECK = 'informer-sync'
+
 export interface HealthAnswer {
   status: number
   body: string
@@ -14,6 +17,12 @@ export interface HealthAnswer {
 export function renderHealth(kind: 'livez' | 'readyz', checks: readonly ReadinessCheck[], subpath: string, query: string): HealthAnswer {
   const params = new URLSearchParams(query)
   if (subpath !== '') {
+    // Upstream's one readiness check; probes written for the Go proxy ask for it by name. Here it
+    // stands for the whole readiness (our checks are finer: identities, Shards, each shard).
+    if (kind === 'readyz' && subpath === UPSTREAM_READYZ_CHECK && !checks.some((x) => x.name === subpath)) {
+      const failed = checks.filter((c) => !c.ok && c.blocking !== false)
+      return failed.length === 0 ? { status: 200, body: 'ok' } : { status: 500, body: `internal server error: ${failed.map((c) => c.name).join(', ')} not ready\n` }
+    }
     const c = checks.find((x) => x.name === subpath)
     if (c === undefined) return { status: 404, body: '404 page not found\n' }
     return c.ok ? { status: 200, body: 'ok' } : { status: 500, body: `internal server error: ${c.message ?? 'check failed'}\n` }

@@ -5,7 +5,7 @@
 import type { Registry } from 'prom-client'
 import type { AuthRequest } from '../auth/types.js'
 import type { MetricsAuthorization } from '../auth/index.js'
-import { ProxyError } from '../errors.js'
+import { ProxyError, serializeStatus } from '../errors.js'
 
 export type MetricsAuthorizer = (req: AuthRequest) => Promise<MetricsAuthorization>
 
@@ -16,7 +16,7 @@ export interface MetricsAnswer {
 }
 
 function statusAnswer(e: ProxyError): MetricsAnswer {
-  return { status: e.status, contentType: 'application/json', body: JSON.stringify(e.toStatus()) }
+  return { status: e.status, contentType: 'application/json', body: serializeStatus(e.toStatus()) }
 }
 
 /** Without an authorizer nobody can be authorized: 401 (upstream panics in that configuration). */

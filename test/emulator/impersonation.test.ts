@@ -68,7 +68,7 @@ t.test('HTTP/2 (http2 shards): repeated header fields stay separate values too',
 t.test('callers without system:masters or system:kcp:admin get the apiserver\'s 403 for the first thing they may not impersonate', async (t) => {
   const bob = await whoami({ token: 'bob-token', headers: { 'Impersonate-User': 'alice' } })
   t.equal(bob.status, 403)
-  t.equal(bob.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope', reason: 'Forbidden', details: { name: 'alice', kind: 'users' }, code: 403 }))
+  t.equal(bob.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'users "alice" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope', reason: 'Forbidden', details: { name: 'alice', kind: 'users' }, code: 403 }) + '\n')
   const user = await whoami({ token: 'user-token', headers: { 'Impersonate-User': 'system:serviceaccount:default:robot' } })
   t.equal(JSON.parse(user.body).message, 'serviceaccounts "robot" is forbidden: User "user" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"')
   const kc = await kubectl.config('bob', topo.kubeconfig({ cluster: 'root', user: { token: 'bob-token' } }))
@@ -95,7 +95,7 @@ t.test('extras and uids are checked as userextras/<key> and uids in authenticati
 t.test('groups, extras or a uid without Impersonate-User are a 400 naming the requests as Go prints them', async (t) => {
   const r = await whoami({ cert: topo.pki.admin, headers: { 'Impersonate-Group': 'team-x' } })
   t.equal(r.status, 400)
-  t.equal(r.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'requested [{Group  team-x    }] without impersonating a user', reason: 'BadRequest', code: 400 }))
+  t.equal(r.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'requested [{Group  team-x    }] without impersonating a user', reason: 'BadRequest', code: 400 }) + '\n')
   const uid = await whoami({ cert: topo.pki.admin, headers: { 'Impersonate-Uid': 'u-1' } })
   t.equal(JSON.parse(uid.body).message, 'requested [{UID  u-1  authentication.k8s.io/v1  }] without impersonating a user')
 })
@@ -103,7 +103,7 @@ t.test('groups, extras or a uid without Impersonate-User are a 400 naming the re
 t.test('kcp\'s gatekeeper: special groups need membership, kcp.io extras need system:masters', async (t) => {
   const masters = await whoami({ cert: kcpAdmin, headers: { 'Impersonate-User': 'eve', 'Impersonate-Group': 'system:masters' } })
   t.equal(masters.status, 403)
-  t.equal(masters.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: impersonation is not allowed for the requestor', reason: 'Forbidden', details: {}, code: 403 }))
+  t.equal(masters.body, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'forbidden: impersonation is not allowed for the requestor', reason: 'Forbidden', details: {}, code: 403 }) + '\n')
   const scopes = await whoami({ cert: kcpAdmin, headers: { 'Impersonate-User': 'eve', 'Impersonate-Extra-Authentication.kcp.io%2fscopes': 'cluster:other' } })
   t.equal(JSON.parse(scopes.body).message, 'forbidden: impersonating the extra key "Authentication.kcp.io/scopes" is not allowed for the requestor')
   const byMasters = await whoami({ cert: topo.pki.admin, headers: { 'Impersonate-User': 'eve', 'Impersonate-Extra-Authentication.kcp.io%2fscopes': 'cluster:other' } })

@@ -43,14 +43,14 @@ t.test('errors are Kubernetes Status bodies, byte for byte', async (t) => {
   t.equal(forbidden.headers['x-content-type-options'], 'nosniff')
   t.equal(
     forbidden.body,
-    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted","reason":"Forbidden","details":{},"code":403}',
+    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted","reason":"Forbidden","details":{},"code":403}\n',
   )
   const unavailable = await h1(`${env.proxy.url}/clusters/root:down/api`, env.ca)
   t.equal(unavailable.status, 503)
-  t.equal(unavailable.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Not available.","reason":"ServiceUnavailable","code":503}')
+  t.equal(unavailable.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Not available.","reason":"ServiceUnavailable","code":503}\n')
   const notFound = await h1(`${env.proxy.url}/version`, env.ca)
   t.equal(notFound.status, 404)
-  t.equal(notFound.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","code":404}')
+  t.equal(notFound.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","code":404}\n')
   const bad = await h1(`${env.proxy.url}/clusters/root%2F..%2Fother/api`, env.ca)
   t.equal(bad.status, 400)
   t.match(JSON.parse(bad.body), { kind: 'Status', reason: 'BadRequest', code: 400 })
@@ -143,7 +143,7 @@ t.test('authentication failure is a 401 Status and nothing is forwarded', async 
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url), authentication })
   const a = await h1(`${env.proxy.url}/clusters/root/api`, env.ca, { headers: { authorization: 'Bearer bad' } })
   t.equal(a.status, 401)
-  t.equal(a.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}')
+  t.equal(a.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}\n')
   t.equal(root.seen.length, 0)
   const nf = await h1(`${env.proxy.url}/clusters/root:nope/api`, env.ca)
   t.equal(nf.status, 403, 'workspace resolution runs before authentication, as upstream')

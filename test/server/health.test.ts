@@ -21,6 +21,9 @@ t.test('renderHealth produces the k8s healthz bodies', async (t) => {
     ['non-blocking failure, verbose', ['readyz', [ok, timedOut], '', 'verbose'], 200, '[+]shutdown ok\n[-]shard:beta failed (not blocking): reason withheld\nreadyz check passed\n'],
     ['non-blocking check asked alone still fails', ['readyz', [ok, timedOut], 'shard:beta', ''], 500, 'internal server error: not synced within 30s, not blocking readiness\n'],
     ['livez', ['livez', [{ name: 'ping', ok: true }], '', 'verbose'], 200, '[+]ping ok\nlivez check passed\n'],
+    ['upstream\'s /readyz/informer-sync: the whole readiness, ready', ['readyz', [ok, synced, timedOut], 'informer-sync', ''], 200, 'ok'],
+    ['upstream\'s /readyz/informer-sync: not ready names what blocks', ['readyz', [ok, failing], 'informer-sync', ''], 500, 'internal server error: shard:alpha not ready\n'],
+    ['/livez/informer-sync is not a check', ['livez', [{ name: 'ping', ok: true }], 'informer-sync', ''], 404, '404 page not found\n'],
   ]
   for (const [name, args, status, body] of cases) {
     const a = renderHealth(...args)

@@ -61,7 +61,7 @@ t.test('a bad token is a 401 at the proxy', async (t) => {
 t.test('/metrics: 401 without credentials, 403 for a user without the grant, 200 for system:masters', async (t) => {
   const anon = await h1(`${proxy.url}/metrics`, ca)
   t.equal(anon.status, 401)
-  t.equal(anon.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}')
+  t.equal(anon.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}\n')
   const bob = await h1(`${proxy.url}/metrics`, ca, { headers: { authorization: 'Bearer bob-token' } })
   t.equal(bob.status, 403)
   t.match(JSON.parse(bob.body), { kind: 'Status', reason: 'Forbidden', code: 403, message: /^forbidden: User "bob" cannot get path "\/metrics"/ })
