@@ -105,11 +105,15 @@ export function statusBody(code: number, reason: string, message: string, detail
   return s
 }
 
-/** The exact upstream 403 for a workspace path that does not resolve (spec §3.4). */
-export function workspaceForbidden(verb: string, path: string, user = ''): ProxyError {
+/**
+ * The upstream 403 for a workspace path that does not resolve (spec §3.4). Upstream always says
+ * `User ""` (it resolves before authenticating) and never why; `user` and `why` say both, after
+ * upstream's text, so status, reason and the message's start stay what clients match on.
+ */
+export function workspaceForbidden(verb: string, path: string, user = '', why = ''): ProxyError {
   return new ProxyError(
     'FP_WORKSPACE_FORBIDDEN',
-    `forbidden: User ${JSON.stringify(user)} cannot ${verb} path ${JSON.stringify(path)}: workspace access not permitted`,
+    `forbidden: User ${JSON.stringify(user)} cannot ${verb} path ${JSON.stringify(path)}: workspace access not permitted${why === '' ? '' : `: ${why}`}`,
     { details: {} },
   )
 }

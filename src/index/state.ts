@@ -17,6 +17,7 @@ import {
   unlinkChild,
   unlinkFromParent,
 } from './graph.js'
+import { explainMiss, RecentDeletions, type Miss } from './explain.js'
 import {
   ClusterAnnotation,
   WorkspaceTypeAnnotation,
@@ -58,6 +59,7 @@ export class WorkspaceIndex implements RoutingIndex {
   private gen = 0
   private readonly memo: LookupMemo
   private readonly urlMemo: LookupMemo
+  private readonly deleted = new RecentDeletions()
 
   constructor(options: WorkspaceIndexOptions = {}) {
     this.memo = new LookupMemo(options.memoSize ?? DEFAULT_MEMO_SIZE)
@@ -127,7 +129,10 @@ export class WorkspaceIndex implements RoutingIndex {
     // Scrub it as parent (workspaces stored in it) and as child (workspaces
     // pointing at it), so the order of LC and Workspace deletes does not matter.
     for (const edge of edgesUnder(node)) this.removeEdge(edge)
-    for (const edge of edgesInto(node)) this.removeEdge(edge)
+    for (const edge of edgesInto(node)) {
+      this.deleted.add(edge.parent.name, edge.name)
+      this.removeEdge(edge)
+    }
     this.dropIfUnused(node)
     this.changed()
   }
@@ -158,6 +163,7 @@ export class WorkspaceIndex implements RoutingIndex {
       return
     }
     if (edge === undefined) {
+      this.deleted.forget(parentName, ws.metadata.name)
       const owner = entry ?? this.shardEntry(shard)
       edge = new WorkspaceEdge(owner, parent ?? this.node(parentName), ws.metadata.name)
       linkToParent(edge)
@@ -176,6 +182,7 @@ export class WorkspaceIndex implements RoutingIndex {
     const parent = parentName ? this.nodes.get(parentName) : undefined
     const edge = entry && parent ? findEdge(parent, ws.metadata.name, entry) : undefined
     if (edge === undefined) return
+    this.deleted.add(parent!.name, ws.metadata.name)
     this.removeEdge(edge)
     this.changed()
   }
@@ -204,6 +211,10 @@ export class WorkspaceIndex implements RoutingIndex {
       result.url = entry.clustersPrefix + result.cluster
     }
     return this.urlMemo.set(path, result)
+  }
+
+  explainMiss(path: string): Miss {
+    return explainMiss(this.nodes, this.deleted, path)
   }
 
   indexedCounts(): Map<string, number> {

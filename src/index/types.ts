@@ -1,5 +1,6 @@
 // Shapes the index consumes (subsets of kcp objects, spec §7) and what it answers.
 // The index is pure data: the controller feeds it objects, the proxy reads lookups.
+import type { Miss } from './explain.js'
 
 export interface ObjectMeta {
   name: string
@@ -63,6 +64,8 @@ export interface RoutingIndex {
   lookup(path: string): Readonly<LookupResult> | undefined
   /** lookup() plus the shard URL, exactly as upstream LookupURL. */
   lookupURL(path: string): Readonly<LookupResult> | undefined
+  /** Why lookupURL(path) found nothing, for the message a user reads. */
+  explainMiss(path: string): Miss
   /** Child workspaces indexed per shard (kcp_indexed_logicalclusters semantics). */
   indexedCounts(): Map<string, number>
   /** Increments on every mutation that changed state; lets tests and benches wait for propagation. */

@@ -7,12 +7,13 @@ import type { Logger } from 'pino'
 import { applyIdentityHeaders, type HeaderObject } from '../auth/headers.js'
 import type { AuthDecision, AuthRequest, Authenticator, UserInfo } from '../auth/types.js'
 import type { RoutingIndex } from '../index/types.js'
-import { ProxyError } from '../errors.js'
+import { ProxyError, workspaceForbidden } from '../errors.js'
 import { isLongRunning, type ProxyRequest } from './exchange.js'
 import { forwardRequestHeaders } from './headers.js'
 import { cleanPath, pathHygieneError, splitURL } from './paths.js'
 import { authRequestOf, peerCertificates } from './peer.js'
-import { route, type RouteTable, type Target } from './router.js'
+import { describeMiss } from './miss.js'
+import { route, WorkspaceMiss, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
 
 /** A workspace's own authenticator (kcp WorkspaceAuthentication), unioned after the global ones. */
@@ -67,6 +68,8 @@ export interface AdmissionDeps {
   authenticator: RequestAuthenticator | undefined
   /** With the WorkspaceAuthentication gate: workspace types' own authenticators. */
   workspaceAuthentication?: WorkspaceAuthenticators | undefined
+  /** Shards whose watches have not synced yet (controller readiness); only read to explain a 403. */
+  notIndexed?: () => readonly string[]
   logger: Logger
 }
 
@@ -91,6 +94,22 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     return stamp(req, target, longRunning, user)
   }
 
+  // A workspace that does not resolve: upstream's 403, naming the caller (upstream says `User ""`,
+  // having not authenticated yet) and why. Only this rare path pays for the authentication.
+  function missed(req: ProxyRequest, ticket: Ticket, miss: WorkspaceMiss): ProxyError | Promise<ProxyError> {
+    const why = describeMiss(index.explainMiss(miss.cluster), deps.notIndexed?.() ?? [])
+    const answer = (d: AuthDecision | undefined): ProxyError => {
+      const user = d?.kind === 'user' ? d.user.name : ''
+      ticket.user = user
+      return workspaceForbidden(miss.verb, miss.path, user, why)
+    }
+    if (authenticator === undefined) return answer(undefined)
+    const ar = authRequestOf(req, peerCertificates(req))
+    const known = authenticator.authenticateCached?.(ar)
+    if (known !== undefined) return answer(known)
+    return authenticator.authenticate(ar).then(answer, () => answer(undefined))
+  }
+
   return function admit(req, ticket) {
     const { path: rawPath, query } = splitURL(req.url ?? '/')
     ticket.path = rawPath
@@ -105,6 +124,7 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
     // Step 6: route — before authentication, as upstream: unknown workspaces cost no token review.
     const target = route(deps.routes(), index, ticket.method, path, query)
+    if (target instanceof WorkspaceMiss) return missed(req, ticket, target)
     if (target instanceof ProxyError) return target
     ticket.shard = target.shard
     ticket.cluster = target.cluster

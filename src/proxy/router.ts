@@ -94,9 +94,21 @@ function prefixTarget(m: Mapping, path: string, query: string, r: LookupResult |
   return { mapping: m, origin: m.origin, path: m.basePath + path + q, shard: r?.shard ?? '', cluster: r?.cluster ?? '', type: r?.type ?? '' }
 }
 
+/** Upstream's 403 for a workspace that does not resolve, remembering which one (admission explains it). */
+export class WorkspaceMiss extends ProxyError {
+  constructor(
+    readonly verb: string,
+    readonly path: string,
+    readonly cluster: string,
+  ) {
+    const e = workspaceForbidden(verb, path)
+    super(e.code, e.message, { details: {} })
+  }
+}
+
 function resolve(index: RoutingIndex, cluster: string, method: string, path: string): LookupResult | ProxyError {
   const r = index.lookupURL(cluster)
-  if (r === undefined) return workspaceForbidden(verbOf(method), path)
+  if (r === undefined) return new WorkspaceMiss(verbOf(method), path, cluster)
   // Upstream answers text "Not available." here; we answer a Status with the same message.
   if (r.errorCode !== 0) return new ProxyError('FP_WORKSPACE_UNAVAILABLE')
   return r

@@ -111,7 +111,9 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     return c.re
   })
   // Steps 4–8 (admission.ts): one instance, shared by requests and upgrades.
-  const admit = createAdmission({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, workspaceAuthentication: parts.workspaceAuthentication, logger })
+  // Shards not synced yet, named in the 403 for a workspace the proxy does not know (yet).
+  const notIndexed = (): string[] => parts.readiness().checks.filter((c) => !c.ok && c.name.startsWith('shard:')).map((c) => c.name.slice('shard:'.length))
+  const admit = createAdmission({ routes: parts.mappings.routes, index: parts.index, authenticator: parts.authenticator, workspaceAuthentication: parts.workspaceAuthentication, notIndexed, logger })
   const logRequest = requestLogWriter(logger)
   const account = createAccounting(metrics, logger, logRequest)
   const pipeline = createPipeline({

@@ -33,7 +33,7 @@ t.test('Status bodies are the Kubernetes serializer\'s bytes: a trailing newline
   const url = `${e.proxyURL}/clusters/root:nope/api/v1/namespaces`
   const compact = await h1(url, e.ca, { headers: { 'user-agent': 'kubectl/v1.34' } })
   t.equal(compact.status, 403)
-  t.equal(compact.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted","reason":"Forbidden","details":{},"code":403}\n')
+  t.equal(compact.body, '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted: workspace \\"root:nope\\" does not exist","reason":"Forbidden","details":{},"code":403}\n')
   t.equal(compact.headers['content-length'], String(Buffer.byteLength(compact.body)))
   for (const [what, u, ua] of [['?pretty=true', `${url}?pretty=true`, 'kubectl/v1.34'], ['curl', url, 'curl/8.5.0'], ['a browser', url, 'Mozilla/5.0 (X11)'], ['?pretty=1', `${url}?pretty=1`, 'x']] as const) {
     const r = await h1(u, e.ca, { headers: { 'user-agent': ua } })

@@ -109,7 +109,8 @@ t.test('an unknown workspace is a 403 kubectl reports as Forbidden', async (t) =
   // A plain request shows the proxy's Status message.
   r = await e.kubectl(kcNope, ['get', '--raw', '/clusters/root:nope/api/v1/namespaces/default/configmaps'])
   t.not(r.code, 0)
-  t.match(r.stderr, 'Error from server (Forbidden): forbidden: User "" cannot get path "/clusters/root:nope/api/v1/namespaces/default/configmaps": workspace access not permitted')
+  // Upstream says `User ""`; we name the caller and say why.
+  t.match(r.stderr, 'Error from server (Forbidden): forbidden: User "admin" cannot get path "/clusters/root:nope/api/v1/namespaces/default/configmaps": workspace access not permitted: workspace "root:nope" does not exist')
 })
 
 t.test('an Unavailable workspace is a 503', async (t) => {

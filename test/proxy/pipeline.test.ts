@@ -43,7 +43,7 @@ t.test('errors are Kubernetes Status bodies, byte for byte', async (t) => {
   t.equal(forbidden.headers['x-content-type-options'], 'nosniff')
   t.equal(
     forbidden.body,
-    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted","reason":"Forbidden","details":{},"code":403}\n',
+    '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \\"\\" cannot get path \\"/clusters/root:nope/api/v1/namespaces\\": workspace access not permitted: workspace \\"root:nope\\" does not exist","reason":"Forbidden","details":{},"code":403}\n',
   )
   const unavailable = await h1(`${env.proxy.url}/clusters/root:down/api`, env.ca)
   t.equal(unavailable.status, 503)
