@@ -1,62 +1,52 @@
 // One `spec.jwt` entry of a WorkspaceAuthenticationConfiguration as a token verifier: its issuer's
 // keys (shared machinery with global OIDC, src/auth/jwks.ts), Kubernetes' audience rule, the
 // --api-audiences requirement, and the claim mappings (mapping.ts).
-import type { Logger } from 'pino'
-import { IssuerKeys, type KeySetTiming, type KeysStatus } from '../jwks.js'
+import type { KeysStatus } from '../jwks.js'
 import { AuthError, type UserInfo } from '../types.js'
 import type { CompiledJWT } from './jwt-config.js'
 import { mapClaims } from './mapping.js'
+import type { KeysLease, SharedIssuerKeys } from './shared-keys.js'
 
 /** Kubernetes AllValidSigningAlgorithms: what a structured JWT authenticator accepts. */
 export const JWT_SIGNING_ALGS: readonly string[] = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512']
 
-/** A failed key fetch of a never-loaded issuer is retried by requests at most this often (k8s polls every 10 s). */
-const MISSING_KEYS_RETRY_MS = 10_000
-
 export interface JWTAuthenticatorOptions {
   /** --api-audiences: when set, a token must also name one of them (kcp's documented rule). */
   apiAudiences: readonly string[]
-  logger: Logger
-  timing?: Partial<KeySetTiming>
+  /** Where the issuer's keys come from: shared with every other WAC naming the same IdP. */
+  keys: SharedIssuerKeys
 }
 
 export class JWTAuthenticator {
   readonly issuer: string
   readonly #c: CompiledJWT
-  readonly #keys: IssuerKeys
+  readonly #lease: KeysLease
   readonly #apiAudiences: readonly string[]
 
   constructor(c: CompiledJWT, o: JWTAuthenticatorOptions) {
     this.issuer = c.issuer
     this.#c = c
     this.#apiAudiences = o.apiAudiences
-    this.#keys = new IssuerKeys({
-      issuer: c.issuer,
-      ...(c.discoveryURL !== '' ? { discoveryURL: c.discoveryURL } : {}),
-      ...(c.certificateAuthority !== '' ? { ca: c.certificateAuthority } : {}),
-      logger: o.logger,
-      ...(o.timing !== undefined ? { timing: o.timing } : {}),
-      missingKeysRetryMs: o.timing?.cooldownMs ?? MISSING_KEYS_RETRY_MS,
-    })
+    this.#lease = o.keys.acquire({ issuer: c.issuer, discoveryURL: c.discoveryURL, ca: c.certificateAuthority })
   }
 
   warmUp(): void {
-    this.#keys.warmUp()
+    this.#lease.keys.warmUp()
   }
 
   status(): KeysStatus {
-    return this.#keys.status()
+    return this.#lease.keys.status()
   }
 
   /** Resolves when the first key fetch has ended, loaded or not. */
   async settled(): Promise<void> {
-    await this.#keys.settled()
+    await this.#lease.keys.settled()
   }
 
   /** Verifies a token whose (unverified) `iss` is this issuer. Throws AuthError. */
   async verify(token: string): Promise<{ user: UserInfo; expiresAt: number | undefined }> {
     // MatchAny over the configured audiences (jose: at least one in common).
-    const { payload } = await this.#keys.verify(token, { audience: this.#c.audiences, algorithms: JWT_SIGNING_ALGS })
+    const { payload } = await this.#lease.keys.verify(token, { audience: this.#c.audiences, algorithms: JWT_SIGNING_ALGS })
     if (this.#apiAudiences.length > 0) {
       const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? [])
       if (!aud.some((a) => this.#apiAudiences.includes(a))) throw new AuthError('oidc: the token is not for this API: none of its audiences is one of --api-audiences')
@@ -64,7 +54,8 @@ export class JWTAuthenticator {
     return { user: mapClaims(this.#c, payload), expiresAt: payload.exp !== undefined ? payload.exp * 1000 : undefined }
   }
 
+  /** Lets go of the issuer's keys; they are closed when no other WAC holds them. */
   close(): Promise<void> {
-    return this.#keys.close()
+    return this.#lease.release()
   }
 }

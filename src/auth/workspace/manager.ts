@@ -9,7 +9,8 @@ import type { ReadinessCheck } from '../../controller/types.js'
 import type { KeySetTiming } from '../jwks.js'
 import type { WorkspaceAuthentication, WorkspaceAuthenticator } from './types.js'
 import { TypeAuthenticator } from './union.js'
-import { BuiltAuthConfig, specJSON } from './wac.js'
+import { SharedIssuerKeys } from './shared-keys.js'
+import { BuiltAuthConfig, specJSON, type BuildOptions } from './wac.js'
 
 export interface WorkspaceAuthenticationOptions {
   /** --api-audiences: when non-empty, workspace tokens must name one of them too (kcp docs; upstream's proxy passes none). */
@@ -32,7 +33,7 @@ export function createWorkspaceAuthentication(opts: WorkspaceAuthenticationOptio
 class Manager implements WorkspaceAuthentication {
   readonly #index: AuthConfigIndex
   readonly #logger: Logger
-  readonly #build: { apiAudiences: readonly string[]; logger: Logger; timing?: Partial<KeySetTiming> }
+  readonly #build: BuildOptions
   readonly #configs = new Map<string, BuiltAuthConfig>()
   readonly #unsubscribe: () => void
   readonly #failures: Counter
@@ -47,7 +48,8 @@ class Manager implements WorkspaceAuthentication {
   constructor(opts: WorkspaceAuthenticationOptions, deps: WorkspaceAuthenticationDeps) {
     this.#index = deps.index
     this.#logger = deps.logger.child({ component: 'workspace-auth' })
-    this.#build = { apiAudiences: [...opts.apiAudiences], logger: this.#logger, ...(deps.timing !== undefined ? { timing: deps.timing } : {}) }
+    const keys = new SharedIssuerKeys({ logger: this.#logger, ...(deps.timing !== undefined ? { timing: deps.timing } : {}) })
+    this.#build = { apiAudiences: [...opts.apiAudiences], keys }
     this.#failures = new Counter({
       name: 'kcp_front_proxy_workspace_auth_build_failures_total',
       help: 'WorkspaceAuthenticationConfigurations that could not be built (their tokens are refused until they are fixed).',

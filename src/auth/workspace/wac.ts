@@ -1,12 +1,11 @@
 // One WorkspaceAuthenticationConfiguration, built: its JWT authenticators by issuer, or why it
 // could not be built. Built once per spec (a status or metadata change rebuilds nothing), so keys
 // fetched for a WAC survive unrelated writes.
-import type { Logger } from 'pino'
 import type { AuthConfigObject, AuthConfigRef } from '../../index/auth-configs.js'
 import type { ReadinessCheck } from '../../controller/types.js'
-import type { KeySetTiming } from '../jwks.js'
 import { JWTAuthenticator } from './jwt.js'
 import { compileAuthConfig } from './jwt-config.js'
+import type { SharedIssuerKeys } from './shared-keys.js'
 
 let nextId = 0
 
@@ -17,8 +16,7 @@ export function specJSON(object: AuthConfigObject): string {
 
 export interface BuildOptions {
   apiAudiences: readonly string[]
-  logger: Logger
-  timing?: Partial<KeySetTiming>
+  keys: SharedIssuerKeys
 }
 
 export class BuiltAuthConfig {
