@@ -8,9 +8,13 @@
 //   ours-cert  --client-ca-file = the topology's client CA; the client presents the admin certificate
 //   ours-oidc  --oidc-issuer-url/-client-id/-ca-file → a loopback issuer; the client sends one signed
 //              JWT valid for an hour, so the proxy's token cache (10 s TTL, upstream's) serves it
-// Target: cert / none and oidc / none+jwt ≥ 0.85 in requests per proxy CPU-second.
+//   ours-ws    --feature-gates=WorkspaceAuthentication=true; the request goes to workspace root:bench-ws,
+//              whose type names a WAC for a second loopback issuer, with one cached token of that issuer
+//              (baseline row ours-none+wsjwt: the same URL and token bytes through ours-none)
+// Target: cert / none, oidc / none+jwt and ws / none+wsjwt ≥ 0.85 in requests per proxy CPU-second.
 // Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--probe 2000] [--warmup 2] [--no-pin] [--json out.json]
+//          [--cases ours-none+wsjwt,ours-ws]  (only these rows; ratios whose rows are missing print —)
 import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { startOurs, type OursTarget } from './lib/targets.js'
@@ -26,6 +30,7 @@ const probeCount = numberArg(args, 'probe', 2000)
 const warmupSeconds = numberArg(args, 'warmup', 2)
 const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
 const pin = args.get('no-pin') !== 'true'
+const onlyCases = args.get('cases')?.split(',')
 
 const OIDC_CLIENT_ID = 'kcp-bench'
 const OIDC_EMAIL = 'bench@example.com'
@@ -59,6 +64,9 @@ async function main(): Promise<void> {
     const files = topo.files
     const issuer = await startBenchIssuer(session.dir)
     session.defer(() => issuer.close())
+    const wsIssuer = await startBenchIssuer(session.dir, 'bench-workspace-idp')
+    session.defer(() => wsIssuer.close())
+    const wsPath = (await session.topo.request<{ path: string }>('addWorkspaceAuth', { url: wsIssuer.url, ca: wsIssuer.ca, audience: OIDC_CLIENT_ID })).path
 
     const none = await startOurs(session.dir, topo, session.serving, { name: 'ours-none' })
     session.defer(() => none.stop())
@@ -72,7 +80,14 @@ async function main(): Promise<void> {
       },
     })
     session.defer(() => oidc.stop())
-    for (const t of [none, cert, oidc]) session.pinServer(t.pid)
+    const wsProxy = await startOurs(session.dir, topo, session.serving, { name: 'ours-ws', extra: { featureGates: { WorkspaceAuthentication: true } } })
+    session.defer(() => wsProxy.stop())
+    for (const t of [none, cert, oidc, wsProxy]) session.pinServer(t.pid)
+    // The same target, addressed at the workspace whose type brings the WAC.
+    const inWorkspace = (t: OursTarget): OursTarget => {
+      const clusterURL = t.clusterURL.replace(/\/clusters\/[^/]+$/, `/clusters/${wsPath}`)
+      return { ...t, clusterURL, objectURL: clusterURL + topo.objectPath }
+    }
 
     const accept = 'application/json'
     const jwt = await issuer.token({ email: OIDC_EMAIL, email_verified: true, groups: ['bench-readers'] }, { audience: OIDC_CLIENT_ID, ttlSeconds: 3600 })
@@ -80,14 +95,19 @@ async function main(): Promise<void> {
     // baseline. The JWT is ~50× longer than admin-token, and parsing, copying and forwarding those
     // bytes costs every proxy the same whether it verifies them or not.
     await session.topo.request('addToken', { token: jwt, user: 'admin', groups: ['system:masters'] })
-    const cases: Case[] = [
+    const wsJwt = await wsIssuer.token({ email: OIDC_EMAIL, email_verified: true, groups: ['bench-readers'] }, { audience: OIDC_CLIENT_ID, ttlSeconds: 3600 })
+    await session.topo.request('addToken', { token: wsJwt, user: 'admin', groups: ['system:masters'] })
+    const allCases: Case[] = [
       { target: none, headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
       { label: 'ours-none+jwt', target: none, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: 'admin' },
       // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
       // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
       { target: cert, headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
       { target: oidc, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
+      { label: 'ours-none+wsjwt', target: inWorkspace(none), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: 'admin' },
+      { target: inWorkspace(wsProxy), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: `ws:${OIDC_EMAIL}`, expectCounter: 'workspace/success' },
     ]
+    const cases = onlyCases === undefined ? allCases : allCases.filter((c) => onlyCases.includes(caseName(c)))
     const ca = session.serving.ca
     await sanity(cases, ca, jwt)
     process.stderr.write(`sanity: every target answers 200 and authenticates as expected; JWKS fetches ${issuer.jwksFetches}; pinned: ${session.pinned}\n`)
@@ -152,12 +172,13 @@ async function main(): Promise<void> {
       const [rc, rcCell] = pair('ours-cert', 'ours-none')
       const [ro, roCell] = pair('ours-oidc', 'ours-none+jwt')
       const [, rsCell] = pair('ours-oidc', 'ours-none')
-      return [String(conns), rcCell, verdict(rc), roCell, verdict(ro), rsCell]
+      const [rw, rwCell] = pair('ours-ws', 'ours-none+wsjwt')
+      return [String(conns), rcCell, verdict(rc), roCell, verdict(ro), rsCell, rwCell, verdict(rw)]
     })
     const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const probeRows = cases.map((c) => {
       const ps = probes.get(caseName(c)) ?? []
-      const base = c.target.name === 'ours-oidc' ? 'ours-none+jwt' : 'ours-none'
+      const base = c.target.name === 'ours-oidc' ? 'ours-none+jwt' : c.target.name === 'ours-ws' ? 'ours-none+wsjwt' : 'ours-none'
       return [caseName(c), fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us))), fmt(pairedDifference(p50s(caseName(c)), p50s(base)))]
     })
 
@@ -169,10 +190,10 @@ async function main(): Promise<void> {
       '',
       'Requests per proxy CPU-second, ratio to the unauthenticated proxy (median of the per-run ratios, with their 25th–75th percentile; target ≥ 0.85):',
       '',
-      markdownTable(['connections', 'cert / none', 'verdict', 'oidc / none+jwt (same request bytes)', 'verdict', 'oidc / none (short token)'], ratioRows),
+      markdownTable(['connections', 'cert / none', 'verdict', 'oidc / none+jwt (same request bytes)', 'verdict', 'oidc / none (short token)', 'ws / none+wsjwt (workspace token)', 'verdict'], ratioRows),
       ...(probeCount > 0
         ? ['', `Latency at 1 connection (sequential undici probe, ${probeCount} GETs per target and run, the targets interleaved in blocks of ${PROBE_BLOCK}), µs:`, '',
-          markdownTable(['target', 'p50 µs', 'p99 µs', 'added p50 over its baseline (none; none+jwt for oidc), median of the per-run differences'], probeRows)]
+          markdownTable(['target', 'p50 µs', 'p99 µs', 'added p50 over its baseline (none; none+jwt for oidc; none+wsjwt for ws), median of the per-run differences'], probeRows)]
         : []),
       '',
       `Authenticated at the proxy during the load: ${countLines.join(', ')}.`,

@@ -60,6 +60,8 @@ export interface OursOptions {
    * merged over what clientCertAuth sets. Default: none, so the bearer token is passed to the shard.
    */
   authentication?: NonNullable<FrontProxyInput['authentication']>
+  /** Further extra options (createFrontProxy field names, e.g. featureGates), merged over backendH2's. */
+  extra?: NonNullable<FrontProxyInput['extra']>
   /** Log verbosity (-v). */
   v?: number
   label?: string | null
@@ -84,6 +86,7 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
       '--log-file', join(dir, logName), '--v', String(o.v ?? 2), '--client-cert-auth', String(o.clientCertAuth ?? false),
       '--backend-h2', String(o.backendH2 ?? false),
       ...(o.authentication !== undefined ? ['--authentication', JSON.stringify(o.authentication)] : []),
+      ...(o.extra !== undefined ? ['--extra', JSON.stringify(o.extra)] : []),
     ],
     label: o.label === undefined ? (name === 'ours' ? 'front-proxy' : name) : o.label,
     // BENCH_OURS_NODE_FLAGS: node flags for our proxy only, e.g. to compare V8 heap settings against the baselines.

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { TokenCacheStats } from './cache.js'
 import type { AuthDecision } from './types.js'
+import { hotCounter, hotHistogram, type HotCounter, type HotHistogram } from '../hot-metrics.js'
 
 /** The reason of an `unauthorized` decision where no authenticator recognised the request at all. */
 export const NO_CREDENTIAL_ACCEPTED = 'no credential accepted'
@@ -65,27 +66,30 @@ function upstream(registry: Registry): Pick<AuthMetrics, 'attempt' | 'tokenCache
     new Counter({ name: 'authentication_token_cache_fetch_total', help: '[ALPHA] ', labelNames: ['status'], registers: [registry] })
   const active = existing<Gauge<'status'>>(registry, 'authentication_token_cache_active_fetch_count') ??
     new Gauge({ name: 'authentication_token_cache_active_fetch_count', help: '[ALPHA] ', labelNames: ['status'], registers: [registry] })
-  // Every authenticated request passes here: bound children, looked up once per label value.
-  const attemptChildren = new Map<string, { count: { inc(): void }; time: { observe(v: number): void } }>()
-  const userChildren = new Map<string, { inc(): void }>()
+  // Every authenticated request passes here: hot series, resolved once per label value.
+  const attemptChildren = new Map<string, { count: HotCounter; time: HotHistogram }>()
+  const userChildren = new Map<string, HotCounter>()
+  const cacheSeries = (status: string): { count: HotCounter; time: HotHistogram } => ({ count: hotCounter(cacheRequests, { status }), time: hotHistogram(cacheLatency, { status }) })
+  const cacheHit = cacheSeries('hit')
+  const cacheMiss = cacheSeries('miss')
   return {
     attempt(result, seconds, username) {
       let a = attemptChildren.get(result)
-      if (a === undefined) attemptChildren.set(result, (a = { count: attempts.labels({ result }), time: latency.labels({ result }) }))
+      if (a === undefined) attemptChildren.set(result, (a = { count: hotCounter(attempts, { result }), time: hotHistogram(latency, { result }) }))
       a.count.inc()
       a.time.observe(seconds)
       if (result !== 'success' || username === undefined) return
       const label = compressUsername(username)
       let u = userChildren.get(label)
-      if (u === undefined) userChildren.set(label, (u = users.labels({ username: label })))
+      if (u === undefined) userChildren.set(label, (u = hotCounter(users, { username: label })))
       u.inc()
     },
     tokenCache: {
       request(hit, seconds) {
-        const status = hit ? 'hit' : 'miss'
-        cacheRequests.inc({ status })
+        const s = hit ? cacheHit : cacheMiss
+        s.count.inc()
         // Upstream observes whole milliseconds.
-        cacheLatency.observe({ status }, Math.floor(seconds * 1000) / 1000)
+        s.time.observe(Math.floor(seconds * 1000) / 1000)
       },
       blocking() {
         active.inc({ status: 'blocked' })
@@ -120,17 +124,17 @@ export function authMetrics(registry: Registry): AuthMetrics {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     })
-  // Label lookups hash the label set on every call; bound children skip that on the hot path.
-  const counters = new Map<string, { inc(): void }>()
-  const histograms = new Map<string, { observe(v: number): void }>()
+  // Label lookups hash the label set on every call; hot series skip that on the hot path.
+  const counters = new Map<string, HotCounter>()
+  const histograms = new Map<string, HotHistogram>()
   const record = (method: string, result: string, seconds?: number): void => {
     const key = `${method}\0${result}`
     let c = counters.get(key)
-    if (c === undefined) counters.set(key, (c = total.labels({ method, result })))
+    if (c === undefined) counters.set(key, (c = hotCounter(total, { method, result })))
     c.inc()
     if (seconds === undefined) return
     let h = histograms.get(result)
-    if (h === undefined) histograms.set(result, (h = duration.labels({ result })))
+    if (h === undefined) histograms.set(result, (h = hotHistogram(duration, { result })))
     h.observe(seconds)
   }
   const up = upstream(registry)

@@ -1,6 +1,8 @@
 // Proxy metrics (spec §6.2 names, labels and buckets) on the registry the server passes in.
-// Label children are cached so the hot path does one Map lookup instead of a label hash.
+// Hot series (src/hot-metrics.ts) are cached per label value, so the hot path does one Map lookup
+// and no label hashing.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { hotCounter, hotHistogram, type HotCounter, type HotHistogram } from '../hot-metrics.js'
 
 export const DURATION_BUCKETS = [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60]
 
@@ -44,30 +46,26 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   const activeWatches = new Gauge({ name: 'kcp_front_proxy_active_watches', help: 'Watch requests currently streaming through this proxy.', registers: [registry] })
   const activeTunnels = new Gauge({ name: 'kcp_front_proxy_active_tunnels', help: 'Upgraded connections (exec, attach, port-forward) currently tunnelled.', registers: [registry] })
 
-  type H = ReturnType<typeof duration.labels>
-  const durationChildren = new Map<string, H>()
-  const rqChildren = new Map<string, ReturnType<typeof rq.labels>>()
-  const rsChildren = new Map<string, ReturnType<typeof rs.labels>>()
+  const durationChildren = new Map<string, HotHistogram>()
+  const rqChildren = new Map<string, HotCounter>()
+  const rsChildren = new Map<string, HotCounter>()
 
   return {
     observeRequest(method, code, seconds) {
       const m = METHOD_LABEL[method] ?? 'unknown'
       const key = m + code
       let h = durationChildren.get(key)
-      if (h === undefined) {
-        h = duration.labels(m, String(code))
-        durationChildren.set(key, h)
-      }
+      if (h === undefined) durationChildren.set(key, (h = hotHistogram(duration, { method: m, code: String(code) })))
       h.observe(seconds)
     },
     requestBytes(shard, n) {
       let c = rqChildren.get(shard)
-      if (c === undefined) rqChildren.set(shard, (c = rq.labels(shard)))
+      if (c === undefined) rqChildren.set(shard, (c = hotCounter(rq, { shard })))
       c.inc(n)
     },
     responseBytes(shard, n) {
       let c = rsChildren.get(shard)
-      if (c === undefined) rsChildren.set(shard, (c = rs.labels(shard)))
+      if (c === undefined) rsChildren.set(shard, (c = hotCounter(rs, { shard })))
       c.inc(n)
     },
     tlsError(shard, type) {

@@ -3,6 +3,7 @@
 //   front-proxy.ts --files <TopologyFiles JSON> --serving-cert c --serving-key k
 //     --log-file f [--v 2] [--client-cert-auth true] [--backend-h2 true]
 //     [--authentication <JSON: partial authentication options, merged over --client-cert-auth's>]
+//     [--extra <JSON: partial extra options, e.g. {"featureGates":{"WorkspaceAuthentication":true}}>]
 // Commands: `authCounts` → { "<method>/<result>": count } from kcp_front_proxy_authentication_total,
 // so a benchmark can prove authentication really ran in this process.
 import { createFrontProxy, logDestination } from '../../../src/server/index.js'
@@ -24,7 +25,7 @@ serveChild<{ url: string }>(async () => {
       ...extraAuth,
     },
     logging: { v: Number(childArg('v', '2')) },
-    extra: { backendHttp2: childArg('backend-h2', 'false') === 'true' },
+    extra: { backendHttp2: childArg('backend-h2', 'false') === 'true', ...(JSON.parse(childArg('extra', '{}')) as NonNullable<FrontProxyInput['extra']>) },
     logStream,
   })
   return {

@@ -47,6 +47,20 @@ serveChild<TopologyInfo>(async () => {
     handlers: {
       /** Registers a static token on every shard (a JWT minted after start, so a proxy without authentication can pass it). */
       addToken: (a) => topo.addToken({ token: String(a.token), user: String(a.user), groups: (a.groups as string[] | undefined) ?? [] }),
+      /**
+       * Per-workspace authentication for the bench: WAC `bench-idp` (the given issuer), WorkspaceType
+       * `bench-ws` listing it, a workspace `root:bench-ws` of that type on the bench shard with the same
+       * configmap. Returns the workspace's logical cluster.
+       */
+      addWorkspaceAuth: async (a) => {
+        await topo.putAuthConfig('root', 'bench-idp', {
+          jwt: [{ issuer: { url: String(a.url), certificateAuthority: String(a.ca), audiences: [String(a.audience)] }, claimMappings: { username: { claim: 'email', prefix: 'ws:' }, groups: { claim: 'groups', prefix: 'ws:' } } }],
+        })
+        await topo.putWorkspaceType('root', 'bench-ws', { authenticationConfigurations: ['bench-idp'] })
+        const w = await topo.createWorkspace('root', 'bench-ws', { type: 'root:bench-ws', shard: wsShard })
+        await ensureConfigMap(agent, `${shard(w.shard).baseURL}/clusters/${w.cluster}`, configMapOfSize('bench-1k', cmBytes), ADMIN_TOKEN)
+        return { cluster: w.cluster, path: 'root:bench-ws' }
+      },
       stats: () => Object.fromEntries([...topo.shards].map(([n, s]) => [n, { ...s.stats }])),
       dropWatches: (a) => shard(a.shard).dropWatches(),
       compact: (a) => shard(a.shard).compact(),

@@ -10,6 +10,8 @@ import type { BuiltAuthConfig } from './wac.js'
 import { withClusterScope, workspaceUser } from './wrap.js'
 import type { WorkspaceAuthenticator } from './types.js'
 
+const MAX_MEMOISED_CLUSTERS = 10_000
+
 export class TypeAuthenticator {
   readonly #members: readonly BuiltAuthConfig[]
   readonly #cache = new TokenCache()
@@ -25,7 +27,19 @@ export class TypeAuthenticator {
     return this.#cache
   }
 
+  /** One authenticator object per logical cluster, so a request allocates none (bounded: cleared when full). */
+  readonly #byCluster = new Map<string, WorkspaceAuthenticator>()
+
   forCluster(logicalCluster: string): WorkspaceAuthenticator {
+    let a = this.#byCluster.get(logicalCluster)
+    if (a === undefined) {
+      if (this.#byCluster.size >= MAX_MEMOISED_CLUSTERS) this.#byCluster.clear()
+      this.#byCluster.set(logicalCluster, (a = this.#newForCluster(logicalCluster)))
+    }
+    return a
+  }
+
+  #newForCluster(logicalCluster: string): WorkspaceAuthenticator {
     return {
       name: 'workspace',
       authenticate: async (req) => {
