@@ -9,7 +9,9 @@
 //                            SA rewrite, route, authenticate, identity headers: admission.ts, the one copy
 //                            shared with upgrades (upgrade.ts).
 //  9. settle (HTTP/2)        wait one turn of the event loop: a stream the client reset in the same read
-//                            (HEADERS + RST_STREAM, CVE-2023-44487) is gone before it costs a connection.
+//                            (HEADERS + RST_STREAM, CVE-2023-44487) is gone before it costs a connection;
+//                            and at most PER_TURN requests go on per turn, the rest in later turns, so a
+//                            busy proxy keeps accepting new connections, one per turn (turns.ts).
 // 10. body                   read small bodies before taking a shard connection (body.ts): a slow client
 //                            holds its own socket, not the shard's; every body has a deadline.
 // 11. shard gate             at most --backend-max-connections short requests in flight per shard, a bounded
@@ -30,6 +32,7 @@ import type { ProxyMetrics } from './metrics.js'
 import { isResetting, noteReset } from './resets.js'
 import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
+import { TurnQueue } from './turns.js'
 
 export type { RequestAuthenticator } from './admission.js'
 
@@ -87,6 +90,13 @@ export class InFlight {
   }
 }
 
+/** An admitted HTTP/2 request waiting for step 9. */
+interface Settling {
+  readonly ex: Exchange
+  readonly v: Admitted
+  readonly backend: Backend
+}
+
 export interface Pipeline {
   handle(req: ProxyRequest, res: ProxyResponse): void
   readonly inflight: InFlight
@@ -141,18 +151,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const { target } = v
     const backend = pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, v.longRunning)
     // Step 9.
-    if (ex.req.httpVersionMajor === 2) setImmediate(settled, ex, v, backend)
+    if (ex.req.httpVersionMajor === 2) settling.push({ ex, v, backend })
     else readBody(ex, v, backend)
   }
 
-  function settled(ex: Exchange, v: Admitted, backend: Backend): void {
-    if (ex.done) return
+  function settled({ ex, v, backend }: Settling): boolean {
+    if (ex.done) return false
     try {
       readBody(ex, v, backend)
     } catch (e) {
       fail(ex, e)
     }
+    return true
   }
+  const settling = new TurnQueue<Settling>(settled)
 
   // Step 10.
   function readBody(ex: Exchange, v: Admitted, backend: Backend): void {
