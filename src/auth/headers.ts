@@ -125,15 +125,30 @@ export function applyIdentityHeaders(headers: HeaderObject, names: IdentityHeade
     }
   }
   if (user === undefined) return
+  // Frozen arrays: a consumer that tried to change one would throw, not corrupt the next request.
+  for (const [name, value] of encodedIdentity(user, names)) headers[name] = value as string | string[]
+}
 
+type EncodedIdentity = readonly (readonly [string, string | readonly string[]])[]
+/**
+ * Authenticators hand out the same UserInfo object for every request of a cached credential, so
+ * its headers are encoded once per identity (and header names), not per request. The values are
+ * frozen: every request shares them.
+ */
+const encodedIdentities = new WeakMap<UserInfo, { names: IdentityHeaderNames; encoded: EncodedIdentity }>()
+
+function encodedIdentity(user: UserInfo, names: IdentityHeaderNames): EncodedIdentity {
+  const memo = encodedIdentities.get(user)
+  if (memo !== undefined && memo.names === names) return memo.encoded
   // Encode everything first so a refused identity leaves no half-written headers behind.
-  const out: [string, string | string[]][] = [[names.user, headerValue(user.name, 'user name')]]
-  if (user.groups.length > 0) out.push([names.group, user.groups.map((g) => headerValue(g, 'group'))])
+  const out: (readonly [string, string | readonly string[]])[] = [[names.user, headerValue(user.name, 'user name')]]
+  if (user.groups.length > 0) out.push([names.group, Object.freeze(user.groups.map((g) => headerValue(g, 'group')))])
   const prefix = names.extraPrefix === '' ? defaultIdentityHeaderNames.extraPrefix : names.extraPrefix
   for (const [k, values] of Object.entries(user.extra)) {
     if (values.length === 0) continue
     // PathEscape is injective and every prefixed header was deleted above: no merging needed.
-    out.push([prefix + escapeExtraKey(k), values.map((v) => headerValue(v, `extra ${k}`))])
+    out.push([prefix + escapeExtraKey(k), Object.freeze(values.map((v) => headerValue(v, `extra ${k}`)))])
   }
-  for (const [name, value] of out) headers[name] = value
+  encodedIdentities.set(user, { names, encoded: out })
+  return out
 }

@@ -132,3 +132,28 @@ t.test('whitespace smuggling: a value a header would trim is refused, so no trim
     else t.throws(() => headerValue(v, 'x'), InvalidIdentityError, `${name}: refused when written`)
   }
 })
+
+t.test('one identity stamped under two sets of header names gets each set, never the other one\'s memo', async (t) => {
+  const custom = { user: 'X-Forwarded-User', group: 'X-Forwarded-Groups', extraPrefix: 'X-Forwarded-Extra-' }
+  for (const [names, userHeader, groupHeader] of [
+    [defaultIdentityHeaderNames, 'X-Remote-User', 'X-Remote-Group'],
+    [custom, 'X-Forwarded-User', 'X-Forwarded-Groups'],
+    [defaultIdentityHeaderNames, 'X-Remote-User', 'X-Remote-Group'],
+  ] as const) {
+    const h: HeaderObject = { 'x-remote-user': 'forged' }
+    applyIdentityHeaders(h, names, alice)
+    t.equal(h[userHeader], 'alice', `${userHeader} carries the user`)
+    t.same(h[groupHeader], alice.groups)
+    t.equal(Object.keys(h).length, 2 + Object.keys(alice.extra).length, 'only this set of names')
+  }
+})
+
+t.test('stamped values are shared between requests and frozen: changing one throws instead of leaking into the next request', async (t) => {
+  const a: HeaderObject = {}
+  const b: HeaderObject = {}
+  applyIdentityHeaders(a, defaultIdentityHeaderNames, alice)
+  applyIdentityHeaders(b, defaultIdentityHeaderNames, alice)
+  t.equal(a['X-Remote-Group'], b['X-Remote-Group'], 'encoded once per identity')
+  t.throws(() => (a['X-Remote-Group'] as string[]).push('system:masters'))
+  t.same(b['X-Remote-Group'], alice.groups)
+})
