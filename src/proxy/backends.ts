@@ -75,8 +75,9 @@ function multiplexingFactory(streams: number): (origin: URL, opts: object) => Cl
       ...opts,
       pipelining: lastWasH2 ? streams : 1,
       connect: (o, cb) => connect(o, (...args) => {
+        // A failed connect passes (err) alone: the socket is undefined then, not null.
         const socket = args[1]
-        if (socket !== null) {
+        if (args[0] === null && socket !== null && socket !== undefined) {
           lastWasH2 = (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2'
           client.pipelining = lastWasH2 ? streams : 1
         }

@@ -171,3 +171,19 @@ t.test('with backend HTTP/2, watches and short requests share one pool', async (
   const fp = tlsFingerprint(shard.tls)
   t.equal(pools.get(fp, shard.tls, shard.origin, true), pools.get(fp, shard.tls, shard.origin))
 })
+
+t.test('with backend HTTP/2, a shard that refuses the connection fails the request; the pool does not throw', async (t) => {
+  const ca = await createCA('backends-test-ca')
+  const client = await ca.issue({ commonName: 'kcp-front-proxy', usage: 'client' })
+  // A port nothing listens on: the connect fails before any socket exists.
+  const closed = https.createServer()
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+  const port = (closed.address() as AddressInfo).port
+  await new Promise<void>((resolve) => closed.close(() => resolve()))
+  const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
+  const pools = new BackendPools({ http2: true })
+  t.teardown(() => pools.destroy())
+  const backend = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${port}`)
+  if (backend.kind !== 'pool') throw new Error('HTTP/2 backends are pools')
+  await t.rejects(backend.dispatcher.request({ path: '/', method: 'GET' }), { code: 'ECONNREFUSED' })
+})
