@@ -1,8 +1,9 @@
 // Many concurrent watches through a proxy: none may break, every one must still deliver
 // an event at the end, and the proxy's memory per watch is reported.
 // Usage: npx tsx bench/watches.bench.ts [--watches 10000] [--seconds 120] [--target ours|nginx|naive-fastify]
-//          [--transport auto|h1|h2] [--concurrency 64] [--backend-h2]
-// --backend-h2: shards serve HTTP/2 and our proxy speaks h2 to them (many watches per shard connection).
+//          [--transport auto|h1|h2] [--concurrency 64] [--backend-protocol auto|http1|http2] [--backend-h2]
+// --backend-protocol: our proxy's protocol to the shards (default http1 here, for comparison with earlier
+// figures); auto and http2 make the shards serve HTTP/2 too. --backend-h2 = --backend-protocol http2.
 // File descriptors: over HTTP/1.1 the proxy holds 2 per watch (client + shard side). When
 // the hard limit (ulimit -Hn) cannot hold that, `auto` switches the client side to HTTP/2
 // (many watches per connection; the proxy still opens one shard connection per watch).
@@ -20,7 +21,10 @@ const seconds = numberArg(args, 'seconds', 120)
 const concurrency = numberArg(args, 'concurrency', 64)
 const targetName = args.get('target') ?? 'ours'
 const transportArg = args.get('transport') ?? 'auto'
-const backendH2 = args.has('backend-h2') && args.get('backend-h2') !== 'false'
+// --backend-protocol auto|http1|http2 (the proxy's flag); --backend-h2 = --backend-protocol http2. Shards serve h2 unless http1.
+const backendProtocol = args.get('backend-protocol') ?? (args.has('backend-h2') && args.get('backend-h2') !== 'false' ? 'http2' : 'http1')
+if (!['auto', 'http1', 'http2'].includes(backendProtocol)) throw new Error(`--backend-protocol: auto, http1 or http2, got ${backendProtocol}`)
+const backendH2 = backendProtocol !== 'http1'
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const log = (s: string): void => { process.stderr.write(`[watches] ${s}\n`) }
 
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   try {
     const topo = session.topo.info
     let target: Target | undefined
-    if (targetName === 'ours') target = await startOurs(session.dir, topo, session.serving, { v: 2, backendH2 })
+    if (targetName === 'ours') target = await startOurs(session.dir, topo, session.serving, { v: 2, extra: { backendProtocol: backendProtocol as 'auto' | 'http1' | 'http2' } })
     else if (targetName === 'naive-fastify') target = await startNaive(topo, session.serving)
     else if (targetName === 'nginx') target = await startNginx(session.dir, topo, session.serving, { connections: watches + 1024 })
     if (!target?.pid) throw new Error(`target ${targetName} unavailable`)
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     session.defer(() => t.stop())
     const limit = fileLimit()
     const transport = transportFor(transportArg, watches, limit.hard, targetName !== 'naive-fastify')
-    log(`target ${t.name} pid ${t.pid}, fd limit ${limit.soft}/${limit.hard}, client transport ${transport}, proxy→shard ${backendH2 ? 'h2' : 'h1'}`)
+    log(`target ${t.name} pid ${t.pid}, fd limit ${limit.soft}/${limit.hard}, client transport ${transport}, proxy→shard ${backendProtocol}`)
 
     const agent = tlsAgent({ ca: session.serving.ca })
     session.defer(() => agent.close())
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
     const perWatch = (rssAfter - rssBefore) / Math.max(1, heldOpen)
     process.stdout.write([
       `## Watch benchmark — ${new Date().toISOString()}`,
-      `target ${t.name}, node ${process.version}, client→proxy ${transport === 'h1' ? 'HTTP/1.1 (one TLS connection per watch)' : 'HTTP/2 (up to 100 watches per connection)'}, proxy→shard ${backendH2 ? 'HTTP/2' : 'HTTP/1.1'}, held ${seconds} s`,
+      `target ${t.name}, node ${process.version}, client→proxy ${transport === 'h1' ? 'HTTP/1.1 (one TLS connection per watch)' : 'HTTP/2 (up to 100 watches per connection)'}, proxy→shard ${backendProtocol} (shards ${backendH2 ? 'serve HTTP/2 and HTTP/1.1' : 'HTTP/1.1 only'}), held ${seconds} s`,
       '',
       markdownTable(['watches', 'open after hold', 'broken', 'failed', 'saw final event', 'open time s', 'proxy RSS before MiB', 'after MiB', 'max MiB', 'KiB per watch', 'shard watches: before → during → after close'], [[
         fmt(watches), fmt(heldOpen), fmt(st.broken), fmt(st.failed), fmt(delivered), fmt(openSeconds, 1),

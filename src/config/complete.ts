@@ -112,7 +112,9 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       shutdownTimeoutSeconds: ex.shutdownTimeoutSeconds ?? (mode === 'cli' ? 60 : 5),
       shardSyncTimeoutSeconds: ex.shardSyncTimeoutSeconds ?? 30,
       goawayChance: ex.goawayChance ?? 0,
-      backendHttp2: ex.backendHttp2 ?? false,
+      // The older boolean decides only when --backend-protocol is not given (validate() reports a contradiction).
+      backendProtocol: ex.backendProtocol ?? (ex.backendHttp2 === true ? 'http2' : 'auto'),
+      ...(ex.backendHttp2 !== undefined ? { backendHttp2: ex.backendHttp2 } : {}),
       backendMaxConnections: ex.backendMaxConnections ?? 128,
       backendQueueSize: ex.backendQueueSize ?? 1000,
       backendQueueTimeoutSeconds: ex.backendQueueTimeoutSeconds ?? 10,

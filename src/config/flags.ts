@@ -51,6 +51,8 @@ export interface FlagDef {
   /** Placeholder shown in help instead of the type name (pflag back-quote convention). */
   valueName?: string
   target?: Target
+  /** complete() leaves the field unset when the flag is not given (its absence means something). */
+  optional?: true
   /** Value when the flag is given without one (pflag NoOptDefVal); bools default to 'true'. */
   noOptValue?: string
   support: Support
@@ -207,8 +209,10 @@ export const flags: readonly FlagDef[] = [
     help: 'A shard not synced within this is reported failing and no longer holds back readiness.' },
   { name: 'goaway-chance', type: 'float', section: ex, defaultText: '0', target: ['extra', 'goawayChance'], support: 'extension',
     help: 'Probability (0..0.02) per HTTP/2 request of sending GOAWAY so clients reconnect and rebalance across replicas.' },
-  { name: 'backend-http2', type: 'bool', section: ex, defaultText: 'false', target: ['extra', 'backendHttp2'], support: 'extension',
-    help: 'Speak HTTP/2 to shards (default HTTP/1.1; upgrades always use HTTP/1.1).' },
+  { name: 'backend-protocol', type: 'string', valueName: 'auto|http1|http2', section: ex, defaultText: 'auto', target: ['extra', 'backendProtocol'], support: 'extension',
+    help: 'Protocol to the shards. auto: short requests on bounded HTTP/1.1 keep-alive connections, watches and other long-running requests multiplexed over HTTP/2 when the shard offers it (CPU of HTTP/1.1, memory per watch of HTTP/2); http1: HTTP/1.1 only, one connection per watch; http2: HTTP/2 for everything. Upgrades always use HTTP/1.1.' },
+  { name: 'backend-http2', type: 'bool', section: ex, defaultText: 'false', target: ['extra', 'backendHttp2'], optional: true, support: 'extension',
+    help: 'Older form: true = --backend-protocol=http2; false = the default (auto).' },
   { name: 'backend-max-connections', type: 'int', section: ex, defaultText: '128', target: ['extra', 'backendMaxConnections'], support: 'extension',
     help: 'HTTP/1.1 to shards: connections per shard (and client identity) for short requests; more wait for a free one (--backend-queue-size). Watches and other long-running requests use separate connections, never limited.' },
   { name: 'backend-queue-size', type: 'int', section: ex, defaultText: '1000', target: ['extra', 'backendQueueSize'], support: 'extension',
@@ -219,7 +223,7 @@ export const flags: readonly FlagDef[] = [
     help: 'A request body must arrive completely within this, counted from the request\'s start; else 408 and the connection is closed. Requests without a body (watches) are not affected.' },
   { name: 'request-body-buffer-size', type: 'int', section: ex, defaultText: '3145728', target: ['extra', 'requestBodyBufferBytes'], support: 'extension',
     help: 'Request bodies up to this many bytes are read completely before a shard connection is taken, so a slow client holds none; larger bodies stream (at most 256 MiB buffered at once in all).' },
-  { name: 'oidc-issuers-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'oidcIssuersFile'], support: 'extension',
+  { name: 'oidc-issuers-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'oidcIssuersFile'], optional: true, support: 'extension',
     help: 'YAML list of further OIDC issuers ({issuerURL, clientID, caFile, usernameClaim, usernamePrefix, groupsClaim, groupsPrefix, signingAlgs, requiredClaims}).' },
 ]
 

@@ -102,6 +102,9 @@ export interface LoggingOptions {
   logFlushFrequency: string
 }
 
+export const backendProtocols = ['auto', 'http1', 'http2'] as const
+export type BackendProtocol = (typeof backendProtocols)[number]
+
 /** Our additions (not in upstream); each documented in the README. */
 export interface ExtraOptions {
   /** --metrics-bind-address: optional plain-HTTP /metrics listener for in-cluster scraping ('' = off). */
@@ -114,8 +117,14 @@ export interface ExtraOptions {
   shardSyncTimeoutSeconds: number
   /** --goaway-chance: probability per request to send HTTP/2 GOAWAY so clients rebalance (0 = never). */
   goawayChance: number
-  /** --backend-http2: speak h2 to shards (default HTTP/1.1). */
-  backendHttp2: boolean
+  /**
+   * --backend-protocol: `auto` (default) = short requests on bounded HTTP/1.1 keep-alive connections,
+   * watches and other long-running requests multiplexed over HTTP/2 when the shard offers it;
+   * `http1` = HTTP/1.1 only; `http2` = HTTP/2 for everything. Upgrades always use HTTP/1.1.
+   */
+  backendProtocol: BackendProtocol
+  /** --backend-http2 (older flag): true = backendProtocol http2; false = not http2 (auto unless http1 is given). Unset after complete() when not given. */
+  backendHttp2?: boolean
   /** --backend-max-connections: HTTP/1.1 connections per shard for short requests (default 128). */
   backendMaxConnections: number
   /** --backend-queue-size: short requests that may wait for one of those connections per shard (default 1000); more get 429. */

@@ -8,7 +8,7 @@ import { defaultFeatureGates } from './complete.js'
 import { loadOIDCIssuersFile } from './oidc-issuers.js'
 import { compileGoRegexp } from './regexp.js'
 import { validateTLS } from './tls.js'
-import type { CompletedOptions, OIDCIssuerOptions } from './types.js'
+import { backendProtocols, type CompletedOptions, type OIDCIssuerOptions } from './types.js'
 import { parseDurationSeconds } from './values.js'
 
 /** JOSE algorithms an OIDC issuer may sign with (asymmetric only, like Kubernetes). */
@@ -77,7 +77,7 @@ export function validateOptions(o: CompletedOptions): string[] {
     if (!def.target) continue
     const [g, f] = def.target
     const v = (o[g] as unknown as Record<string, unknown>)[f]
-    if (v === undefined && def.name === 'oidc-issuers-file') continue
+    if (v === undefined && def.optional === true) continue
     const problem = typeProblem(def, v)
     if (problem) {
       errors.push(`${label(def)}: ${problem}${problem.includes(JSON.stringify(v)) ? '' : `, got ${JSON.stringify(v)}`}`)
@@ -193,6 +193,11 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('shutdown-delay-duration') && ex.shutdownDelaySeconds < 0) errors.push('--shutdown-delay-duration must not be negative')
   if (ok('shutdown-timeout') && ex.shutdownTimeoutSeconds < 0) errors.push('--shutdown-timeout must not be negative')
   if (ok('shard-sync-timeout') && ex.shardSyncTimeoutSeconds <= 0) errors.push('--shard-sync-timeout must be positive')
+  if (ok('backend-protocol') && !(backendProtocols as readonly string[]).includes(ex.backendProtocol)) {
+    errors.push(`--backend-protocol: Unsupported value: ${JSON.stringify(ex.backendProtocol)}: supported values: ${backendProtocols.map((p) => JSON.stringify(p)).join(', ')}`)
+  } else if (ok('backend-protocol') && ok('backend-http2') && ex.backendHttp2 !== undefined && ex.backendHttp2 !== (ex.backendProtocol === 'http2')) {
+    errors.push(`--backend-http2=${ex.backendHttp2} contradicts --backend-protocol=${ex.backendProtocol}; give only --backend-protocol`)
+  }
   if (ok('backend-max-connections') && (!Number.isInteger(ex.backendMaxConnections) || ex.backendMaxConnections < 1)) {
     errors.push(`--backend-max-connections must be at least 1, got ${ex.backendMaxConnections}`)
   }

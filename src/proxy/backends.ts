@@ -1,10 +1,14 @@
 // undici Pools per (backend TLS identity, origin): keep-alive pooling, the mapping's client
 // certificate and CA, and no body/header timeouts, because a watch may stay silent for minutes
-// and the Go front-proxy does not time them out either. Over HTTP/1.1 each origin has two pools:
-// short requests share at most `maxConnections` connections (500 concurrent clients must not
-// mean 500 TLS handshakes and sockets to one shard), long-running ones (watches, one per
-// connection) have their own, unbounded, so no number of watches can starve short requests or
-// be refused. Over HTTP/2 one pool multiplexes both.
+// and the Go front-proxy does not time them out either. Each origin has two pools: short
+// requests share at most `maxConnections` HTTP/1.1 connections (500 concurrent clients must not
+// mean 500 TLS handshakes and sockets to one shard), long-running ones (watches) have their own,
+// unbounded, so no number of watches can starve short requests or be refused. By protocol:
+//   auto (default)  short: the bounded HTTP/1.1 connections (the cheapest per request in CPU);
+//                   long-running: multiplexed over HTTP/2 when the shard offers it (≈ 12 KiB per
+//                   watch instead of a TLS connection each), else one HTTP/1.1 connection each.
+//   http1           both over HTTP/1.1.
+//   http2           one pool multiplexes both.
 //
 // The TLS server name and the pool come from the shard URL only. undici would otherwise take
 // the server name from each request's Host header: a client's `Host: kcp.example.com` failed
@@ -20,9 +24,11 @@ import type { Route } from './forward.js'
 import type { BackendTLS } from './mapping.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
 
+export type BackendProtocol = 'auto' | 'http1' | 'http2'
+
 export interface BackendOptions {
-  /** Speak HTTP/2 to backends (default HTTP/1.1: one watch per connection, no h2 flow-control stalls). */
-  http2?: boolean
+  /** Protocol to the shards (see the header comment); default auto. */
+  protocol?: BackendProtocol
   /** Idle keep-alive per connection, default 60 s (shards keep 90 s idle). */
   keepAliveTimeoutMs?: number
   /** Connect timeout, default 10 s (Go: 30 s dial + 10 s TLS handshake). */
@@ -33,9 +39,9 @@ export interface BackendOptions {
    * or undici hands nghttp2 streams it queues until another finishes, which a watch never does.
    */
   http2MaxStreams?: number
-  /** HTTP/1.1 only: connections per origin for short (not long-running) requests; more wait in the gate's queue. Default 128. */
+  /** auto and http1: connections per origin for short (not long-running) requests; more wait in the gate's queue. Default 128. */
   maxConnections?: number
-  /** HTTP/1.1 short requests: how many may wait for a connection per origin, and for how long (see shard-gate.ts). */
+  /** auto and http1, short requests: how many may wait for a connection per origin, and for how long (see shard-gate.ts). */
   queue?: Omit<GateOptions, 'limit'>
 }
 
@@ -90,7 +96,7 @@ function multiplexingFactory(streams: number): (origin: URL, opts: object) => Cl
 
 export class BackendPools {
   readonly #opts: BackendOptions
-  /** fingerprint → origin (+ '\0long' for the HTTP/1.1 long-running pool) → backend. */
+  /** fingerprint → origin (+ '\0long' for the long-running pool unless http2) → backend. */
   readonly #backends = new Map<string, Map<string, Backend>>()
   /**
    * One TLS context per identity: without it every new connection would parse the key, the
@@ -105,11 +111,15 @@ export class BackendPools {
     this.#opts = opts
   }
 
+  get #protocol(): BackendProtocol {
+    return this.#opts.protocol ?? 'auto'
+  }
+
   /** Backends are created lazily: a mount or a newly added shard needs no restart. */
   get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false): Backend {
     let byOrigin = this.#backends.get(fingerprint)
     if (byOrigin === undefined) this.#backends.set(fingerprint, (byOrigin = new Map<string, Backend>()))
-    const separate = longRunning && this.#opts.http2 !== true
+    const separate = longRunning && this.#protocol !== 'http2'
     const key = separate ? `${origin}\0long` : origin
     let backend = byOrigin.get(key)
     if (backend === undefined) {
@@ -156,7 +166,8 @@ export class BackendPools {
   }
 
   #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
-    const h2 = this.#opts.http2 === true
+    const protocol = this.#protocol
+    const h2 = protocol === 'http2' || (protocol === 'auto' && longRunning)
     const streams = this.#opts.http2MaxStreams ?? 100
     const servername = new URL(origin).host
     const common = {

@@ -70,7 +70,7 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const metrics = createProxyMetrics(registry)
   registerProcessMetrics(registry)
   const pools = new BackendPools({
-    http2: options.extra.backendHttp2,
+    protocol: options.extra.backendProtocol,
     maxConnections: options.extra.backendMaxConnections,
     queue: { size: options.extra.backendQueueSize, timeoutMs: options.extra.backendQueueTimeoutSeconds * 1000 },
   })

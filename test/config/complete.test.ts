@@ -1,5 +1,6 @@
 import t from 'tap'
 import { completeOptions, defaultDropGroups } from '../../src/config/complete.js'
+import type { FrontProxyInput } from '../../src/config/types.js'
 
 const cwd = '/work/here'
 
@@ -17,7 +18,7 @@ t.test('cli and embedded defaults follow the spec and differ only where meant to
   t.same(defaultDropGroups, ['system:masters', 'system:kcp:logical-cluster-admin', 'system:kcp:initializer:*', 'system:kcp:terminator:*'])
   t.match(cli.proxy, { rootDirectory: '/work/here/.kcp', mappingFile: '', corsAllowedOrigins: [] })
   t.match(cli.logging, { v: 2, loggingFormat: 'json', logFlushFrequency: '5s' })
-  t.match(cli.extra, { shutdownDelaySeconds: 0, shutdownTimeoutSeconds: 60, shardSyncTimeoutSeconds: 30, goawayChance: 0, backendHttp2: false, backendMaxConnections: 128, featureGates: { WorkspaceAuthentication: false } })
+  t.match(cli.extra, { shutdownDelaySeconds: 0, shutdownTimeoutSeconds: 60, shardSyncTimeoutSeconds: 30, goawayChance: 0, backendProtocol: 'auto', backendMaxConnections: 128, featureGates: { WorkspaceAuthentication: false } })
   t.equal(emb.extra.shutdownTimeoutSeconds, 5)
 })
 
@@ -63,3 +64,15 @@ t.test('completing does not mutate the input', async (t) => {
   o.extra.featureGates.X = true
   t.equal(JSON.stringify(input), before)
 })
+
+t.test('the protocol to the shards: --backend-protocol, else the older --backend-http2 (true = http2, false = the default auto)', async (t) => {
+  const cases: [string, FrontProxyInput['extra'], string][] = [
+    ['nothing given', {}, 'auto'],
+    ['--backend-http2', { backendHttp2: true }, 'http2'],
+    ['--backend-http2=false', { backendHttp2: false }, 'auto'],
+    ['--backend-protocol=http1', { backendProtocol: 'http1' }, 'http1'],
+    ['both, agreeing', { backendHttp2: true, backendProtocol: 'http2' }, 'http2'],
+  ]
+  for (const [name, extra, want] of cases) t.equal(completeOptions({ extra }, 'embedded').extra.backendProtocol, want, name)
+})
+

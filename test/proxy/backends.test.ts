@@ -31,7 +31,7 @@ async function setup(t: Test, h2: boolean): Promise<{ pool: Dispatcher; connecti
   server.on('secureConnection', () => connections++)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
-  const pools = new BackendPools({ http2: true })
+  const pools = new BackendPools({ protocol: 'http2' })
   const backend = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
   if (backend.kind !== 'pool') throw new Error('HTTP/2 backends are pools')
   const pool = backend.dispatcher
@@ -145,9 +145,9 @@ t.test('over HTTP/1.1, idle connections are reused: bursts of requests never ope
   t.ok(shard.connections() <= 4, `30 bursts of 4 requests used ${shard.connections()} connections`)
 })
 
-t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests never block them, and they never block short requests', async (t) => {
+for (const protocol of ['http1', 'auto'] as const) t.test(`${protocol}, HTTP/1.1-only shard: watches get their own unbounded pool (one connection each): busy short requests never block them, and they never block short requests`, async (t) => {
   const shard = await h1Shard(t)
-  const pools = new BackendPools({ maxConnections: 2 })
+  const pools = new BackendPools({ maxConnections: 2, protocol })
   t.teardown(() => pools.destroy())
   const fp = tlsFingerprint(shard.tls)
   const short = pools.get(fp, shard.tls, shard.origin)
@@ -166,7 +166,7 @@ t.test('over HTTP/1.1, watches get their own unbounded pool: busy short requests
 
 t.test('with backend HTTP/2, watches and short requests share one pool', async (t) => {
   const shard = await h1Shard(t)
-  const pools = new BackendPools({ http2: true })
+  const pools = new BackendPools({ protocol: 'http2' })
   t.teardown(() => pools.destroy())
   const fp = tlsFingerprint(shard.tls)
   t.equal(pools.get(fp, shard.tls, shard.origin, true), pools.get(fp, shard.tls, shard.origin))
@@ -181,9 +181,48 @@ t.test('with backend HTTP/2, a shard that refuses the connection fails the reque
   const port = (closed.address() as AddressInfo).port
   await new Promise<void>((resolve) => closed.close(() => resolve()))
   const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
-  const pools = new BackendPools({ http2: true })
+  const pools = new BackendPools({ protocol: 'http2' })
   t.teardown(() => pools.destroy())
   const backend = pools.get(tlsFingerprint(tls), tls, `https://127.0.0.1:${port}`)
   if (backend.kind !== 'pool') throw new Error('HTTP/2 backends are pools')
   await t.rejects(backend.dispatcher.request({ path: '/', method: 'GET' }), { code: 'ECONNREFUSED' })
+})
+
+t.test('auto (the default): short requests go through the gate over HTTP/1.1, watches to an h2 shard share one HTTP/2 connection', async (t) => {
+  const ca = await createCA('backends-auto-ca')
+  const serving = await issueLoopbackServerCert(ca)
+  const client = await ca.issue({ commonName: 'kcp-front-proxy', usage: 'client' })
+  const versions = new Map<string, Set<string>>()
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const kind = req.url === '/quick' ? 'short' : 'watch'
+    if (!versions.has(kind)) versions.set(kind, new Set())
+    versions.get(kind)!.add(req.httpVersion)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    if (kind === 'short') res.end('{}')
+    else res.write('{}\n')
+  }
+  const server = http2.createSecureServer({ ...serving, allowHTTP1: true, settings: { maxConcurrentStreams: 1000 } }, onRequest as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+  let connections = 0
+  server.on('secureConnection', () => connections++)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const tls: BackendTLS = { ca: ca.cert, cert: client.cert, key: client.key }
+  const pools = new BackendPools({ maxConnections: 4 })
+  t.teardown(async () => {
+    await pools.destroy()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const fp = tlsFingerprint(tls)
+  const short = pools.get(fp, tls, origin)
+  const long = pools.get(fp, tls, origin, true)
+  t.equal(short.kind, 'gated', 'short requests: the bounded gate')
+  if (long.kind !== 'pool') throw new Error('watches use a pool')
+  t.same(await Promise.all(Array.from({ length: 4 }, () => viaGate(short, '/quick'))), [200, 200, 200, 200])
+  await openStreams(long.dispatcher, 1) // first handshake: the pool learns the shard speaks h2
+  const watches = await openStreams(long.dispatcher, WATCHES)
+  t.equal(watches.filter((r) => r.statusCode === 200).length, WATCHES)
+  t.same([...versions.get('short')!], ['1.1'], 'short requests over HTTP/1.1')
+  t.same([...versions.get('watch')!], ['2.0'], 'watches over HTTP/2')
+  t.ok(connections <= 4 + 1, `at most the short connections plus one for ${WATCHES + 1} watches (${connections})`)
+  for (const w of watches) w.body.destroy()
 })

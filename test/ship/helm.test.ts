@@ -77,6 +77,7 @@ const badSets: [string, Json, RegExp][] = [
   ['typo in a nested key', { shutdown: { delay: 5 } }, /\$\.shutdown\.delay: unknown key/],
   ['goaway chance too high', { goawayChance: 0.5 }, /\$\.goawayChance: 0\.5 > maximum 0\.02/],
   ['no connections to the shards', { backendMaxConnections: 0 }, /\$\.backendMaxConnections: 0 < minimum 1/],
+  ['an unknown protocol to the shards', { backendProtocol: 'h3' }, /\$\.backendProtocol: "h3" not one of/],
   ['a zero body deadline', { requestBody: { timeoutSeconds: 0 } }, /\$\.requestBody\.timeoutSeconds: 0 < minimum 1/],
   ['a negative queue', { backendQueue: { size: -1 } }, /\$\.backendQueue\.size: -1 < minimum 0/],
   ['mapping entry without backend', { mapping: [{ path: '/clusters/' }] }, /\$\.mapping\[0\]\.backend: required/],
@@ -209,6 +210,10 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
   check('defaults', def)
   t.ok(def.PodDisruptionBudget, 'defaults: PDB')
   t.notOk(def.HorizontalPodAutoscaler, 'defaults: no HPA')
+  const defArgs = dig(def.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]
+  t.ok(defArgs.includes('--backend-protocol=auto'), 'defaults: short requests on HTTP/1.1, watches multiplexed on HTTP/2')
+  const legacy = await render('older backendHttp2 value', ['--set', 'backendHttp2=true'])
+  t.ok((dig(legacy.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]).includes('--backend-protocol=http2'), 'backendHttp2: true still means HTTP/2 for everything')
 
   const all = await render('full', ['-f', join(chart, 'ci/full-values.yaml')])
   check('full', all)
@@ -218,7 +223,7 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
   const args = dig(all.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]
   for (const flag of ['--tls-cert-file=', '--client-ca-file=', '--requestheader-client-ca-file=', '--oidc-issuer-url=https://idp.example.com',
     '--oidc-required-claim=hd=example.com', '--service-account-key-file=/etc/kcp-front-proxy/service-account-keys/alpha.pub', '--authentication-drop-groups=',
-    '--token-auth-file=', '--goaway-chance=0.001', '--backend-max-connections=256', '--backend-queue-size=500', '--backend-queue-timeout=5s', '--request-body-timeout=30s', '--request-body-buffer-size=1048576', '--metrics-bind-address=0.0.0.0:9090', '--tls-min-version=VersionTLS13']) {
+    '--token-auth-file=', '--goaway-chance=0.001', '--backend-protocol=http2', '--backend-max-connections=256', '--backend-queue-size=500', '--backend-queue-timeout=5s', '--request-body-timeout=30s', '--request-body-buffer-size=1048576', '--metrics-bind-address=0.0.0.0:9090', '--tls-min-version=VersionTLS13']) {
     t.ok(args.some((a) => a.startsWith(flag)), `full: ${flag}`)
   }
   const dashboardCM = Object.values(await render('dashboard', ['--set', 'grafanaDashboard.enabled=true', '--show-only', 'templates/dashboard-configmap.yaml']))[0]

@@ -25,7 +25,8 @@ serveChild<{ url: string }>(async () => {
       ...extraAuth,
     },
     logging: { v: Number(childArg('v', '2')) },
-    extra: { backendHttp2: childArg('backend-h2', 'false') === 'true', ...(JSON.parse(childArg('extra', '{}')) as NonNullable<FrontProxyInput['extra']>) },
+    // --backend-h2 true: everything over HTTP/2 (older checkouts read this flag too); otherwise the default or --extra's backendProtocol.
+    extra: { ...(childArg('backend-h2', 'false') === 'true' ? { backendHttp2: true } : {}), ...(JSON.parse(childArg('extra', '{}')) as NonNullable<FrontProxyInput['extra']>) },
     logStream,
   })
   return {

@@ -86,7 +86,7 @@ app.kubernetes.io/component: front-proxy
 {{- $args = concat $args (list (printf "--v=%v" $v.verbosity) (printf "--logging-format=%s" $v.loggingFormat)) -}}
 {{- $args = concat $args (list (printf "--shutdown-delay-duration=%vs" $v.shutdown.delaySeconds) (printf "--shutdown-timeout=%vs" $v.shutdown.timeoutSeconds) (printf "--shard-sync-timeout=%vs" $v.shardSyncTimeoutSeconds)) -}}
 {{- if $v.goawayChance }}{{ $args = append $args (printf "--goaway-chance=%v" $v.goawayChance) }}{{ end -}}
-{{- if $v.backendHttp2 }}{{ $args = append $args "--backend-http2" }}{{ end -}}
+{{- $args = append $args (printf "--backend-protocol=%s" (ternary "http2" ($v.backendProtocol | default "auto") (eq $v.backendHttp2 true))) -}}
 {{- $args = append $args (printf "--backend-max-connections=%v" $v.backendMaxConnections) -}}
 {{- $args = concat $args (list (printf "--backend-queue-size=%v" $v.backendQueue.size) (printf "--backend-queue-timeout=%vs" $v.backendQueue.timeoutSeconds)) -}}
 {{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
