@@ -3,8 +3,12 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
-//          [--before <another checkout>]
+//          [--before <another checkout>] [--clients h1,h2,h2m10]
+// --clients: h1 = autocannon (HTTP/1.1 keep-alive), h2 = h2load with 1 stream per connection,
+// h2m10 = h2load with 10; HTTP/2 clients run against our proxy (and ours-before) only, the
+// other targets serve HTTP/1.1. Ratios ours with HTTP/2 clients / ours with HTTP/1.1 clients.
 import { openSession } from './lib/session.js'
+import { h2loadAvailable, runH2load } from './lib/h2load.js'
 import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
@@ -20,6 +24,11 @@ const pin = args.get('no-pin') !== 'true'
 // --before <checkout>: also run that checkout's proxy as target `ours-before`, so a change is
 // measured against its predecessor in the same runs (paired ratio ours / ours-before).
 const beforeCheckout = args.get('before')
+const clientKinds = (args.get('clients') ?? 'h1').split(',')
+for (const k of clientKinds) if (!['h1', 'h2', 'h2m10'].includes(k)) throw new Error(`--clients: h1, h2 or h2m10, got ${k}`)
+if (clientKinds.some((k) => k !== 'h1') && !h2loadAvailable()) throw new Error('--clients h2: h2load is not installed (apt-get install nghttp2-client)')
+/** The load key of a target with a client kind: `ours` (h1), `ours[h2]`, `ours[h2m10]`. */
+const keyOf = (name: string, kind: string): string => (kind === 'h1' ? name : `${name}[${kind}]`)
 
 async function main(): Promise<void> {
   const session = await openSession({ pin })
@@ -64,20 +73,27 @@ async function main(): Promise<void> {
       for (const [name, p] of probed) push(probes, name, p)
       for (const t of targets) {
         const ca = pem.get(t.name)!
-        for (const c of connectionLevels) {
-          const r = await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
-          if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${t.name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
-          if (r.rampErrors > 0) process.stderr.write(`note ${t.name} c=${c}: ${r.rampErrors} errors or timeouts while the connections were set up (before the window)\n`)
-          if (r.connectedBeforeWindow < c) process.stderr.write(`WARNING ${t.name} c=${c}: only ${r.connectedBeforeWindow} connections answered before the window opened (handshakes spilled in)\n`)
-          push(loads, `${t.name}@${c}`, r)
-          process.stderr.write(`run ${run} ${t.name} c=${c}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)
+        for (const kind of clientKinds) {
+          if (kind !== 'h1' && !t.name.startsWith('ours')) continue
+          const name = keyOf(t.name, kind)
+          for (const c of connectionLevels) {
+            const r = kind === 'h1'
+              ? await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
+              : await runH2load({ url: t.objectURL, connections: c, streams: kind === 'h2' ? 1 : 10, seconds, headers, proxyPid: t.pid, shardPid: session.topo.pid })
+            if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
+            if (r.rampErrors > 0) process.stderr.write(`note ${name} c=${c}: ${r.rampErrors} errors or timeouts while the connections were set up (before the window)\n`)
+            if (r.connectedBeforeWindow < c) process.stderr.write(`WARNING ${name} c=${c}: only ${r.connectedBeforeWindow} connections answered before the window opened (handshakes spilled in)\n`)
+            push(loads, `${name}@${c}`, r)
+            process.stderr.write(`run ${run} ${name} c=${c}: ${fmt(r.rps)} req/s, p50 ${r.p50ms} ms, ${fmt(r.reqPerProxyCpuSec)} req/proxy-CPU-s\n`)
+          }
         }
       }
     }
 
     const med = (k: string, f: (r: LoadResult) => number): number => median((loads.get(k) ?? []).map(f))
     const rows: string[][] = []
-    for (const t of targets) {
+    const rowNames = targets.flatMap((t) => clientKinds.filter((k) => k === 'h1' || t.name.startsWith('ours')).map((k) => ({ name: keyOf(t.name, k), pid: t.pid })))
+    for (const t of rowNames) {
       for (const c of connectionLevels) {
         const k = `${t.name}@${c}`
         rows.push([t.name, String(c), fmt(med(k, (r) => r.rps)), fmt(med(k, (r) => r.p50ms)), fmt(med(k, (r) => r.p99ms)),
@@ -96,6 +112,9 @@ async function main(): Promise<void> {
       cpu('ours', 'naive-fastify', c), cpu('ours', 'nginx', c), cpu('ours', 'minimal-undici', c), cpu('minimal-undici', 'naive-fastify', c),
       ...(beforeCheckout !== undefined ? [cpu('ours', 'ours-before', c), cpu('ours-before', 'minimal-undici', c)] : [])])
 
+    const h2Kinds = clientKinds.filter((k) => k !== 'h1')
+    const clientRows = h2Kinds.length === 0 ? [] : connectionLevels.map((c) => [String(c), ...h2Kinds.map((k) => cpu(keyOf('ours', k), 'ours', c)),
+      ...(beforeCheckout !== undefined ? h2Kinds.map((k) => cpu(keyOf('ours', k), keyOf('ours-before', k), c)) : [])])
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
       `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}`,
@@ -113,6 +132,9 @@ async function main(): Promise<void> {
       '',
       markdownTable(['connections', 'ours / naive-fastify', 'ours / nginx', 'ours / minimal-undici', 'minimal-undici / naive-fastify',
         ...(beforeCheckout !== undefined ? ['ours / ours-before', 'ours-before / minimal-undici'] : [])], ratioRows),
+      ...(clientRows.length === 0 ? [] : ['', 'HTTP/2 clients (h2load; [h2] = 1 stream per connection, [h2m10] = 10): requests per proxy CPU-second, ours with HTTP/2 clients / ours with HTTP/1.1 clients (target ≥ 0.9 at 50 and 500)' +
+        (beforeCheckout !== undefined ? ', and against ours-before with the same clients' : '') + '; the p50 column of h2load rows is its mean:', '',
+        markdownTable(['connections', ...h2Kinds.map((k) => `ours[${k}] / ours`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
       beforeCheckout !== undefined ? `\nours-before: the proxy of ${beforeCheckout}; its added p50 over direct ${fmt(added('ours-before'))} µs` : '',
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')
