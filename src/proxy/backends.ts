@@ -67,6 +67,29 @@ export function tlsFingerprint(tls: BackendTLS): string {
 }
 
 /**
+ * A Client that never tells its Pool it has room while it is full. undici (7.30) defers the
+ * 'drain' a dispatch earns to a microtask (client.js _resume, `sync`) and does not look again
+ * before emitting it: when several requests are dispatched in one synchronous stretch (turns.ts
+ * starts up to PER_TURN per turn), the drain queued by the 99th of 100 streams arrives after the
+ * 100th filled the client, the Pool takes the client for free again and gives it a 101st request
+ * that waits in the client's queue until one of its streams ends, which a watch never does (a
+ * watch stalled without response headers). Such a drain is dropped and the client re-armed:
+ * setting `pipelining` runs undici's resume, which marks a busy client as owing a drain, so the
+ * real one comes when a stream ends.
+ */
+class MultiplexedClient extends Client {
+  // Client types emit() per event; this override only looks at the name and passes everything on.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'drain' && this.stats.size >= this.pipelining) {
+      // eslint-disable-next-line no-self-assign -- the setter re-arms the drain (see above)
+      this.pipelining = this.pipelining
+      return false
+    }
+    return (super.emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args)
+  }
+}
+
+/**
  * undici's Pool treats a client with `pipelining` requests in flight as busy and opens another
  * connection, so with the h1-safe value 1 HTTP/2 would still cost one TLS connection per watch.
  * Each client's limit is set from the protocol ALPN actually chose: h2 → `streams` concurrent
@@ -77,7 +100,7 @@ function multiplexingFactory(streams: number): (origin: URL, opts: object) => Cl
   let lastWasH2 = false
   return (origin, opts) => {
     const { connect } = opts as { connect: Connector }
-    const client: Client = new Client(origin, {
+    const client: Client = new MultiplexedClient(origin, {
       ...opts,
       pipelining: lastWasH2 ? streams : 1,
       connect: (o, cb) => connect(o, (...args) => {
