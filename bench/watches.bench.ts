@@ -14,6 +14,7 @@ import { kubeRequest, tlsAgent } from './lib/kube-http.js'
 import { rssBytes, fileLimit, openFds } from './lib/proc.js'
 import { fmt, markdownTable, parseArgs, numberArg } from './lib/stats.js'
 import type { WatchClientStatus } from './lib/children/watch-client.js'
+import { backendProtocols, type BackendProtocol } from '../src/config/types.js'
 
 const args = parseArgs(process.argv.slice(2))
 const watches = numberArg(args, 'watches', 10_000)
@@ -22,8 +23,8 @@ const concurrency = numberArg(args, 'concurrency', 64)
 const targetName = args.get('target') ?? 'ours'
 const transportArg = args.get('transport') ?? 'auto'
 // --backend-protocol auto|http1|http2 (the proxy's flag); --backend-h2 = --backend-protocol http2. Shards serve h2 unless http1.
-const backendProtocol = args.get('backend-protocol') ?? (args.has('backend-h2') && args.get('backend-h2') !== 'false' ? 'http2' : 'http1')
-if (!['auto', 'http1', 'http2'].includes(backendProtocol)) throw new Error(`--backend-protocol: auto, http1 or http2, got ${backendProtocol}`)
+const backendProtocol = (args.get('backend-protocol') ?? (args.has('backend-h2') && args.get('backend-h2') !== 'false' ? 'http2' : 'http1')) as BackendProtocol
+if (!backendProtocols.includes(backendProtocol)) throw new Error(`--backend-protocol: ${backendProtocols.join(', ')}, got ${backendProtocol}`)
 const backendH2 = backendProtocol !== 'http1'
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const log = (s: string): void => { process.stderr.write(`[watches] ${s}\n`) }
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   try {
     const topo = session.topo.info
     let target: Target | undefined
-    if (targetName === 'ours') target = await startOurs(session.dir, topo, session.serving, { v: 2, extra: { backendProtocol: backendProtocol as 'auto' | 'http1' | 'http2' } })
+    if (targetName === 'ours') target = await startOurs(session.dir, topo, session.serving, { v: 2, extra: { backendProtocol } })
     else if (targetName === 'naive-fastify') target = await startNaive(topo, session.serving)
     else if (targetName === 'nginx') target = await startNginx(session.dir, topo, session.serving, { connections: watches + 1024 })
     if (!target?.pid) throw new Error(`target ${targetName} unavailable`)

@@ -1,6 +1,6 @@
 // Bound series for the per-request hot path. prom-client's labelled children (`labels(...)`)
-// still hash and validate the label set on every inc() and observe(); on a cached-token request
-// that was about a tenth of the proxy's authentication CPU. A hot series resolves its label set
+// still hash and validate the label set on every inc() and observe(); on a cached workspace token
+// that was about a third of the proxy's authentication CPU (213 of 590 profile samples). A hot series resolves its label set
 // once and updates prom-client's own record of it in place, so /metrics output, reset() and
 // every other API behave exactly as if inc()/observe() had been called. It relies on prom-client
 // 15's record shapes ({value} for counters, {bucketValues, sum, count} for histograms);

@@ -21,10 +21,9 @@ import { createSecureContext, type SecureContext } from 'node:tls'
 import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
 import { ShortConnections } from './connections.js'
 import type { Route } from './forward.js'
+import type { BackendProtocol } from '../config/types.js'
 import type { BackendTLS } from './mapping.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
-
-export type BackendProtocol = 'auto' | 'http1' | 'http2'
 
 export interface BackendOptions {
   /** Protocol to the shards (see the header comment); default auto. */
