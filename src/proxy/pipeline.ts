@@ -29,7 +29,7 @@ import type { CorsCheck } from './cors.js'
 import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 import { forward } from './forward.js'
 import type { ProxyMetrics } from './metrics.js'
-import { isResetting, noteReset } from './resets.js'
+import { noteReset } from './resets.js'
 import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
 import { TurnQueue } from './turns.js'
@@ -192,7 +192,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const w = gate.enter(
       (client) => forward(ex, { dispatcher: client, servername, drainable: true, release: () => connections.release(client) }, v.target.path, v.headers, body, metrics),
       (err) => writeError(ex, err),
-      ex.session === undefined || !isResetting(ex.session),
+      ex.session,
     )
     if (w instanceof ProxyError) writeError(ex, w)
     else if (w !== undefined) ex.res.once('close', () => gate.cancel(w))

@@ -6,8 +6,13 @@
 // Opening a connection is decided here and nowhere else: a waiter may open one only after one
 // turn of the event loop (a client that resets its request at once is gone by then), only while
 // fewer than MAX_CONNECTING handshakes are in progress, and only if its HTTP/2 session is not
-// resetting its requests wholesale (resets.ts): a rapid-reset flood costs a few handshakes.
+// resetting its requests wholesale (resets.ts), judged when the connection would be opened, not
+// when the request arrived (a flood's first burst arrives before its first resets are counted):
+// a rapid-reset flood costs a few handshakes. Requests of such sessions wait in a queue of their
+// own for an idle connection, so they never hold up a request that may open one.
 import { ProxyError } from '../errors.js'
+import { Fifo } from './fifo.js'
+import { isResetting } from './resets.js'
 
 /** What the gate needs of the connections it hands out. */
 export interface Connections<C> {
@@ -33,6 +38,8 @@ export interface GateOptions {
   size?: number
   /** Longest wait for a connection before a 429. Default 10 s. */
   timeoutMs?: number
+  /** Whether requests of `owner` (their HTTP/2 session) may still make the gate open connections. Default: not resetting (resets.ts). */
+  mayConnect?: (owner: object) => boolean
 }
 
 export const DEFAULT_QUEUE_SIZE = 1000
@@ -45,10 +52,12 @@ export interface Waiter<C> {
   readonly go: (c: C) => void
   readonly expire: (err: ProxyError) => void
   readonly deadline: number
-  /** May make the pool open a connection; false = only an idle one will do (a session resetting its requests). */
-  readonly mayConnect: boolean
+  /** The HTTP/2 session the request came on, judged by GateOptions.mayConnect; undefined = always may connect. */
+  readonly owner: object | undefined
   live: boolean
 }
+
+const notResetting = (owner: object): boolean => !isResetting(owner)
 
 export function tooManyRequests(message = 'Too many requests, please try again later.'): ProxyError {
   return new ProxyError('FP_TOO_MANY_REQUESTS', message, { details: { retryAfterSeconds: RETRY_AFTER_SECONDS } })
@@ -59,10 +68,12 @@ export class ShardGate<C> {
   readonly size: number
   readonly timeoutMs: number
   readonly #conns: Connections<C>
-  /** FIFO with a moving head: shift() on a long array is O(n). Cancelled waiters stay until reached. */
-  #queue: Waiter<C>[] = []
-  #head = 0
-  /** Waiters still waiting (the queue also holds cancelled ones until they reach the head). */
+  readonly #mayConnect: (owner: object) => boolean
+  /** Waiters that may open a connection, oldest first. Cancelled ones stay until reached. */
+  readonly #queue = new Fifo<Waiter<C>>()
+  /** Waiters whose session was found resetting: they take idle connections only, oldest first. */
+  readonly #idleOnly = new Fifo<Waiter<C>>()
+  /** Waiters still waiting (the queues also hold cancelled ones until they reach a head). */
   #live = 0
   #timer: NodeJS.Timeout | undefined
   #closed = false
@@ -72,6 +83,7 @@ export class ShardGate<C> {
     this.limit = o.limit
     this.size = o.size ?? DEFAULT_QUEUE_SIZE
     this.timeoutMs = o.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS
+    this.#mayConnect = o.mayConnect ?? notResetting
     this.#conns = conns
     conns.onChange = () => this.#drainSoon()
   }
@@ -83,10 +95,10 @@ export class ShardGate<C> {
   /**
    * Runs `go` at once with an idle connection (the caller hands it back with leave()), or queues
    * the request. Returns the waiter (to cancel() if the client goes away), undefined when it ran,
-   * or the 429 to answer when the queue is full. `mayConnect` false: this request may only use a
-   * connection that is already idle, never cause a new one (resets.ts).
+   * or the 429 to answer when the queue is full. `owner`: the request's HTTP/2 session, whose
+   * resets decide whether it may cause a new connection (resets.ts).
    */
-  enter(go: (c: C) => void, expire: (err: ProxyError) => void, mayConnect = true): Waiter<C> | undefined | ProxyError {
+  enter(go: (c: C) => void, expire: (err: ProxyError) => void, owner?: object): Waiter<C> | undefined | ProxyError {
     if (this.#live === 0) {
       const c = this.#conns.takeIdle()
       if (c !== undefined) {
@@ -95,7 +107,7 @@ export class ShardGate<C> {
       }
     }
     if (this.#closed || this.#live >= this.size) return tooManyRequests()
-    const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, mayConnect, live: true }
+    const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, owner, live: true }
     this.#queue.push(w)
     this.#live++
     this.#arm()
@@ -115,7 +127,7 @@ export class ShardGate<C> {
   /** Answers every waiter (pools are closing); later enter()s are refused. */
   close(): void {
     this.#closed = true
-    for (let w = this.#peek(); w !== undefined; w = this.#peek()) {
+    for (let w = this.#oldest(); w !== undefined; w = this.#oldest()) {
       this.#take(w)
       w.expire(tooManyRequests('the front-proxy is closing its connections to this shard'))
     }
@@ -135,72 +147,72 @@ export class ShardGate<C> {
   }
 
   #drain(): void {
-    // FIFO: the oldest live waiter runs first, or nobody does.
-    for (let w = this.#peek(); w !== undefined; w = this.#peek()) {
-      const c = this.#conns.takeIdle() ?? (w.mayConnect && this.#conns.size < this.limit && this.#conns.connecting < MAX_CONNECTING ? this.#conns.open() : undefined)
+    // Idle connections go to the oldest live waiter of either queue.
+    for (let w = this.#oldest(); w !== undefined; w = this.#oldest()) {
+      const c = this.#conns.takeIdle()
       if (c === undefined) break
       this.#take(w)
       w.go(c)
     }
-  }
-
-  /** The oldest live waiter, left in place (cancelled ones before it are dropped). */
-  #peek(): Waiter<C> | undefined {
-    while (this.#head < this.#queue.length) {
-      const w = this.#queue[this.#head]
-      if (w.live) return w
-      this.#head++
+    // New connections only for waiters whose session is not resetting now; one found resetting
+    // moves to the idle-only queue, once, instead of blocking those behind it.
+    for (let w = head(this.#queue); w !== undefined; w = head(this.#queue)) {
+      if (w.owner !== undefined && !this.#mayConnect(w.owner)) {
+        this.#idleOnly.push(this.#queue.shift()!)
+        continue
+      }
+      if (this.#conns.size >= this.limit || this.#conns.connecting >= MAX_CONNECTING) break
+      this.#take(w)
+      w.go(this.#conns.open())
     }
-    this.#compact()
-    return undefined
   }
 
-  /** Removes the waiter #peek() returned. */
+  /** The oldest live waiter of both queues, left in place (cancelled ones before it are dropped). */
+  #oldest(): Waiter<C> | undefined {
+    const a = head(this.#queue)
+    const b = head(this.#idleOnly)
+    if (a === undefined) return b
+    if (b === undefined) return a
+    return a.deadline <= b.deadline ? a : b
+  }
+
+  /** Removes `w`, the head of its queue. */
   #take(w: Waiter<C>): void {
-    this.#head++
+    if (this.#queue.peek() === w) this.#queue.shift()
+    else this.#idleOnly.shift()
     w.live = false
     this.#live--
-    this.#compact()
   }
 
-  #compact(): void {
-    if (this.#head === this.#queue.length) {
-      this.#queue = []
-      this.#head = 0
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head)
-      this.#head = 0
-    }
-  }
-
-  /** One timer for the oldest waiter (FIFO: every later one has a later deadline). */
+  /** One timer for the oldest waiter (FIFO per queue: every later one has a later deadline). */
   #arm(): void {
     if (this.#timer !== undefined || this.#live === 0) return
-    let first: Waiter<C> | undefined
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      if (this.#queue[i].live) {
-        first = this.#queue[i]
-        break
-      }
-    }
-    if (first === undefined) return
-    this.#timer = setTimeout(() => this.#expire(), Math.max(0, first.deadline - Date.now()))
+    const first = this.#queue.find(isLive)
+    const other = this.#idleOnly.find(isLive)
+    const deadline = Math.min(first?.deadline ?? Infinity, other?.deadline ?? Infinity)
+    if (deadline === Infinity) return
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, deadline - Date.now()))
     this.#timer.unref()
   }
 
   #expire(): void {
     this.#timer = undefined
     const now = Date.now()
-    while (this.#head < this.#queue.length) {
-      const w = this.#queue[this.#head]
-      if (w.live && w.deadline > now) break
-      this.#head++
-      if (!w.live) continue
-      w.live = false
-      this.#live--
+    for (let w = this.#oldest(); w !== undefined && w.deadline <= now; w = this.#oldest()) {
+      this.#take(w)
       w.expire(tooManyRequests(`no connection to the shard became free within ${Math.round(this.timeoutMs / 1000)}s; please try again later.`))
     }
-    this.#compact()
     this.#arm()
   }
+}
+
+const isLive = (w: { live: boolean }): boolean => w.live
+
+/** The oldest live waiter of `q`, left in place; cancelled ones before it are dropped. */
+function head<C>(q: Fifo<Waiter<C>>): Waiter<C> | undefined {
+  for (let w = q.peek(); w !== undefined; w = q.peek()) {
+    if (w.live) return w
+    q.shift()
+  }
+  return undefined
 }

@@ -8,14 +8,15 @@
 // accepting. A request whose client went away while it waited (an HTTP/2 reset) is passed over
 // without counting, so a reset flood cannot use up the turn.
 
+import { Fifo } from './fifo.js'
+
 /** Requests started per turn: a few milliseconds of work, so the next accept is never far off. */
 export const PER_TURN = 16
 
 export class TurnQueue<T> {
   readonly #start: (item: T) => boolean
   readonly #perTurn: number
-  #queue: T[] = []
-  #head = 0
+  readonly #queue = new Fifo<T>()
   #scheduled = false
 
   /** `start` runs an item; false = it was already gone (nothing started, nothing counted). */
@@ -25,7 +26,7 @@ export class TurnQueue<T> {
   }
 
   get size(): number {
-    return this.#queue.length - this.#head
+    return this.#queue.length
   }
 
   /** Starts `item` on a later turn (this turn's check phase at the earliest, as setImmediate). */
@@ -43,21 +44,10 @@ export class TurnQueue<T> {
   readonly #run = (): void => {
     this.#scheduled = false
     let started = 0
-    while (started < this.#perTurn && this.#head < this.#queue.length) {
-      const item = this.#queue[this.#head]
-      this.#queue[this.#head++] = undefined as T
-      if (this.#start(item)) started++
+    while (started < this.#perTurn && this.#queue.length > 0) {
+      if (this.#start(this.#queue.shift() as T)) started++
     }
-    if (this.#head === this.#queue.length) {
-      this.#queue = []
-      this.#head = 0
-    } else {
-      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-        this.#queue = this.#queue.slice(this.#head)
-        this.#head = 0
-      }
-      // Scheduled from the check phase, so it runs after the next poll: one more accept first.
-      this.#schedule()
-    }
+    // Scheduled from the check phase, so it runs after the next poll: one more accept first.
+    if (this.#queue.length > 0) this.#schedule()
   }
 }

@@ -39,12 +39,16 @@ class Conns implements Connections<number> {
 
 type Entered = { conn: number | undefined; err: ProxyError | undefined; waiter: Waiter<number> | undefined }
 
-function enter(g: ShardGate<number>, mayConnect = true): Entered {
+/** Sessions (owners) judged to be resetting their requests; the gates below consult it. */
+const resetting = new Set<object>()
+const mayConnect = (owner: object): boolean => !resetting.has(owner)
+
+function enter(g: ShardGate<number>, owner?: object): Entered {
   const e: Entered = { conn: undefined, err: undefined, waiter: undefined }
   const w = g.enter(
     (c) => (e.conn = c),
     (err) => (e.err = err),
-    mayConnect,
+    owner,
   )
   if (w instanceof ProxyError) e.err = w
   else e.waiter = w
@@ -145,15 +149,68 @@ t.test(`a burst opens at most ${MAX_CONNECTING} connections at a time, the next 
 
 t.test('a request that may not open connections (its session resets its requests) waits for an idle one', async (t) => {
   const c = new Conns().withIdle(1)
-  const g = new ShardGate({ limit: 100, timeoutMs: 10_000 }, c)
+  const g = new ShardGate({ limit: 100, timeoutMs: 10_000, mayConnect }, c)
   t.teardown(() => g.close())
-  const a = enter(g, false)
+  const flood = {}
+  resetting.add(flood)
+  t.teardown(() => resetting.delete(flood))
+  const a = enter(g, flood)
   t.equal(a.conn, 1, 'an idle connection: it runs at once')
-  const waiting = enter(g, false)
+  const waiting = enter(g, flood)
   await turn()
   t.equal(waiting.conn, undefined, 'none idle: it opens none, although handshakes are allowed')
   t.equal(c.opened, 1)
   c.release(a.conn!)
   await turn()
   t.equal(waiting.conn, 1, 'it runs once a connection is free')
+})
+
+t.test('rapid reset, first burst: a session found resetting by the time a connection would be opened opens none', async (t) => {
+  // A flood's first requests arrive before its first resets are counted: judged on arrival they
+  // would each be allowed a handshake. They are judged when the connection would be opened.
+  const c = new Conns()
+  const g = new ShardGate({ limit: 100, mayConnect }, c)
+  t.teardown(() => g.close())
+  const flood = {}
+  t.teardown(() => resetting.delete(flood))
+  const burst = Array.from({ length: 10 }, () => enter(g, flood))
+  resetting.add(flood) // its resets are counted within the same turn
+  await turn()
+  t.equal(c.opened, 0, 'no handshake for a resetting session')
+  t.equal(ran(burst), 0)
+  t.equal(g.queued, 10, 'they still wait, for idle connections only')
+})
+
+t.test('a waiting request of a resetting session does not hold up a request that may open a connection', async (t) => {
+  // A shard with no connection yet: before, the resetting waiter at the head blocked the queue
+  // until its 10 s deadline, and every request behind it was answered 429.
+  const c = new Conns()
+  const g = new ShardGate({ limit: 100, timeoutMs: 10_000, mayConnect }, c)
+  t.teardown(() => g.close())
+  const flood = {}
+  resetting.add(flood)
+  t.teardown(() => resetting.delete(flood))
+  const first = enter(g, flood)
+  const normal = enter(g, {})
+  const plain = enter(g)
+  await turn()
+  t.equal(c.opened, 2, 'the two that may connect opened one each')
+  t.same([first.conn, normal.conn, plain.conn], [undefined, 1, 2])
+  c.connected()
+  c.release(normal.conn!)
+  await turn()
+  t.equal(first.conn, 1, 'the resetting one takes the first connection freed')
+})
+
+t.test('the deadline of a request moved to the idle-only queue still holds', async (t) => {
+  const c = new Conns()
+  const g = new ShardGate({ limit: 100, timeoutMs: 30, mayConnect }, c)
+  t.teardown(() => g.close())
+  const flood = {}
+  resetting.add(flood)
+  t.teardown(() => resetting.delete(flood))
+  const w = enter(g, flood)
+  await until('the 429 after 30 ms', () => w.err !== undefined, { timeoutMs: 2000 })
+  t.equal(w.err?.status, 429)
+  t.equal(g.queued, 0)
 })
