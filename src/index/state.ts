@@ -23,7 +23,7 @@ import {
   WorkspaceTypeAnnotation,
   type LogicalClusterObject,
   type LookupResult,
-  type RoutingIndex,
+  type RoutingIndexWriter,
   type WorkspaceObject,
 } from './types.js'
 
@@ -51,7 +51,7 @@ function mountURLOf(ws: WorkspaceObject): string {
   return url !== '' && URL.canParse(url) ? url : ''
 }
 
-export class WorkspaceIndex implements RoutingIndex {
+export class WorkspaceIndex implements RoutingIndexWriter {
   private readonly nodes = new Map<string, ClusterNode>()
   private readonly shards = new Map<string, ShardEntry>()
   private readonly types = new Interner()

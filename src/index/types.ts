@@ -52,14 +52,8 @@ export interface LookupResult {
   errorCode: number
 }
 
-/** What the proxy and the controller see of the index. */
-export interface RoutingIndex {
-  upsertShard(name: string, baseURL: string): void
-  deleteShard(name: string): void
-  upsertWorkspace(shard: string, ws: WorkspaceObject): void
-  deleteWorkspace(shard: string, ws: WorkspaceObject): void
-  upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void
-  deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void
+/** What the proxy and embedders get: lookups only; nothing through it can change the index. */
+export interface RoutingIndexReader {
   /** Resolves a workspace path (`root:org:team`, `<lc>`, `user:alice:ws`). undefined = not found/invalid. */
   lookup(path: string): Readonly<LookupResult> | undefined
   /** lookup() plus the shard URL, exactly as upstream LookupURL. */
@@ -70,4 +64,14 @@ export interface RoutingIndex {
   indexedCounts(): Map<string, number>
   /** Increments on every mutation that changed state; lets tests and benches wait for propagation. */
   readonly generation: number
+}
+
+/** What the controller gets: it feeds the index from the shards' watches (and reads it for its metrics). */
+export interface RoutingIndexWriter extends RoutingIndexReader {
+  upsertShard(name: string, baseURL: string): void
+  deleteShard(name: string): void
+  upsertWorkspace(shard: string, ws: WorkspaceObject): void
+  deleteWorkspace(shard: string, ws: WorkspaceObject): void
+  upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void
+  deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void
 }
