@@ -17,12 +17,13 @@ import {
   unlinkChild,
   unlinkFromParent,
 } from './graph.js'
-import { explainMiss, RecentDeletions, type Miss } from './explain.js'
+import { explainMiss, RecentDeletions } from './explain.js'
 import {
   ClusterAnnotation,
   WorkspaceTypeAnnotation,
   type LogicalClusterObject,
   type LookupResult,
+  type Miss,
   type RoutingIndexWriter,
   type WorkspaceObject,
 } from './types.js'

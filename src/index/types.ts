@@ -1,6 +1,5 @@
 // Shapes the index consumes (subsets of kcp objects, spec §7) and what it answers.
 // The index is pure data: the controller feeds it objects, the proxy reads lookups.
-import type { Miss } from './explain.js'
 
 export interface ObjectMeta {
   name: string
@@ -50,6 +49,23 @@ export interface LookupResult {
   url: string
   /** 0, or 503 when a workspace on the walked path is Unavailable. */
   errorCode: number
+}
+
+export type MissReason =
+  /** Not a workspace path at all (`Root:Org`, `a..b`, an e-mail address). */
+  | 'invalid'
+  /** `at` is not a workspace the front-proxy has seen. */
+  | 'unknown'
+  /** `at` was a workspace, deleted since (among the last RECENT_DELETIONS deletions). */
+  | 'deleted'
+  /** Everything resolved, but the shard holding it has no base URL yet. */
+  | 'no-shard-url'
+
+/** Why a path did not resolve (explain.ts). */
+export interface Miss {
+  reason: MissReason
+  /** The longest prefix of the path that names the missing piece (`root:org:gone`). */
+  at: string
 }
 
 /** What the proxy and embedders get: lookups only; nothing through it can change the index. */

@@ -14,7 +14,6 @@
 // the server name from each request's Host header: a client's `Host: kcp.example.com` failed
 // the shard's certificate check, and alternating Host values forced a new handshake per request.
 // The client's Host itself still reaches the shard, as upstream's Director leaves req.Host.
-import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
@@ -22,7 +21,7 @@ import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
 import { ShortConnections } from './connections.js'
 import type { Route } from './forward.js'
 import type { BackendProtocol } from '../config/types.js'
-import type { BackendTLS } from './mapping.js'
+import type { BackendTLS } from './backend-tls.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
 
 export interface BackendOptions {
@@ -60,10 +59,6 @@ export type Backend =
 // header (it reconnects whenever the name changes); the connector ignores it and uses the shard's own.
 
 type Connector = ReturnType<typeof buildConnector>
-
-export function tlsFingerprint(tls: BackendTLS): string {
-  return createHash('sha256').update(tls.ca).update('\0').update(tls.cert).update('\0').update(tls.key).digest('hex')
-}
 
 /**
  * A Client that never tells its Pool it has room while it is full. undici (7.30) defers the
