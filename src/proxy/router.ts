@@ -115,8 +115,8 @@ function resolve(index: RoutingIndexReader, cluster: string, method: string, pat
 }
 
 /**
- * Decides where a request goes. `path` is the raw (still encoded) path, `query` includes its `?`.
- * `origPath` is the path before the in-cluster SA rewrite (used in 403 messages, as upstream).
+ * Decides where a request goes. `path` is the raw (still encoded) path, after the in-cluster
+ * service-account rewrite (admission.ts); `query` includes its `?`.
  */
 export function route(t: RouteTable, index: RoutingIndexReader, method: string, path: string, query: string): RouteResult {
   const shardMapping = t.shard
