@@ -46,8 +46,8 @@ export interface Route {
 }
 
 /**
- * undici's dispatch handler (the controller API): undici wraps it once per request and hands
- * every callback the same controller, which pauses, resumes and aborts the request.
+ * undici's dispatch handler (the controller API): the controller onRequestStart receives, and
+ * every later callback too, pauses, resumes and aborts the request.
  */
 class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
   readonly ex: Exchange
