@@ -87,10 +87,6 @@ export class ProxyError extends Error {
   }
 }
 
-export function isProxyError(e: unknown): e is ProxyError {
-  return e instanceof ProxyError
-}
-
 /**
  * Builds a Status in the apiserver's field order. `details` is emitted only when given,
  * as the apiserver omits it for e.g. Unauthorized but sends `{}` for Forbidden.

@@ -8,7 +8,7 @@ import { KubeClient, type KubeClientOptions } from '../kube/client.js'
 import type { KubeClientConfig, KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type ReflectorTuning } from '../kube/reflector.js'
 import type { AuthConfigIndex } from '../index/auth-configs.js'
-import type { RoutingIndex, ShardObject } from '../index/types.js'
+import type { RoutingIndexWriter, ShardObject } from '../index/types.js'
 import { decorateWildcardPath, resolveIdentities } from './identity.js'
 import { createControllerMetrics } from './metrics.js'
 import { evaluateReadiness, nextDeadline, type ReadinessState } from './readiness.js'
@@ -21,7 +21,7 @@ export interface IndexControllerOptions {
   rootConfig: KubeClientConfig
   /** Credentials and CA only: each shard's spec.baseURL is the server. */
   shardsConfig: KubeCredentials
-  index: RoutingIndex
+  index: RoutingIndexWriter
   /** WorkspaceAuthentication gate on: WorkspaceTypes and WACs of every shard are watched into it. */
   authIndex?: AuthConfigIndex
   registry: Registry

@@ -1,6 +1,6 @@
 // The controller's metrics, registered on the server's registry (never the global one).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
-import type { RoutingIndex } from '../index/types.js'
+import type { RoutingIndexReader } from '../index/types.js'
 
 export type IndexEventType = 'add' | 'update' | 'delete'
 
@@ -11,7 +11,7 @@ export interface ControllerMetrics {
   propagation: Histogram<'resource' | 'type'>
 }
 
-export function createControllerMetrics(registry: Registry, index: RoutingIndex): ControllerMetrics {
+export function createControllerMetrics(registry: Registry, index: RoutingIndexReader): ControllerMetrics {
   // Upstream's gauge (pkg/index/metrics.go), computed from the index on scrape so it can never drift.
   new Gauge({
     name: 'kcp_indexed_logicalclusters',

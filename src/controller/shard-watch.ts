@@ -6,7 +6,7 @@ import { KubeClient, type KubeClientOptions } from '../kube/client.js'
 import { withServer, type KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type EventInfo, type KubeObject, type ReflectorTuning } from '../kube/reflector.js'
 import type { AuthConfigIndex } from '../index/auth-configs.js'
-import type { ObjectMeta, RoutingIndex } from '../index/types.js'
+import type { ObjectMeta, RoutingIndexWriter } from '../index/types.js'
 import { changeTime, type ControllerMetrics, type IndexEventType } from './metrics.js'
 import { trimAuthConfig, trimLogicalCluster, trimWorkspace, trimWorkspaceType } from './trim.js'
 
@@ -18,7 +18,7 @@ export const authConfigsPath = '/clusters/*/apis/tenancy.kcp.io/v1alpha1/workspa
 export interface ShardWatchDeps {
   /** Credentials and CA only: each shard's spec.baseURL is the server. */
   shardsConfig: KubeCredentials
-  index: RoutingIndex
+  index: RoutingIndexWriter
   /** With the WorkspaceAuthentication gate: WorkspaceTypes and WACs are watched into it. */
   authIndex?: AuthConfigIndex
   metrics: ControllerMetrics
@@ -41,7 +41,7 @@ interface WatchSpec {
   remove: (shard: string, o: Obj) => void
 }
 
-function watchSpecs(index: RoutingIndex, authIndex: AuthConfigIndex | undefined): WatchSpec[] {
+function watchSpecs(index: RoutingIndexWriter, authIndex: AuthConfigIndex | undefined): WatchSpec[] {
   const specs: WatchSpec[] = [
     { resource: 'workspaces', path: workspacesPath, transform: trimWorkspace, upsert: (s, o) => index.upsertWorkspace(s, o), remove: (s, o) => index.deleteWorkspace(s, o) },
     { resource: 'logicalclusters', path: logicalClustersPath, transform: trimLogicalCluster, upsert: (s, o) => index.upsertLogicalCluster(s, o), remove: (s, o) => index.deleteLogicalCluster(s, o) },

@@ -5,22 +5,7 @@
 import type { ClusterNode, WorkspaceEdge } from './graph.js'
 import { cachedHomeClusterName } from './home.js'
 import { isValidClusterPath } from './path.js'
-
-export type MissReason =
-  /** Not a workspace path at all (`Root:Org`, `a..b`, an e-mail address). */
-  | 'invalid'
-  /** `at` is not a workspace the front-proxy has seen. */
-  | 'unknown'
-  /** `at` was a workspace, deleted since (among the last RECENT_DELETIONS deletions). */
-  | 'deleted'
-  /** Everything resolved, but the shard holding it has no base URL yet. */
-  | 'no-shard-url'
-
-export interface Miss {
-  reason: MissReason
-  /** The longest prefix of the path that names the missing piece (`root:org:gone`). */
-  at: string
-}
+import type { Miss } from './types.js'
 
 export const RECENT_DELETIONS = 10_000
 

@@ -17,13 +17,14 @@ import {
   unlinkChild,
   unlinkFromParent,
 } from './graph.js'
-import { explainMiss, RecentDeletions, type Miss } from './explain.js'
+import { explainMiss, RecentDeletions } from './explain.js'
 import {
   ClusterAnnotation,
   WorkspaceTypeAnnotation,
   type LogicalClusterObject,
   type LookupResult,
-  type RoutingIndex,
+  type Miss,
+  type RoutingIndexWriter,
   type WorkspaceObject,
 } from './types.js'
 
@@ -51,7 +52,7 @@ function mountURLOf(ws: WorkspaceObject): string {
   return url !== '' && URL.canParse(url) ? url : ''
 }
 
-export class WorkspaceIndex implements RoutingIndex {
+export class WorkspaceIndex implements RoutingIndexWriter {
   private readonly nodes = new Map<string, ClusterNode>()
   private readonly shards = new Map<string, ShardEntry>()
   private readonly types = new Interner()

@@ -1,6 +1,5 @@
 // Shapes the index consumes (subsets of kcp objects, spec §7) and what it answers.
 // The index is pure data: the controller feeds it objects, the proxy reads lookups.
-import type { Miss } from './explain.js'
 
 export interface ObjectMeta {
   name: string
@@ -52,14 +51,25 @@ export interface LookupResult {
   errorCode: number
 }
 
-/** What the proxy and the controller see of the index. */
-export interface RoutingIndex {
-  upsertShard(name: string, baseURL: string): void
-  deleteShard(name: string): void
-  upsertWorkspace(shard: string, ws: WorkspaceObject): void
-  deleteWorkspace(shard: string, ws: WorkspaceObject): void
-  upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void
-  deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void
+export type MissReason =
+  /** Not a workspace path at all (`Root:Org`, `a..b`, an e-mail address). */
+  | 'invalid'
+  /** `at` is not a workspace the front-proxy has seen. */
+  | 'unknown'
+  /** `at` was a workspace, deleted since (among the last RECENT_DELETIONS deletions). */
+  | 'deleted'
+  /** Everything resolved, but the shard holding it has no base URL yet. */
+  | 'no-shard-url'
+
+/** Why a path did not resolve (explain.ts). */
+export interface Miss {
+  reason: MissReason
+  /** The longest prefix of the path that names the missing piece (`root:org:gone`). */
+  at: string
+}
+
+/** What the proxy and embedders get: lookups only; nothing through it can change the index. */
+export interface RoutingIndexReader {
   /** Resolves a workspace path (`root:org:team`, `<lc>`, `user:alice:ws`). undefined = not found/invalid. */
   lookup(path: string): Readonly<LookupResult> | undefined
   /** lookup() plus the shard URL, exactly as upstream LookupURL. */
@@ -70,4 +80,14 @@ export interface RoutingIndex {
   indexedCounts(): Map<string, number>
   /** Increments on every mutation that changed state; lets tests and benches wait for propagation. */
   readonly generation: number
+}
+
+/** What the controller gets: it feeds the index from the shards' watches (and reads it for its metrics). */
+export interface RoutingIndexWriter extends RoutingIndexReader {
+  upsertShard(name: string, baseURL: string): void
+  deleteShard(name: string): void
+  upsertWorkspace(shard: string, ws: WorkspaceObject): void
+  deleteWorkspace(shard: string, ws: WorkspaceObject): void
+  upsertLogicalCluster(shard: string, lc: LogicalClusterObject): void
+  deleteLogicalCluster(shard: string, lc: LogicalClusterObject): void
 }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import { applyIdentityHeaders, type HeaderObject } from '../auth/headers.js'
 import type { AuthDecision, AuthRequest, Authenticator, UserInfo } from '../auth/types.js'
-import type { RoutingIndex } from '../index/types.js'
+import type { RoutingIndexReader } from '../index/types.js'
 import { ProxyError, workspaceForbidden } from '../errors.js'
 import { isLongRunning, type ProxyRequest } from './exchange.js'
 import { forwardRequestHeaders } from './headers.js'
@@ -63,7 +63,7 @@ export type Verdict = Admitted | ProxyError | CleanPathRedirect
 export interface AdmissionDeps {
   /** Current route table; read once per request, so a reload never changes a request midway. */
   routes(): RouteTable
-  index: RoutingIndex
+  index: RoutingIndexReader
   /** undefined = no authentication configured: every request is anonymous (identity headers still stripped). */
   authenticator: RequestAuthenticator | undefined
   /** With the WorkspaceAuthentication gate: workspace types' own authenticators. */

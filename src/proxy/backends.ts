@@ -14,7 +14,6 @@
 // the server name from each request's Host header: a client's `Host: kcp.example.com` failed
 // the shard's certificate check, and alternating Host values forced a new handshake per request.
 // The client's Host itself still reaches the shard, as upstream's Director leaves req.Host.
-import { createHash } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { Socket } from 'node:net'
 import { createSecureContext, type SecureContext } from 'node:tls'
@@ -22,30 +21,29 @@ import { Client, Pool, buildConnector, type Dispatcher } from 'undici'
 import { ShortConnections } from './connections.js'
 import type { Route } from './forward.js'
 import type { BackendProtocol } from '../config/types.js'
-import type { BackendTLS } from './mapping.js'
+import type { BackendTLS } from './backend-tls.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
 
 export interface BackendOptions {
   /** Protocol to the shards (see the header comment); default auto. */
   protocol?: BackendProtocol
-  /** Idle keep-alive per connection, default 60 s (shards keep 90 s idle). */
-  keepAliveTimeoutMs?: number
-  /** Connect timeout, default 10 s (Go: 30 s dial + 10 s TLS handshake). */
-  connectTimeoutMs?: number
-  /**
-   * HTTP/2 only: streams per connection before the pool opens another one. Default 100, the
-   * Node/Go servers' advertised SETTINGS_MAX_CONCURRENT_STREAMS; must not exceed the shard's value,
-   * or undici hands nghttp2 streams it queues until another finishes, which a watch never does.
-   */
-  http2MaxStreams?: number
   /** auto and http1: connections per origin for short (not long-running) requests; more wait in the gate's queue. Default 128. */
   maxConnections?: number
   /** auto and http1, short requests: how many may wait for a connection per origin, and for how long (see shard-gate.ts). */
   queue?: Omit<GateOptions, 'limit'>
 }
 
-export const DEFAULT_MAX_CONNECTIONS = 128
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+const DEFAULT_MAX_CONNECTIONS = 128
+/** Connect timeout (Go: 30 s dial + 10 s TLS handshake). */
+const CONNECT_TIMEOUT_MS = 10_000
+/** Idle keep-alive per connection (shards keep 90 s idle). */
+const KEEP_ALIVE_TIMEOUT_MS = 60_000
+/**
+ * HTTP/2 only: streams per connection before the pool opens another one: the Node/Go servers'
+ * advertised SETTINGS_MAX_CONCURRENT_STREAMS. It must not exceed the shard's value, or undici
+ * hands nghttp2 streams it queues until another finishes, which a watch never does.
+ */
+const HTTP2_MAX_STREAMS = 100
 
 /**
  * Where a request goes. Short HTTP/1.1 requests: through `gate`, which hands out one of the
@@ -60,10 +58,6 @@ export type Backend =
 // header (it reconnects whenever the name changes); the connector ignores it and uses the shard's own.
 
 type Connector = ReturnType<typeof buildConnector>
-
-export function tlsFingerprint(tls: BackendTLS): string {
-  return createHash('sha256').update(tls.ca).update('\0').update(tls.cert).update('\0').update(tls.key).digest('hex')
-}
 
 /**
  * A Client that never tells its Pool it has room while it is full. undici (7.30) defers the
@@ -181,7 +175,7 @@ export class BackendPools {
       secureContext: this.#context(fingerprint, tls),
       // SNI must not be an IP address (RFC 6066); Node verifies the IP SAN without it.
       ...(isIP(host) === 0 ? { servername: host } : {}),
-      timeout: this.#opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      timeout: CONNECT_TIMEOUT_MS,
       allowH2,
     })
     return (o, cb) => base({ ...o, servername: undefined }, cb)
@@ -190,13 +184,12 @@ export class BackendPools {
   #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
     const protocol = this.#protocol
     const h2 = protocol === 'http2' || (protocol === 'auto' && longRunning)
-    const streams = this.#opts.http2MaxStreams ?? 100
-    const servername = new URL(origin).host
+        const servername = new URL(origin).host
     const common = {
       connect: this.#connector(fingerprint, tls, origin, h2),
       bodyTimeout: 0,
       headersTimeout: 0,
-      keepAliveTimeout: this.#opts.keepAliveTimeoutMs ?? 60_000,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       pipelining: 1,
     }
     if (!h2 && !longRunning) {
@@ -209,8 +202,8 @@ export class BackendPools {
       ...common,
       connections: null,
       allowH2: h2,
-      maxConcurrentStreams: h2 ? streams : undefined,
-      factory: h2 ? multiplexingFactory(streams) : undefined,
+      maxConcurrentStreams: h2 ? HTTP2_MAX_STREAMS : undefined,
+      factory: h2 ? multiplexingFactory(HTTP2_MAX_STREAMS) : undefined,
     })
     return { kind: 'pool', dispatcher, servername, route: { dispatcher, servername, drainable: false } }
   }

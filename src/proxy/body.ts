@@ -32,9 +32,20 @@ export function hasBody(ex: Exchange): boolean {
   return stream !== undefined && stream.endAfterHeaders === false
 }
 
-async function* prefixThenRest(prefix: Buffer[], rest: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  yield* prefix
-  yield* rest
+/**
+ * A streamed body whose first part was buffered. Each chunk is counted as undici takes it to
+ * write: the request-bytes metric counts what was sent to the shard (the forwarder counts a
+ * body sent whole, forward.ts).
+ */
+async function* prefixThenRest(ex: Exchange, prefix: Buffer[], rest: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  for (const c of prefix) {
+    ex.bytesIn += c.length
+    yield c
+  }
+  for await (const c of rest) {
+    ex.bytesIn += c.length
+    yield c
+  }
 }
 
 export class BodyReader {
@@ -92,7 +103,14 @@ export class BodyReader {
       req.pause()
       // The deadline keeps running until the last byte: 'end' clears it.
       const rest = req as unknown as AsyncIterable<Buffer>
-      ready(chunks.length === 0 ? rest : prefixThenRest(chunks.splice(0), rest))
+      if (chunks.length > 0) {
+        ready(prefixThenRest(ex, chunks.splice(0), rest))
+        return
+      }
+      // Handed to undici as the stream itself. It stays paused until undici reads it to send, so
+      // this sees exactly the bytes sent (Node drops 'data' listeners before discarding a body).
+      req.on('data', (c: Buffer) => (ex.bytesIn += c.length))
+      ready(rest)
     }
     const onData = (c: Buffer): void => {
       held += c.length

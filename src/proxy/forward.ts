@@ -4,7 +4,7 @@
 // is measurably cheaper (docs/proxy.md has the numbers). Each chunk is written as it
 // arrives, so watch events are never held back.
 import type { ServerResponse } from 'node:http'
-import type { Dispatcher } from 'undici'
+import { errors, type Dispatcher } from 'undici'
 import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
 import type { Body } from './body.js'
@@ -14,8 +14,7 @@ import type { ProxyMetrics } from './metrics.js'
 import { recordUpstreamError } from './tls-errors.js'
 import { writeError } from './respond.js'
 
-type Resume = () => void
-const noop = (): void => undefined
+type Controller = Dispatcher.DispatchController
 function uncork(res: ServerResponse): void {
   res.uncork()
 }
@@ -30,8 +29,9 @@ type Writable = { write(chunk: Buffer): boolean }
 export const DRAIN_BYTES = 256 * 1024
 export const DRAIN_MS = 5_000
 
+/** Module-level (not a closure) so the drain timer allocates nothing per request. */
 function cut(h: ForwardHandler): void {
-  h.abort?.()
+  h.cut()
 }
 
 /** Where one request goes. */
@@ -45,30 +45,45 @@ export interface Route {
   readonly drainable: boolean
 }
 
-/** Legacy (v6-style) undici handler: the core calls it directly, with raw header buffers. */
+/**
+ * undici's dispatch handler (the controller API): the controller onRequestStart receives, and
+ * every later callback too, pauses, resumes and aborts the request.
+ */
 class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
   readonly ex: Exchange
   readonly metrics: ProxyMetrics
   readonly route: Route
-  resume: Resume | undefined
-  abort: ((err?: Error) => void) | undefined
+  /** A body sent whole: counted when the request gets its connection (a streamed one counts itself, body.ts). */
+  readonly #wholeBodyBytes: number
+  #controller: Controller | undefined
+  /** Made on the first backpressure only, so a request that never waits for its client allocates nothing. */
+  #resume: (() => void) | undefined
   #finished = false
   #drained = -1
   #drainTimer: NodeJS.Timeout | undefined
 
-  constructor(ex: Exchange, metrics: ProxyMetrics, route: Route) {
+  constructor(ex: Exchange, metrics: ProxyMetrics, route: Route, wholeBodyBytes: number) {
     this.ex = ex
     this.metrics = metrics
     this.route = route
+    this.#wholeBodyBytes = wholeBodyBytes
   }
 
-  onConnect(abort: (err?: Error) => void): void {
-    this.abort = abort
+  /** undici may call it again, with a new controller, when it retries a pipelined request on another connection. */
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller
     this.ex.upstream = this
     // The client left while the request waited for its connection. Dropping it here is not free:
     // abort() destroys the connection, and a throw leaves undici's pool counting it busy (it never
     // emits 'drain' for it) so the pool opens others. It is sent and its answer drained instead.
     if (this.ex.done) this.cancel(true)
+    // undici writes a whole body on the connection straight after this callback, unless aborted.
+    if (!controller.aborted) this.ex.bytesIn += this.#wholeBodyBytes
+  }
+
+  /** Aborts the request at the shard (undici then reports it to onResponseError). Idempotent. */
+  cut(): void {
+    this.#controller?.abort(new errors.RequestAbortedError())
   }
 
   cancel(clientGone: boolean): void {
@@ -78,7 +93,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
     this.#drained = 0
     this.#drainTimer = setTimeout(cut, DRAIN_MS, this)
     this.#drainTimer.unref()
-    this.resume?.()
+    this.#controller?.resume()
   }
 
   /** The connection is free again (or gone): the shard's next waiter may have it. Exactly once. */
@@ -89,21 +104,18 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
     this.route.release?.()
   }
 
-  // undici's core passes the chunk (its d.ts says a size): accept both.
-  onBodySent(chunk: unknown): void {
-    this.ex.bytesIn += typeof chunk === 'number' ? chunk : typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength
-  }
-
-  onHeaders(statusCode: number, raw: Buffer[], resume: Resume): boolean {
+  // The parsed headers are not used: responseHeaders() works on the raw list, which keeps
+  // repeated fields apart and drops the hop-by-hop ones the Connection header names.
+  onResponseStart(controller: Controller, statusCode: number): void {
     const res = this.ex.res
-    this.resume = resume
-    if (this.#drained >= 0) return true
+    if (this.#drained >= 0) return
     if (this.ex.done || res.destroyed) {
       cut(this)
-      return false
+      controller.pause()
+      return
     }
     this.ex.status = statusCode
-    res.writeHead(statusCode, responseHeaders(raw))
+    res.writeHead(statusCode, responseHeaders(controller.rawHeaders as readonly (Buffer | string)[]))
     if (this.ex.longRunning) {
       // Watches: push the headers out now, before the first event (client-go times the first bytes).
       ;(res as { flushHeaders?: () => void }).flushHeaders?.()
@@ -113,33 +125,36 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
       ;(res as ServerResponse).cork()
       process.nextTick(uncork, res)
     }
-    return true
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(controller: Controller, chunk: Buffer): void {
     const ex = this.ex
     if (this.#drained >= 0) {
       this.#drained += chunk.length
-      if (this.#drained <= DRAIN_BYTES) return true
+      if (this.#drained <= DRAIN_BYTES) return
       cut(this)
-      return false
+      controller.pause()
+      return
     }
-    // Ended by us (shutdown ends watches cleanly): drop what is still in flight.
-    if (ex.res.writableEnded) return false
+    // Ended by us (shutdown ends watches cleanly): drop what is still in flight, read no more.
+    if (ex.res.writableEnded) {
+      controller.pause()
+      return
+    }
     ex.bytesOut += chunk.length
-    const ok = (ex.res as Writable).write(chunk)
+    if ((ex.res as Writable).write(chunk)) return
     // Backpressure: undici pauses the socket until the client has drained what we wrote.
-    if (!ok) ex.res.once('drain', this.resume ?? noop)
-    return ok
+    controller.pause()
+    ex.res.once('drain', (this.#resume ??= () => this.#controller?.resume()))
   }
 
-
-  onComplete(): void {
+  onResponseEnd(): void {
     this.#finish()
     if (!this.ex.done && !this.ex.res.writableEnded) this.ex.res.end()
   }
 
-  onError(err: Error): void {
+  /** `_controller` is undefined when the dispatch failed before the request had a connection. */
+  onResponseError(_controller: Controller | undefined, err: Error): void {
     this.#finish()
     const ex = this.ex
     if (ex.done || ex.res.destroyed || ex.res.writableEnded) return
@@ -156,7 +171,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
 
 /** Sends the request along `route` and streams the answer into ex.res. */
 export function forward(ex: Exchange, route: Route, path: string, headers: HeaderObject, body: Body, metrics: ProxyMetrics): void {
-  const handler = new ForwardHandler(ex, metrics, route)
+  const handler = new ForwardHandler(ex, metrics, route, Buffer.isBuffer(body) ? body.length : 0)
   // servername is a dispatch option undici reads (core/request.js) but does not declare.
   const opts = {
     path,
@@ -169,6 +184,6 @@ export function forward(ex: Exchange, route: Route, path: string, headers: Heade
   try {
     route.dispatcher.dispatch(opts, handler)
   } catch (e) {
-    handler.onError(e as Error)
+    handler.onResponseError(undefined, e as Error)
   }
 }

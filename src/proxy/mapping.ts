@@ -8,7 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { resolve, dirname, isAbsolute } from 'node:path'
 import type { IdentityHeaderNames } from '../auth/types.js'
 import { defaultIdentityHeaderNames } from '../auth/types.js'
-import { tlsFingerprint } from './backends.js'
+import { tlsFingerprint, type BackendTLS } from './backend-tls.js'
 
 /** One entry as written in the file (upstream Go field names). */
 export interface PathMappingEntry {
@@ -28,13 +28,6 @@ export interface PathMappingEntry {
  * `prefix`: everything else, forwarded unchanged to its backend.
  */
 export type MappingKind = 'shard' | 'default' | 'prefix'
-
-export interface BackendTLS {
-  /** PEM of backend_server_ca: the only roots trusted for the backend (no system roots, as upstream). */
-  ca: string
-  cert: string
-  key: string
-}
 
 /** A validated, loaded mapping. Immutable once built. */
 export interface Mapping {

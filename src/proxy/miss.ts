@@ -1,6 +1,6 @@
 // What a user reads when a workspace path does not resolve: who the proxy thinks they are and
 // why it has no route, after upstream's unchanged 403 text (errors.ts workspaceForbidden).
-import type { Miss } from '../index/explain.js'
+import type { Miss } from '../index/types.js'
 
 /**
  * `notIndexed`: shards whose watches have not synced yet; while any has not, a workspace the

@@ -20,7 +20,7 @@
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
-import type { RoutingIndex } from '../index/types.js'
+import type { RoutingIndexReader } from '../index/types.js'
 import { createAccounting, type RequestLogRecord } from './accounting.js'
 import { CleanPathRedirect, createAdmission, type Admit, type Admitted, type RequestAuthenticator, type Verdict } from './admission.js'
 import type { Backend, BackendPools } from './backends.js'
@@ -40,7 +40,7 @@ export type { RequestAuthenticator } from './admission.js'
 export interface PipelineDeps {
   /** Current route table; read once per request, so a reload never changes a request midway. */
   routes(): RouteTable
-  index: RoutingIndex
+  index: RoutingIndexReader
   /** undefined = no authentication configured: every request is anonymous (headers still stripped). */
   authenticator: RequestAuthenticator | undefined
   pools: BackendPools

@@ -1,7 +1,7 @@
 // Routing (spec §2.3–§2.5, §3.4): from a raw request path to a target (backend origin +
 // path) or to the error upstream answers with. Pure apart from the index lookup; the
 // table is immutable, so a reload swaps it atomically and in-flight requests keep theirs.
-import type { RoutingIndex, LookupResult } from '../index/types.js'
+import type { RoutingIndexReader, LookupResult } from '../index/types.js'
 import { ProxyError, workspaceForbidden } from '../errors.js'
 import type { Mapping } from './mapping.js'
 import { decodeSegment, extractCluster, splitOrigin, verbOf } from './paths.js'
@@ -106,7 +106,7 @@ export class WorkspaceMiss extends ProxyError {
   }
 }
 
-function resolve(index: RoutingIndex, cluster: string, method: string, path: string): LookupResult | ProxyError {
+function resolve(index: RoutingIndexReader, cluster: string, method: string, path: string): LookupResult | ProxyError {
   const r = index.lookupURL(cluster)
   if (r === undefined) return new WorkspaceMiss(verbOf(method), path, cluster)
   // Upstream answers text "Not available." here; we answer a Status with the same message.
@@ -115,10 +115,10 @@ function resolve(index: RoutingIndex, cluster: string, method: string, path: str
 }
 
 /**
- * Decides where a request goes. `path` is the raw (still encoded) path, `query` includes its `?`.
- * `origPath` is the path before the in-cluster SA rewrite (used in 403 messages, as upstream).
+ * Decides where a request goes. `path` is the raw (still encoded) path, after the in-cluster
+ * service-account rewrite (admission.ts); `query` includes its `?`.
  */
-export function route(t: RouteTable, index: RoutingIndex, method: string, path: string, query: string): RouteResult {
+export function route(t: RouteTable, index: RoutingIndexReader, method: string, path: string, query: string): RouteResult {
   const shardMapping = t.shard
   if (shardMapping !== undefined && path.startsWith(CLUSTERS)) {
     const end = path.indexOf('/', CLUSTERS.length)

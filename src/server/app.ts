@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client'
 import type { CompletedOptions } from '../config/types.js'
 import { compileGoRegexp, nodeTLSSettings } from '../config/index.js'
 import type { ReadinessCheck, ReadinessReport } from '../controller/types.js'
-import type { RoutingIndex } from '../index/types.js'
+import type { RoutingIndexReader } from '../index/types.js'
 import type { BackendPools } from '../proxy/backends.js'
 import { compileCors } from '../proxy/cors.js'
 import type { MappingStore } from '../proxy/mapping-store.js'
@@ -35,7 +35,7 @@ export interface ServerParts {
   logger: Logger
   registry: Registry
   metrics: ProxyMetrics
-  index: RoutingIndex
+  index: RoutingIndexReader
   readiness: () => ReadinessReport
   authenticator?: RequestAuthenticator
   /** WorkspaceAuthentication gate: the authenticators workspace types bring. */

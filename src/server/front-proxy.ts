@@ -6,7 +6,7 @@ import { Registry } from 'prom-client'
 import type { WorkspaceAuthentication } from '../auth/workspace/index.js'
 import type { CompletedOptions } from '../config/types.js'
 import type { IndexController, ReadinessCheck, ReadinessReport } from '../controller/types.js'
-import type { RoutingIndex } from '../index/types.js'
+import type { RoutingIndexReader } from '../index/types.js'
 import { BackendPools } from '../proxy/backends.js'
 import { MappingStore } from '../proxy/mapping-store.js'
 import { createProxyMetrics } from '../proxy/metrics.js'
@@ -20,7 +20,7 @@ export interface FrontProxy {
   readonly url: string
   readonly port: number
   readonly registry: Registry
-  readonly index: RoutingIndex
+  readonly index: RoutingIndexReader
   readonly metricsURL?: string
   /** Graceful: see docs/server.md (readiness fails, delay, stop accepting, end watches, drain, close). */
   shutdown(o?: { delayMs?: number; timeoutMs?: number }): Promise<void>
@@ -40,7 +40,7 @@ export interface FrontProxyParts {
   options: CompletedOptions
   logger: Logger
   registry?: Registry
-  index: RoutingIndex
+  index: RoutingIndexReader
   /** Started by startFrontProxy; readiness comes from it. Without one the proxy is ready at once. */
   controller?: IndexController
   authentication?: ServerAuthentication

@@ -170,6 +170,19 @@ t.test('request bodies are streamed to the shard, whatever the content type', as
   t.match(await env.proxy.registry.metrics(), /kcp_backend_rq_body_bytes\{shard="root"\} 300022/)
 })
 
+t.test('streamed request bodies count in the request-bytes metric, from the first byte or after a buffered part', async (t) => {
+  const root = await startBackend(t)
+  const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url), input: { extra: { requestBodyBufferBytes: 1024 } } })
+  const url = `${env.proxy.url}/clusters/root/api/v1/namespaces`
+  // A Content-Length over the buffer size: the client's stream itself goes to the shard.
+  const declared = Buffer.alloc(5000, 'd').toString()
+  t.equal(JSON.parse((await h1(url, env.ca, { method: 'POST', body: declared })).body).body, declared)
+  // No length: buffered until past the buffer size, then the buffered part and the rest.
+  const chunked = Buffer.alloc(3000, 'c').toString()
+  t.equal(JSON.parse((await h1(url, env.ca, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, body: chunked })).body).body, chunked)
+  t.match(await env.proxy.registry.metrics(), /kcp_backend_rq_body_bytes\{shard="root"\} 8000\n/)
+})
+
 t.test('CORS: matching origins get the apiserver headers and preflights a 204; others pass untouched', async (t) => {
   const root = await startBackend(t)
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url), input: { proxy: { corsAllowedOrigins: ['//example\\.com$'] } } })
