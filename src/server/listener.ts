@@ -3,7 +3,7 @@
 // node:http server. Node's own HTTP/1.1 fallback (allowHTTP1) would be simpler, but it skips
 // node:http's connection tracking, so a client trickling request headers was never timed out
 // there; a node:http server enforces headers timeout, keep-alive idle time and header size itself.
-import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http'
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
@@ -102,4 +102,3 @@ function noop(): void {
   // Nothing to stop: the HTTP/1.1-only server is the listening server itself.
 }
 
-export type { HttpServer }
