@@ -7,7 +7,7 @@ import { createServer, connect, type Server } from 'node:tls'
 import { X509Certificate } from 'node:crypto'
 import pino from 'pino'
 import type { WatchFn } from '../../src/files/reloadable.js'
-import { createCA, issueLoopbackServerCert, type KeyPair } from '../../src/pki/index.js'
+import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { startTLSReload } from '../../src/server/cert-reload.js'
 import { ServingContexts } from '../../src/server/tls-contexts.js'
 import { until } from '../fixtures/until.js'
@@ -41,46 +41,37 @@ function served(port: number, ca: string): Promise<string> {
   })
 }
 
-async function files(t: Test, pair: KeyPair): Promise<{ certFile: string; keyFile: string }> {
+/** A TLS server on loopback serving `first` from two files, with startTLSReload following them. */
+async function rotation(t: Test, source: 'flags' | 'generated', watch: WatchFn) {
+  const ca = await createCA('serving-ca')
+  const [first, next] = await Promise.all([issueLoopbackServerCert(ca), issueLoopbackServerCert(ca)])
   const dir = t.testdir()
   const certFile = join(dir, 'tls.crt')
   const keyFile = join(dir, 'tls.key')
-  writeFileSync(certFile, pair.cert)
-  writeFileSync(keyFile, pair.key)
-  return { certFile, keyFile }
+  writeFileSync(certFile, first.cert)
+  writeFileSync(keyFile, first.key)
+  const contexts = new ServingContexts({ pair: first, sniCerts: new Map(), settings: { minVersion: 'TLSv1.2' } })
+  const { server, port } = await listen(t, contexts)
+  t.teardown(startTLSReload({ serving: { ...first, files: [certFile, keyFile], source }, contexts, server, logger: silent, tuning: { watch, pollMs: 20 } }))
+  return { ca, first, next, certFile, keyFile, port }
 }
 
 t.test('a rotated serving certificate reaches new handshakes by polling when fs.watch throws', async (t) => {
-  const ca = await createCA('serving-ca')
-  const [first, next] = await Promise.all([issueLoopbackServerCert(ca), issueLoopbackServerCert(ca)])
-  const { certFile, keyFile } = await files(t, first)
-  const contexts = new ServingContexts({ pair: first, sniCerts: new Map(), settings: { minVersion: 'TLSv1.2' } })
-  const { server, port } = await listen(t, contexts)
-  const stop = startTLSReload({ serving: { ...first, files: [certFile, keyFile], source: 'flags' }, contexts, server, logger: silent, tuning: { watch: refuse, pollMs: 20 } })
-  t.teardown(stop)
+  const { ca, first, next, certFile, keyFile, port } = await rotation(t, 'flags', refuse)
   t.equal(await served(port, ca.cert), fingerprint(first.cert))
   writeFileSync(keyFile, next.key)
   writeFileSync(certFile, next.cert)
-  await until('the rotated certificate served', async () => await served(port, ca.cert) === fingerprint(next.cert))
+  await until('the rotated certificate served', async () => (await served(port, ca.cert)) === fingerprint(next.cert))
   t.pass('served without a restart')
 })
 
 t.test('a generated certificate is not followed on disk', async (t) => {
-  const ca = await createCA('serving-ca')
-  const [first, next] = await Promise.all([issueLoopbackServerCert(ca), issueLoopbackServerCert(ca)])
-  const { certFile, keyFile } = await files(t, first)
-  const contexts = new ServingContexts({ pair: first, sniCerts: new Map(), settings: { minVersion: 'TLSv1.2' } })
-  const { server, port } = await listen(t, contexts)
   let watched = 0
-  const count: WatchFn = () => {
+  await rotation(t, 'generated', () => {
     watched++
     return { close: () => undefined, on: () => undefined }
-  }
-  const stop = startTLSReload({ serving: { ...first, files: [certFile, keyFile], source: 'generated' }, contexts, server, logger: silent, tuning: { watch: count, pollMs: 20 } })
-  t.teardown(stop)
-  t.equal(watched, 0, 'no watch for our own certificate')
-  writeFileSync(certFile, next.cert)
-  t.equal(await served(port, ca.cert), fingerprint(first.cert))
+  })
+  t.equal(watched, 0, 'no watch (nor poll) for our own certificate')
 })
 
 t.test('a client-CA change is applied to the server and rebuilds the SNI contexts', async (t) => {
