@@ -1,14 +1,10 @@
 // A PEM CA bundle on disk that reloads when it changes (certificate rotation without a
-// restart). The directory is watched, not the file: Kubernetes secret/configmap volumes
-// and most rotation tools replace files by rename, which a file watch would miss. A
-// periodic content-hash check backs up fs.watch (unreliable on some filesystems).
-import { createHash, X509Certificate } from 'node:crypto'
-import type { FSWatcher } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+// restart), through the shared reloadable-file primitive (src/files/reloadable.ts): the
+// directory is watched, not the file, and a periodic check backs up fs.watch.
+import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { dirname } from 'node:path'
 import type { Logger } from 'pino'
-import { watchFilesIn } from '../files/watch-filter.js'
+import { ReloadableFile, type ReloadProblem, type WatchFn } from '../files/reloadable.js'
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 
@@ -28,22 +24,23 @@ export function parsePEMBundle(text: string, file: string): { certs: X509Certifi
 
 export interface CABundleOptions {
   logger: Logger
-  /** Backup poll interval (default 60 s). */
+  /** Backup poll interval (default 60 s, bounds in src/files/reloadable.ts). */
   pollMs?: number
+  /** Directory watcher; default fs.watch (tests inject one that fails). */
+  watch?: WatchFn
+}
+
+interface Parsed {
+  certs: X509Certificate[]
+  pems: string[]
 }
 
 export class CABundle {
   readonly file: string
-  #certs: X509Certificate[]
-  #pems: string[]
-  #hash: string
   #generation = 0
   readonly #listeners: (() => void)[] = []
-  readonly #watcher: FSWatcher | undefined
-  readonly #timer: NodeJS.Timeout
+  readonly #source: ReloadableFile<Parsed>
   readonly #logger: Logger
-  #checking: Promise<void> | undefined
-  #closed = false
 
   /** Loads synchronously so a bad file is a startup error naming the file. */
   constructor(file: string, opts: CABundleOptions) {
@@ -55,26 +52,23 @@ export class CABundle {
     } catch (err) {
       throw new Error(`${file}: cannot read CA bundle: ${(err as Error).message}`)
     }
-    const parsed = parsePEMBundle(text, file)
-    this.#certs = parsed.certs
-    this.#pems = parsed.pems
-    this.#hash = sha256(text)
-    try {
-      this.#watcher = watchFilesIn(dirname(file), [file], () => void this.check())
-      this.#watcher.on('error', () => undefined)
-    } catch {
-      this.#watcher = undefined // polling still covers it
-    }
-    this.#timer = setInterval(() => this.check(), opts.pollMs ?? 60_000)
-    this.#timer.unref()
+    this.#source = new ReloadableFile<Parsed>({
+      files: [file],
+      initial: { value: parsePEMBundle(text, file), contents: [text] },
+      parse: ([t]) => parsePEMBundle(t, file),
+      onChange: (parsed) => this.#changed(parsed),
+      onProblem: (p) => this.#problem(p),
+      ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
+      ...(opts.watch !== undefined ? { watch: opts.watch } : {}),
+    })
   }
 
   get certs(): readonly X509Certificate[] {
-    return this.#certs
+    return this.#source.value.certs
   }
 
   get pems(): readonly string[] {
-    return this.#pems
+    return this.#source.value.pems
   }
 
   /** Increases on every reload (cache keys include it). */
@@ -86,34 +80,14 @@ export class CABundle {
     this.#listeners.push(cb)
   }
 
-  /** Re-reads the file; a changed, valid bundle replaces the current one. Bad content keeps the old one. */
+  /** Re-reads the file now; a changed, valid bundle replaces the current one. Bad content keeps the old one. */
   check(): Promise<void> {
-    if (this.#closed) return Promise.resolve()
-    // Coalesce bursts of watch events into one read.
-    this.#checking ??= this.#reload().finally(() => (this.#checking = undefined))
-    return this.#checking
+    return this.#source.check()
   }
 
-  async #reload(): Promise<void> {
-    let text: string
-    try {
-      text = await readFile(this.file, 'utf8')
-    } catch {
-      return // mid-rotation (file briefly absent): keep the current bundle
-    }
-    const hash = sha256(text)
-    if (hash === this.#hash || this.#closed) return
-    try {
-      const parsed = parsePEMBundle(text, this.file)
-      this.#certs = parsed.certs
-      this.#pems = parsed.pems
-      this.#hash = hash
-      this.#generation++
-      this.#logger.info({ file: this.file, certificates: parsed.certs.length }, 'reloaded CA bundle')
-    } catch (err) {
-      this.#logger.error({ file: this.file, err: (err as Error).message }, 'ignoring invalid CA bundle, keeping the previous one')
-      return
-    }
+  #changed(parsed: Parsed): void {
+    this.#generation++
+    this.#logger.info({ file: this.file, certificates: parsed.certs.length }, 'reloaded CA bundle')
     for (const cb of this.#listeners) {
       try {
         cb()
@@ -123,13 +97,14 @@ export class CABundle {
     }
   }
 
-  close(): void {
-    this.#closed = true
-    this.#watcher?.close()
-    clearInterval(this.#timer)
+  #problem(p: ReloadProblem): void {
+    const err = p.error instanceof Error ? p.error.message : String(p.error)
+    if (p.kind === 'rejected') this.#logger.error({ file: this.file, err }, 'ignoring invalid CA bundle, keeping the previous one')
+    else if (p.kind === 'unreadable') this.#logger.warn({ file: this.file, err }, 'CA bundle unreadable, keeping the previous one')
+    else this.#logger.warn({ file: this.file, dir: p.dir, err }, 'CA bundle watch failed; polling for changes')
   }
-}
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex')
+  close(): void {
+    this.#source.close()
+  }
 }

@@ -53,41 +53,19 @@ export interface PipelineDeps {
   body?: BodyReader
   /** Steps 4–8, when the caller shares one admission with the upgrade handler. Default: built from the deps above. */
   admit?: Admit
+  /** Requests in flight, for graceful shutdown. */
+  inflight: RequestTracker
 }
 
-/** In-flight requests, for graceful shutdown. */
-export class InFlight {
-  readonly all = new Set<Exchange>()
-  #idle: (() => void)[] = []
+/**
+ * Where the pipeline reports the requests it holds; the server's shutdown module owns it
+ * (src/server/shutdown.ts) and drains them.
+ */
+export interface RequestTracker {
+  add(ex: Exchange): void
+  delete(ex: Exchange): void
   /** When true, HTTP/1.1 responses carry `Connection: close` so clients reconnect elsewhere. */
-  draining = false
-
-  add(ex: Exchange): void {
-    this.all.add(ex)
-  }
-
-  delete(ex: Exchange): void {
-    this.all.delete(ex)
-    if (this.all.size === 0 && this.#idle.length > 0) for (const f of this.#idle.splice(0)) f()
-  }
-
-  /** Resolves when no request is in flight. */
-  idle(): Promise<void> {
-    if (this.all.size === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idle.push(resolve))
-  }
-
-  /** Ends every long-running stream cleanly (a watch sees a normal end and re-watches elsewhere). */
-  endLongRunning(): void {
-    for (const ex of this.all) {
-      if (!ex.longRunning) continue
-      // End first, then cancel upstream: the abort must not turn the clean end into an error.
-      // A watch still waiting for the shard's headers gets a retryable 503 instead.
-      if (ex.res.headersSent) ex.res.end()
-      else writeError(ex, new ProxyError('FP_SHUTTING_DOWN'))
-      ex.upstream?.cancel(false)
-    }
-  }
+  readonly draining: boolean
 }
 
 /** An admitted HTTP/2 request waiting for step 9. */
@@ -99,12 +77,10 @@ interface Settling {
 
 export interface Pipeline {
   handle(req: ProxyRequest, res: ProxyResponse): void
-  readonly inflight: InFlight
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { pools, metrics, logger, cors } = deps
-  const inflight = new InFlight()
+  const { pools, metrics, logger, cors, inflight } = deps
   const admit = deps.admit ?? createAdmission(deps)
   const account = createAccounting(metrics, logger, deps.logRequest)
   const bodies = deps.body ?? new BodyReader()
@@ -228,5 +204,5 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  return { handle, inflight }
+  return { handle }
 }

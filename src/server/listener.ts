@@ -3,13 +3,14 @@
 // node:http server. Node's own HTTP/1.1 fallback (allowHTTP1) would be simpler, but it skips
 // node:http's connection tracking, so a client trickling request headers was never timed out
 // there; a node:http server enforces headers timeout, keep-alive idle time and header size itself.
-import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http'
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { TLSSocket, SecureContextOptions } from 'node:tls'
+import type { TLSSocket } from 'node:tls'
 import type { Logger } from 'pino'
+import type { ListenerTLS } from './tls-contexts.js'
 import { boundHttp2Session, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS, type ConnectionLimits } from './connection-limits.js'
 
 export type AnyReq = IncomingMessage | Http2ServerRequest
@@ -17,7 +18,7 @@ export type AnyRes = ServerResponse | Http2ServerResponse
 
 export interface ListenerOptions {
   /** Serving certificate, client-CA request, SNI and cipher settings. */
-  tls: SecureContextOptions & { requestCert: boolean; rejectUnauthorized: false }
+  tls: ListenerTLS
   http2: boolean
   /** SETTINGS_MAX_CONCURRENT_STREAMS. */
   maxStreams: number
@@ -25,15 +26,13 @@ export interface ListenerOptions {
   logger: Logger
   onRequest: (req: AnyReq, res: AnyRes) => void
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Where accepted TLS connections and HTTP/2 sessions are kept while open (the shutdown module owns them). */
+  connections: { sockets: Set<Socket>; sessions: Set<ServerHttp2Session> }
 }
 
 export interface Listener {
   /** The TLS server that listens (what fastify's serverFactory returns). */
   readonly server: Http2SecureServer | HttpsServer
-  /** Every accepted TLS connection, for shutdown. */
-  readonly sockets: Set<Socket>
-  /** Open HTTP/2 sessions, for GOAWAY on shutdown. */
-  readonly sessions: Set<ServerHttp2Session>
   /** Stops the HTTP/1.1 server's connection checks (the TLS server is closed by its owner). */
   close(): void
 }
@@ -55,8 +54,7 @@ function http1Options(limits: ConnectionLimits): object {
 }
 
 export function createListener(o: ListenerOptions): Listener {
-  const sockets = new Set<Socket>()
-  const sessions = new Set<ServerHttp2Session>()
+  const { sockets, sessions } = o.connections
   const clientError = onClientError(o.logger)
   const tlsOptions = { ...o.tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, noDelay: true }
   let server: Http2SecureServer | HttpsServer
@@ -97,11 +95,10 @@ export function createListener(o: ListenerOptions): Listener {
     s.once('close', () => sockets.delete(s))
   })
   server.on('tlsClientError', (err: Error) => o.logger.debug({ err }, 'TLS handshake with a client failed'))
-  return { server, sockets, sessions, close: () => closeH1() }
+  return { server, close: () => closeH1() }
 }
 
 function noop(): void {
   // Nothing to stop: the HTTP/1.1-only server is the listening server itself.
 }
 
-export type { HttpServer }

@@ -34,8 +34,3 @@ export async function answerMetrics(registry: Registry, authorize: MetricsAuthor
   }
   return { status: 200, contentType: registry.contentType, body: await registry.metrics() }
 }
-
-/** The plain-HTTP metrics listener (--metrics-bind-address) is unauthenticated by design. */
-export async function metricsText(registry: Registry): Promise<MetricsAnswer> {
-  return { status: 200, contentType: registry.contentType, body: await registry.metrics() }
-}

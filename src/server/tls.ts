@@ -1,15 +1,13 @@
 // Serving certificate (spec §1.2): --tls-cert-file/--tls-private-key-file, else
 // <cert-dir>/apiserver.{crt,key}, else a freshly generated self-signed CA + serving cert
-// written there (k8s MaybeDefaultWithSelfSignedCerts). Files are watched so a rotated
-// certificate (cert-manager, kubelet projected volumes) is served without a restart.
+// written there (k8s MaybeDefaultWithSelfSignedCerts); and the --tls-sni-cert-key certificates.
+// Rotation on disk is cert-reload.ts's job.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import type { FSWatcher } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import type { Logger } from 'pino'
 import { createCA } from '../pki/index.js'
 import type { SecureServingOptions } from '../config/types.js'
-import { watchFilesIn } from '../files/watch-filter.js'
 
 export interface ServingCert {
   cert: string
@@ -22,12 +20,16 @@ export interface ServingCert {
 
 const SELF_SIGNED_DNS = ['localhost', 'kubernetes.default.svc', 'kubernetes.default', 'kubernetes']
 
-async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
-  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')])
-  // Fail at startup with a clear message instead of at the first handshake.
+/** Throws unless `cert` and `key` parse: at startup a clear message beats a failing first handshake. */
+export function checkPair(cert: string, key: string): { cert: string; key: string } {
   new X509Certificate(cert)
   createPrivateKey(key)
   return { cert, key }
+}
+
+async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
+  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')])
+  return checkPair(cert, key)
 }
 
 /** Generates a self-signed CA and a serving certificate for localhost (PEM: leaf then CA). */
@@ -57,55 +59,6 @@ export async function resolveServingCert(o: SecureServingOptions, logger: Logger
   await writeFile(keyFile, gen.key, { mode: 0o600 })
   logger.info({ certFile, keyFile }, 'generated a self-signed serving certificate')
   return { cert: gen.cert, key: gen.key, files: [certFile, keyFile], source: 'generated' }
-}
-
-/**
- * Watches the directories of `files` and calls `onChange` with the re-read pair once it
- * is valid again (a half-written rotation is skipped until the next event).
- */
-export function watchServingCert(files: string[], logger: Logger, onChange: (pair: { cert: string; key: string }) => void): () => void {
-  if (files.length !== 2) return () => undefined
-  const [certFile, keyFile] = files
-  const watchers: FSWatcher[] = []
-  let timer: NodeJS.Timeout | undefined
-  let last = ''
-  const reload = (): void => {
-    readPair(certFile, keyFile).then(
-      (pair) => {
-        if (pair.cert + pair.key === last) return
-        last = pair.cert + pair.key
-        logger.info({ certFile }, 'serving certificate reloaded')
-        onChange(pair)
-      },
-      (e: unknown) => logger.warn({ err: e, certFile }, 'serving certificate change not (yet) loadable; keeping the current one'),
-    )
-  }
-  const schedule = (): void => {
-    if (timer !== undefined) clearTimeout(timer)
-    timer = setTimeout(reload, 200)
-    timer.unref()
-  }
-  for (const dir of new Set([dirname(certFile), dirname(keyFile)])) {
-    try {
-      const w = watchFilesIn(dir, files, schedule)
-      w.on('error', (e) => logger.warn({ err: e, dir }, 'serving certificate watch failed'))
-      watchers.push(w)
-    } catch (e) {
-      logger.warn({ err: e, dir }, 'cannot watch the serving certificate directory')
-    }
-  }
-  // Remember what is served now, so the first event does not count as a change. Files may
-  // vanish at any time (rotation, teardown): never let a read failure escape as a rejection.
-  Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]).then(
-    ([c, k]) => {
-      if (last === '') last = c + k
-    },
-    () => undefined,
-  )
-  return () => {
-    if (timer !== undefined) clearTimeout(timer)
-    for (const w of watchers) w.close()
-  }
 }
 
 export interface SniEntry {

@@ -4,9 +4,12 @@ import t from 'tap'
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ServerResponse } from 'node:http'
-import { startBackend, startProxy, twoShardIndex, writeMapping } from './fixtures/env.js'
+import pino from 'pino'
+import { captureLogs, startBackend, startProxy, tmpDir, twoShardIndex, writeMapping } from './fixtures/env.js'
 import { h1 } from './fixtures/client.js'
 import { until } from '../fixtures/until.js'
+import { MappingStore } from '../../src/proxy/mapping-store.js'
+import type { WatchFn } from '../../src/files/reloadable.js'
 
 t.test('a changed mapping file is swapped in; the in-flight request finishes on the old backend; a bad file is rejected', async (t) => {
   const a = await startBackend(t)
@@ -61,4 +64,21 @@ t.test('a ConfigMap-style ..data symlink swap is picked up', async (t) => {
   await until('swap noticed', async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
   t.pass('swapped')
   t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'a', 'the other proxy is unaffected')
+})
+
+t.test('when fs.watch throws, a changed mapping file is still picked up by polling', async (t) => {
+  const dir = tmpDir(t)
+  const file = await writeMapping(dir, [{ path: '/services/', backend: 'https://127.0.0.1:1' }])
+  const logs = captureLogs()
+  const refuse: WatchFn = () => {
+    throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })
+  }
+  const reloads: boolean[] = []
+  const store = await MappingStore.open({ file, logger: pino(logs.stream), watch: refuse, pollMs: 20, onReload: (r) => reloads.push(r.ok) })
+  t.teardown(() => store.close())
+  t.ok(logs.lines().some((l) => l.msg === 'cannot watch the mapping file directory; polling for changes'), 'the watch failure is logged')
+  await writeMapping(dir, [{ path: '/services/', backend: 'https://127.0.0.1:2' }])
+  await until('the polled reload', () => reloads.length > 0)
+  t.same(reloads, [true])
+  t.equal(store.current.mappings[0].backend.port, '2')
 })

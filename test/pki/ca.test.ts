@@ -1,6 +1,7 @@
 import t from 'tap'
 import { X509Certificate } from 'node:crypto'
-import { createCA, fingerprint256 } from '../../src/pki/index.js'
+import { createCA } from '../../src/pki/ca.js'
+import { fingerprint256 } from '../../src/pki/fingerprint.js'
 
 t.test('a CA issues server and client certificates that verify against it', async (t) => {
   const ca = await createCA('test-ca')
