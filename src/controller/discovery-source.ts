@@ -103,7 +103,7 @@ export class DiscoverySource implements ListWatchClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.endpoints.map((e) => e.client.close?.()))
+    await Promise.all(this.endpoints.map((e) => e.client.close?.() ?? Promise.resolve()))
   }
 
   private async *guard(stream: AsyncIterable<Uint8Array>, idx: number, signal: AbortSignal): AsyncIterable<Uint8Array> {
