@@ -122,6 +122,7 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       requestBodyBufferBytes: ex.requestBodyBufferBytes ?? 3 * 1024 * 1024,
       featureGates: { ...defaultFeatureGates, ...(ex.featureGates ?? {}) },
       oidcIssuersFile,
+      shardPeerKubeconfigs: (ex.shardPeerKubeconfigs ?? []).map(abs),
     },
   }
 }

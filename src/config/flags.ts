@@ -225,6 +225,9 @@ export const flags: readonly FlagDef[] = [
     help: 'Request bodies up to this many bytes are read completely before a shard connection is taken, so a slow client holds none; larger bodies stream (at most 256 MiB buffered at once in all).' },
   { name: 'oidc-issuers-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'oidcIssuersFile'], optional: true, support: 'extension',
     help: 'YAML list of further OIDC issuers ({issuerURL, clientID, caFile, usernameClaim, usernamePrefix, groupsClaim, groupsPrefix, signingAlgs, requiredClaims}).' },
+  { name: 'shard-peer-kubeconfig', type: 'stringArray', section: ex, defaultText: '[]', target: ['extra', 'shardPeerKubeconfigs'], support: 'extension',
+    help: "Kubeconfig of a peer shard (repeatable; its current context, server without a path). Shards and APIExport identities are then read from the peers' and the root shard's Admin workspace (/services/admin, needs group system:kcp:admin), round-robin with failover, so discovery survives the root shard being down. Empty = from the root shard only.",
+    note: 'kcp adds this flag to its front-proxy in PR #4373, after the version this proxy follows; there every cluster of a peer kubeconfig is a peer, here each kubeconfig is one peer (docs/controller.md).' },
 ]
 
 const byName = new Map<string, FlagDef>()

@@ -139,6 +139,8 @@ export interface ExtraOptions {
   featureGates: Record<string, boolean>
   /** --oidc-issuers-file: YAML list of further OIDC issuers; complete() loads it into authentication.oidcIssuers. */
   oidcIssuersFile?: string
+  /** --shard-peer-kubeconfig (repeatable, absolute): shards whose Admin workspace serves Shards besides the root shard's. */
+  shardPeerKubeconfigs: string[]
 }
 
 export interface FrontProxyOptions {

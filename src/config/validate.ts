@@ -101,6 +101,7 @@ export function validateOptions(o: CompletedOptions): string[] {
     ['token-auth-file', au.tokenAuthFile], ['oidc-ca-file', au.oidcCAFile], ['requestheader-client-ca-file', au.requestheaderClientCAFile],
   ]
   if (ok('service-account-key-file')) for (const f of au.serviceAccountKeyFiles) files.push(['service-account-key-file', f])
+  if (ok('shard-peer-kubeconfig')) for (const f of ex.shardPeerKubeconfigs) files.push(['shard-peer-kubeconfig', f])
   if (ok('tls-sni-cert-key')) for (const s of ss.tlsSniCertKey) files.push(['tls-sni-cert-key', s.certFile], ['tls-sni-cert-key', s.keyFile])
   for (const [flag, path] of files) {
     if (!ok(flag) || path === '') continue
@@ -212,5 +213,6 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('goaway-chance') && (ex.goawayChance < 0 || ex.goawayChance > 0.02)) {
     errors.push(`--goaway-chance can not be less than 0 or greater than 0.02, got ${ex.goawayChance}`)
   }
+  if (ok('shard-peer-kubeconfig') && ex.shardPeerKubeconfigs.includes('')) errors.push('--shard-peer-kubeconfig must name a file, got ""')
   return errors
 }

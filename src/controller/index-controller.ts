@@ -1,16 +1,20 @@
 // The index controller: resolves APIExport identities, watches Shards in `root` on the
 // root shard, runs a ShardWatch per shard at its spec.baseURL, and computes readiness.
+// With peer kubeconfigs (--shard-peer-kubeconfig) identities and Shards come from a discovery
+// source that fails over between the peers' and the root shard's Admin workspace (peers.ts).
 // With an auth-config index (WorkspaceAuthentication gate) every shard's WorkspaceTypes and
 // WorkspaceAuthenticationConfigurations are watched too, and a shard is synced only once they are.
 import type { Logger } from 'pino'
-import type { Registry } from 'prom-client'
-import { KubeClient, type KubeClientOptions } from '../kube/client.js'
+import { Counter, type Registry } from 'prom-client'
+import { KubeClient, type KubeClientOptions, type ListWatchClient } from '../kube/client.js'
 import type { KubeClientConfig, KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type ReflectorTuning } from '../kube/reflector.js'
 import type { AuthConfigIndex } from '../index/auth-configs.js'
 import type { RoutingIndexWriter, ShardObject } from '../index/types.js'
 import { decorateWildcardPath, resolveIdentities } from './identity.js'
+import { DiscoverySource } from './discovery-source.js'
 import { createControllerMetrics } from './metrics.js'
+import { discoveryEndpoints, withoutClusterPath, type DiscoveryEndpoint } from './peers.js'
 import { evaluateReadiness, nextDeadline, type ReadinessState } from './readiness.js'
 import { ShardWatch } from './shard-watch.js'
 import type { IndexController, ReadinessReport } from './types.js'
@@ -19,6 +23,13 @@ export const shardsPath = '/clusters/root/apis/core.kcp.io/v1alpha1/shards'
 
 export interface IndexControllerOptions {
   rootConfig: KubeClientConfig
+  /**
+   * --shard-peer-kubeconfig: shards whose Admin workspace (with the root shard's) serves Shards and
+   * identities, so discovery survives the root shard being down. Empty: the root shard only, as upstream.
+   */
+  peerConfigs?: readonly KubeClientConfig[]
+  /** How long a failed discovery endpoint is tried last, default 30 s. */
+  peerCooldownMs?: number
   /** Credentials and CA only: each shard's spec.baseURL is the server. */
   shardsConfig: KubeCredentials
   index: RoutingIndexWriter
@@ -36,13 +47,6 @@ export interface IndexControllerOptions {
   client?: Omit<KubeClientOptions, 'rewritePath'>
 }
 
-/** A root kubeconfig may point at `/clusters/root`; the controller addresses clusters itself. */
-function withoutClusterPath(config: KubeClientConfig): KubeClientConfig {
-  const server = new URL(config.server)
-  server.pathname = server.pathname.replace(/\/clusters\/[^/]+\/?$/, '') || '/'
-  return { ...config, server }
-}
-
 export function createIndexController(opts: IndexControllerOptions): IndexController {
   const logger = opts.logger.child({ component: 'index-controller' })
   const metrics = createControllerMetrics(opts.registry, opts.index)
@@ -54,7 +58,15 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
   const abort = new AbortController()
   let identitiesResolved = false
   let identityMessage: string | undefined
-  let rootClient: KubeClient | undefined
+  let rootClient: (ListWatchClient & { close(): Promise<void> }) | undefined
+  let shardsClient: (ListWatchClient & { close(): Promise<void> }) | undefined
+  let shardsSource: DiscoverySource | undefined
+  const peers = opts.peerConfigs ?? []
+  // Computed now so a peer kubeconfig with a path fails createIndexController, i.e. start-up.
+  const endpoints = peers.length > 0 ? discoveryEndpoints(opts.rootConfig, peers) : undefined
+  const failovers = endpoints
+    ? new Counter({ name: 'kcp_front_proxy_discovery_failovers_total', help: 'Discovery requests (Shards, APIExport identities) moved away from an endpoint that failed, by endpoint (peer-<n> in --shard-peer-kubeconfig order, root).', labelNames: ['endpoint'], registers: [opts.registry] })
+    : undefined
   let shardsReflector: Reflector<ShardObject> | undefined
   let started = false
   let stopped = false
@@ -75,6 +87,7 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
     shardSyncTimeoutMs,
     identities: { resolved: identitiesResolved, message: identityMessage },
     shardsList: { synced: shardsReflector?.synced ?? false, lastError: shardsReflector?.lastError?.message },
+    ...(shardsSource ? { discovery: shardsSource.status() } : {}),
     shards: [...shards.values()].map((w) => ({ name: w.name, synced: w.synced, startedAt: w.startedAt, addedAfterReady: w.addedAfterReady, lastError: w.lastError })),
   })
 
@@ -138,8 +151,24 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
     update()
   }
 
+  const source = (list: DiscoveryEndpoint[]): DiscoverySource =>
+    new DiscoverySource({
+      endpoints: list.map((e) => ({ label: e.label, client: new KubeClient(e.config, clientOptions) })),
+      ...(opts.peerCooldownMs !== undefined ? { cooldownMs: opts.peerCooldownMs } : {}),
+      onFailover: (label, reason) => {
+        failovers?.inc({ endpoint: label })
+        logger.warn({ endpoint: label, reason }, 'discovery endpoint failed, trying the next one')
+      },
+    })
+
   const run = async () => {
-    rootClient = new KubeClient(withoutClusterPath(opts.rootConfig), clientOptions)
+    if (endpoints) {
+      logger.info({ endpoints: endpoints.shards.map((e) => `${e.label}=${e.config.server.origin}`) }, 'discovering shards through the Admin workspace of peers and the root shard')
+      rootClient = source(endpoints.identities)
+      shardsClient = shardsSource = source(endpoints.shards)
+    } else {
+      rootClient = shardsClient = new KubeClient(withoutClusterPath(opts.rootConfig), clientOptions)
+    }
     const resolved = await resolveIdentities(rootClient, {
       intervalMs: opts.identityIntervalMs,
       signal: abort.signal,
@@ -153,7 +182,7 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
     identityMessage = undefined
     logger.info('APIExport identities resolved')
     if (stopped) return
-    shardsReflector = new Reflector<ShardObject>({ ...tuning, client: rootClient, path: shardsPath, name: 'root shards' })
+    shardsReflector = new Reflector<ShardObject>({ ...tuning, client: shardsClient, path: shardsPath, name: endpoints ? 'discovered shards' : 'root shards' })
     shardsReflector.on('add', (s) => addShard(s))
     shardsReflector.on('update', (s) => addShard(s))
     shardsReflector.on('delete', (s) => removeShard(s))
@@ -186,6 +215,7 @@ export function createIndexController(opts: IndexControllerOptions): IndexContro
       await Promise.all([...shards.values()].map((w) => w.stop()))
       shards.clear()
       await rootClient?.close()
+      if (shardsClient !== rootClient) await shardsClient?.close()
     },
     readiness(): ReadinessReport {
       const report = evaluateReadiness(state())

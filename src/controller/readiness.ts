@@ -27,6 +27,12 @@ export interface ReadinessState {
   identities: { resolved: boolean; message?: string }
   shardsList: { synced: boolean; lastError?: string }
   shards: ShardReadinessState[]
+  /**
+   * With --shard-peer-kubeconfig: the endpoint serving discovery, reported as the check
+   * `discovery:<label>` (the verbose /readyz shows only names). Never blocking: until the Shards
+   * list synced `shards-synced` blocks, and after that a replica keeps routing on what it knows.
+   */
+  discovery?: { servedBy: string; ok: boolean; error?: string }
 }
 
 export function evaluateReadiness(s: ReadinessState): ReadinessReport {
@@ -38,6 +44,11 @@ export function evaluateReadiness(s: ReadinessState): ReadinessReport {
   else {
     ready = false
     checks.push({ name: 'shards-synced', ok: false, message: 'Shards not listed yet' + (s.shardsList.lastError ? `: ${s.shardsList.lastError}` : '') })
+  }
+  if (s.discovery) {
+    const d = s.discovery
+    const name = `discovery:${d.servedBy || 'none'}`
+    checks.push(d.ok ? { name, ok: true } : { name, ok: false, blocking: false, message: d.error ?? 'no discovery endpoint answered yet' })
   }
   for (const shard of [...s.shards].sort((a, b) => a.name.localeCompare(b.name))) {
     const name = `shard:${shard.name}`

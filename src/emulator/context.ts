@@ -15,6 +15,8 @@ export interface ClusterDirectory {
   /** Creates an unknown logical cluster on this shard (system:masters writes, strictClusters off). */
   ensureCluster(shard: string, cluster: string): void
   readonly strictClusters: boolean
+  /** The store the Admin workspace view (`/services/admin`) reads on every shard: kcp's cache server, emulated. */
+  adminViewStore(): Store
 }
 
 export interface ShardContext {

@@ -4,6 +4,7 @@
 // authorization (403) → the verb.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authorize, isMaster, type Identity } from './auth.js'
+import { handleAdminView, isAdminViewPath } from './admin-view.js'
 import type { ShardContext } from './context.js'
 import { aggregatedDiscovery, aggregatedVariant, apiResourceList, legacyAPIGroup, legacyAPIGroupList, legacyAPIVersions, openAPIv3GroupVersion, openAPIv3Root, VERSION_INFO } from './discovery.js'
 import type { DistinctHeaders } from './headers.js'
@@ -59,6 +60,8 @@ async function dispatch(ctx: ShardContext, req: IncomingMessage, res: ServerResp
 
   const auth = ctx.auth.authenticate(req)
   if (auth.kind !== 'user') throw unauthorized()
+  // kcp's Admin workspace: the same read-only view on every shard (admin-view.ts).
+  if (isAdminViewPath(rawPath)) return handleAdminView(ctx, req, res, auth.user, rawPath, query)
 
   // Unprefixed API paths are served from `root`, as kcp shards do.
   let cluster = 'root'

@@ -9,7 +9,7 @@ import { rewriteExternalURLs } from './external-url.js'
 import { APIEXPORTS, LOGICALCLUSTERS, NAMESPACES, SHARDS, WORKSPACES, WORKSPACETYPES, resourceKey, type ResourceDef } from './resources.js'
 import type { Shard } from './shard.js'
 import { forbiddenPath } from './status.js'
-import type { KubeObject, StoredObject } from './store.js'
+import type { KubeObject, Store, StoredObject } from './store.js'
 import type { IdentityHashGroup } from './types.js'
 
 export const PATH_ANNOTATION = 'kcp.io/path'
@@ -56,6 +56,11 @@ export class Kcp implements ClusterDirectory {
 
   get root(): Shard {
     return this.shards.get(this.rootShardName) as Shard
+  }
+
+  /** The root shard's store stands in for the cache server: it outlives the root shard's server being stopped. */
+  adminViewStore(): Store {
+    return this.root.store
   }
 
   identityHash(group: IdentityHashGroup): string {

@@ -16,9 +16,10 @@ export async function buildFrontProxy(options: CompletedOptions, logger: Logger,
   const registry = new Registry()
   const index = new WorkspaceIndex()
   // The shards kubeconfig gives credentials only (each Shard's spec.baseURL is the server), as upstream.
-  const [rootConfig, shardsConfig] = await Promise.all([
+  const [rootConfig, shardsConfig, ...peerConfigs] = await Promise.all([
     loadKubeconfig(options.proxy.rootKubeconfig),
     loadCredentials(options.proxy.shardsKubeconfig),
+    ...options.extra.shardPeerKubeconfigs.map((f) => loadKubeconfig(f)),
   ])
   const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
   // WorkspaceAuthentication gate: the controller also watches WorkspaceTypes and WACs into authIndex.
@@ -27,6 +28,7 @@ export async function buildFrontProxy(options: CompletedOptions, logger: Logger,
   try {
     const controller = createIndexController({
       rootConfig,
+      peerConfigs,
       shardsConfig,
       index,
       ...(authIndex !== undefined ? { authIndex } : {}),

@@ -31,7 +31,8 @@ t.test('paths: root dir absolute, cert dir defaults to / joins onto root dir, fi
       { proxy: { mappingFile: '/work/here/m.yaml', shardsKubeconfig: '/work/s.kubeconfig' }, authentication: { clientCAFile: '/work/here/ca.crt', serviceAccountKeyFiles: ['/work/here/a.pem'] } }],
     ['sni files resolved', { secureServing: { tlsSniCertKey: [{ certFile: 'a.crt', keyFile: 'a.key', domains: ['a.io'] }] } },
       { secureServing: { tlsSniCertKey: [{ certFile: '/work/here/a.crt', keyFile: '/work/here/a.key', domains: ['a.io'] }] } }],
-    ['empty file flags stay empty', {}, { secureServing: { tlsCertFile: '' }, authentication: { tokenAuthFile: '' } }],
+    ['empty file flags stay empty', {}, { secureServing: { tlsCertFile: '' }, authentication: { tokenAuthFile: '' }, extra: { shardPeerKubeconfigs: [] } }],
+    ['shard peer kubeconfigs resolved, order kept', { extra: { shardPeerKubeconfigs: ['b.kubeconfig', '/etc/a.kubeconfig'] } }, { extra: { shardPeerKubeconfigs: ['/work/here/b.kubeconfig', '/etc/a.kubeconfig'] } }],
   ]
   for (const [name, input, want] of cases) t.match(completeOptions(input, 'cli', { cwd }), want, name)
 })

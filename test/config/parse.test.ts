@@ -21,6 +21,7 @@ t.test('every flag form pflag accepts parses to the same options', async (t) => 
     ['string slice, repeated appends', ['--api-audiences=a,b', '--api-audiences', 'c'], { authentication: { apiAudiences: ['a', 'b', 'c'] } }],
     ['string slice, empty clears', ['--authentication-drop-groups='], { authentication: { authenticationDropGroups: [] } }],
     ['string array, repeated, commas kept', ['--service-account-key-file=a,b.pem', '--service-account-key-file=c.pem'], { authentication: { serviceAccountKeyFiles: ['a,b.pem', 'c.pem'] } }],
+    ['shard peers, repeated, in order', ['--shard-peer-kubeconfig=b.kubeconfig', '--shard-peer-kubeconfig', 'a,1.kubeconfig'], { extra: { shardPeerKubeconfigs: ['b.kubeconfig', 'a,1.kubeconfig'] } }],
     ['map k=v repeated', ['--oidc-required-claim=hd=x.io', '--oidc-required-claim', 'tier=gold,silver'], { authentication: { oidcRequiredClaim: { hd: 'x.io', tier: 'gold,silver' } } }],
     ['feature gates merged', ['--feature-gates=WorkspaceAuthentication=true', '--feature-gates', 'WorkspaceAuthentication=false'], { extra: { featureGates: { WorkspaceAuthentication: false } } }],
     ['duration kept as string', ['--log-flush-frequency=10s'], { logging: { logFlushFrequency: '10s' } }],

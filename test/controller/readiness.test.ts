@@ -45,3 +45,20 @@ t.test('nextDeadline is the earliest pending shard timeout', async (t) => {
   t.equal(nextDeadline(base({ shards: [shard('a', { synced: false, startedAt: 5000 }), shard('b', { synced: false, startedAt: 1000 })] })), 31_000)
   t.equal(nextDeadline(base({ shards: [shard('a', { synced: false, startedAt: 5000, addedAfterReady: true })] })), undefined)
 })
+
+t.test('discovery through peers: the serving endpoint is named, a failing one never blocks', async (t) => {
+  const cases: { name: string; discovery: ReadinessState['discovery']; check: string; ok: boolean; ready: boolean }[] = [
+    { name: 'served by a peer', discovery: { servedBy: 'peer-2', ok: true }, check: 'discovery:peer-2', ok: true, ready: true },
+    { name: 'every endpoint failing after peer-1 served', discovery: { servedBy: 'peer-1', ok: false, error: 'no discovery endpoint answered (last root: HTTP 503)' }, check: 'discovery:peer-1', ok: false, ready: true },
+    { name: 'nothing answered yet', discovery: { servedBy: '', ok: false }, check: 'discovery:none', ok: false, ready: true },
+  ]
+  for (const c of cases) {
+    const r = evaluateReadiness(base({ discovery: c.discovery }))
+    const check = r.checks.find((x) => x.name.startsWith('discovery:'))
+    t.equal(check?.name, c.check, `${c.name}: name`)
+    t.equal(check?.ok, c.ok, `${c.name}: ok`)
+    if (!c.ok) t.equal(check?.blocking, false, `${c.name}: not blocking`)
+    t.equal(r.ready, c.ready, `${c.name}: ready`)
+  }
+  t.notOk(evaluateReadiness(base()).checks.some((x) => x.name.startsWith('discovery')), 'no check without peers (root shard only, as before)')
+})

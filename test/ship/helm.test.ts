@@ -85,6 +85,7 @@ const badSets: [string, Json, RegExp][] = [
   ['HS256 for OIDC', { authentication: { oidc: { signingAlgs: ['HS256'] } } }, /signingAlgs\[0\]: "HS256" not one of/],
   ['plain-http OIDC issuer', { authentication: { oidc: { issuerURL: 'http://idp' } } }, /issuerURL: "http:\/\/idp" does not match/],
   ['empty root kubeconfig secret', { kubeconfigs: { rootSecret: '' } }, /\$\.kubeconfigs\.rootSecret: shorter than 1/],
+  ['a shard peer secret that is no Secret name', { kubeconfigs: { shardPeerSecrets: ['Peer_A'] } }, /\$\.kubeconfigs\.shardPeerSecrets\[0\]: "Peer_A" does not match/],
   ['replicas as a string', { replicaCount: 'two' }, /\$\.replicaCount: expected integer, got string/],
   ['extraArgs not flags', { extraArgs: ['serve'] }, /\$\.extraArgs\[0\]: "serve" does not match/],
 ]
@@ -226,6 +227,12 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
     '--token-auth-file=', '--goaway-chance=0.001', '--backend-protocol=http2', '--backend-max-connections=256', '--backend-queue-size=500', '--backend-queue-timeout=5s', '--request-body-timeout=30s', '--request-body-buffer-size=1048576', '--metrics-bind-address=0.0.0.0:9090', '--tls-min-version=VersionTLS13']) {
     t.ok(args.some((a) => a.startsWith(flag)), `full: ${flag}`)
   }
+  const pod = dig(all.Deployment, 'spec', 'template', 'spec')
+  for (const [i, secret] of ['kcp-peer-alpha', 'kcp-peer-beta'].entries()) {
+    t.ok(args.includes(`--shard-peer-kubeconfig=/etc/kcp-front-proxy/shard-peer-${i}/kubeconfig`), `full: --shard-peer-kubeconfig #${i}`)
+    t.ok((dig(pod, 'volumes') as { name: string; secret?: { secretName: string } }[]).some((v) => v.name === `shard-peer-${i}` && v.secret?.secretName === secret), `full: peer secret ${secret} mounted`)
+  }
+  t.notOk(defArgs.some((a) => a.startsWith('--shard-peer-kubeconfig')), 'defaults: no peers')
   const dashboardCM = Object.values(await render('dashboard', ['--set', 'grafanaDashboard.enabled=true', '--show-only', 'templates/dashboard-configmap.yaml']))[0]
   t.equal(dig(dashboardCM, 'metadata', 'labels', 'grafana_dashboard'), '1', 'dashboard ConfigMap has the sidecar label')
   t.equal(dig(JSON.parse(dig(dashboardCM, 'data', 'kcp-front-proxy.json') as string), 'uid'), 'kcp-front-proxy', 'dashboard JSON shipped intact')

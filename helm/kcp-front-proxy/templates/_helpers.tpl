@@ -46,6 +46,7 @@ app.kubernetes.io/component: front-proxy
 {{- $a := $v.authentication -}}
 {{- $args := list "--bind-address=0.0.0.0" (printf "--secure-port=%v" $v.securePort) "--root-directory=/var/run/kcp-front-proxy" -}}
 {{- $args = concat $args (list "--mapping-file=/etc/kcp-front-proxy/mapping/mapping.yaml" "--root-kubeconfig=/etc/kcp-front-proxy/root-kubeconfig/kubeconfig" "--shards-kubeconfig=/etc/kcp-front-proxy/shards-kubeconfig/kubeconfig") -}}
+{{- range $i, $_ := $v.kubeconfigs.shardPeerSecrets }}{{ $args = append $args (printf "--shard-peer-kubeconfig=/etc/kcp-front-proxy/shard-peer-%d/kubeconfig" $i) }}{{ end -}}
 {{- if $v.tls.servingSecret -}}
 {{- $args = concat $args (list "--tls-cert-file=/etc/kcp-front-proxy/serving/tls.crt" "--tls-private-key-file=/etc/kcp-front-proxy/serving/tls.key") -}}
 {{- end -}}
