@@ -33,7 +33,7 @@ export const catalogue: Readonly<Record<ErrorCode, CatalogueEntry>> = {
   // The shard's connections and queue are full: retryable, with Retry-After (client-go retries these).
   FP_TOO_MANY_REQUESTS: { status: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.' },
   FP_UNAUTHORIZED: { status: 401, reason: 'Unauthorized', message: 'Unauthorized' },
-  // Upstream answers unknown and invalid workspace paths with this exact Forbidden (spec §3.4).
+  // Upstream answers unknown and invalid workspace paths with this exact Forbidden (docs/upstream.md#routes).
   FP_WORKSPACE_FORBIDDEN: { status: 403, reason: 'Forbidden', message: 'workspace access not permitted' },
   FP_FORBIDDEN: { status: 403, reason: 'Forbidden', message: 'forbidden' },
   FP_NOT_FOUND: { status: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
@@ -102,7 +102,7 @@ export function statusBody(code: number, reason: string, message: string, detail
 }
 
 /**
- * The upstream 403 for a workspace path that does not resolve (spec §3.4). Upstream always says
+ * The upstream 403 for a workspace path that does not resolve (docs/upstream.md#routes). Upstream always says
  * `User ""` (it resolves before authenticating) and never why; `user` and `why` say both, after
  * upstream's text, so status, reason and the message's start stay what clients match on.
  */

@@ -1,7 +1,7 @@
 // APIExport identities: kcp serves wildcard (`/clusters/*`) requests for exported
 // resources only when the resource carries the export's identity hash
 // (`workspaces:<hash>`). We resolve the four root exports once and decorate wildcard
-// paths exactly like upstream's identity round tripper (spec §4.3).
+// paths exactly like upstream's identity round tripper (docs/upstream.md#identities).
 import type { ListWatchClient } from '../kube/client.js'
 
 /** Keys are either an API group or a `group/resource`; values are APIExport names in `root`. */

@@ -1,4 +1,4 @@
-// Authentication and authorization the way a kcp shard does it (spec §5.4): requestheader first (only on a
+// Authentication and authorization the way a kcp shard does it (docs/upstream.md#identity-headers): requestheader first (only on a
 // connection whose client certificate was issued by the requestheader CA *and* has an allowed CN), then
 // client certificates from the client CA (CN → user, O → groups), then static bearer tokens.
 import { X509Certificate } from 'node:crypto'

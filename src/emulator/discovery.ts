@@ -1,5 +1,5 @@
 // Discovery documents (aggregated v2 and legacy), /version and the minimal OpenAPI v3 that kubectl's
-// `apply`/`create -f` need for --validate=strict (spec kube-api §2). Built once from the resource table.
+// `apply`/`create -f` need for --validate=strict (docs/upstream.md#kube-api). Built once from the resource table.
 import { createHash } from 'node:crypto'
 import { apiGroups, groupVersion, resources, type ResourceDef } from './resources.js'
 

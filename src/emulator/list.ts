@@ -1,4 +1,4 @@
-// LIST semantics (spec kube-api §4): resourceVersion / resourceVersionMatch rules, limit + continue over a
+// LIST semantics (docs/upstream.md#kube-api): resourceVersion / resourceVersionMatch rules, limit + continue over a
 // consistent snapshot, label and field selectors, the List envelope.
 import { ExpiredError, type Store, type StoredObject } from './store.js'
 import { badRequest, expiredContinue, expiredList, invalidListOptions, tooLargeResourceVersion } from './status.js'
@@ -50,7 +50,7 @@ export function parseRV(rv: string | undefined): number | undefined {
   return Number(rv)
 }
 
-/** Which snapshot RV a list reads, per the table in spec kube-api §4. */
+/** Which snapshot RV a list reads, per the resourceVersion table of the Kubernetes API concepts (docs/upstream.md#kube-api). */
 export function listSnapshotRV(q: Pick<ListQuery, 'resourceVersion' | 'resourceVersionMatch' | 'limit' | 'continueToken'>, current: number): { rv: number; start?: string; ignoreLimit: boolean } {
   const match = q.resourceVersionMatch ?? ''
   const rvSet = q.resourceVersion !== undefined && q.resourceVersion !== ''

@@ -1,4 +1,4 @@
-// Kubernetes Status bodies exactly as kube-apiserver writes them (spec kube-api §7). One place, so the
+// Kubernetes Status bodies exactly as kube-apiserver writes them (docs/upstream.md#kube-api). One place, so the
 // field order and wording stay identical across handlers.
 import { statusBody, type KubeStatus, type StatusDetails } from '../errors.js'
 

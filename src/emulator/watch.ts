@@ -1,4 +1,4 @@
-// WATCH semantics (spec kube-api §5): resume from an RV inside the history window (else 200 + one ERROR 410
+// WATCH semantics (docs/upstream.md#kube-api): resume from an RV inside the history window (else 200 + one ERROR 410
 // event + end), synthetic ADDED for RV unset/0, watch-list (sendInitialEvents) with the initial-events-end
 // bookmark, bookmarks, timeoutSeconds, selector transitions as ADDED/DELETED. Headers are flushed at once and
 // every event is one JSON line.

@@ -1,5 +1,5 @@
 // Which WorkspaceAuthenticationConfigurations apply to a workspace type (kcp WorkspaceAuthentication,
-// spec §5.5). Pure data like the routing index beside it: the controller feeds it the WorkspaceTypes
+// docs/upstream.md#workspace-authentication). Pure data like the routing index beside it: the controller feeds it the WorkspaceTypes
 // and WACs it watches on every shard, src/auth/workspace builds authenticators from what it holds.
 // It lives in src/index, not src/auth, so that data keeps flowing one way (shards → controller →
 // index ← readers) and the controller never depends on authentication code.

@@ -1,4 +1,4 @@
-// User home workspaces (spec §3.5): `user:<name>` is rewritten to the logical
+// User home workspaces (docs/upstream.md#home-clusters): `user:<name>` is rewritten to the logical
 // cluster kcp names after the user, so the index never stores home paths itself.
 import { hash } from 'node:crypto'
 import { ownCopy } from './memo.js'

@@ -1,5 +1,5 @@
 // The routing index: workspace path → (shard, logical cluster), fed by the
-// controller with Shard / Workspace / LogicalCluster objects (spec §3). Pure data,
+// controller with Shard / Workspace / LogicalCluster objects (docs/upstream.md#index). Pure data,
 // synchronous, no I/O. Semantics follow upstream `pkg/index/index.go` except for
 // the deliberate fixes listed in docs/index.md ("Differences from upstream").
 import { LookupMemo } from './memo.js'
@@ -76,7 +76,7 @@ export class WorkspaceIndex implements RoutingIndexWriter {
   upsertShard(name: string, baseURL: string): void {
     const entry = this.shardEntry(name)
     if (entry.baseURL === baseURL) return
-    // A changed URL keeps every cluster on the shard routable (upstream dropped them, Appendix A.1).
+    // A changed URL keeps every cluster on the shard routable (upstream dropped them; README, Differences).
     entry.setBaseURL(baseURL)
     this.changed()
   }
@@ -112,7 +112,7 @@ export class WorkspaceIndex implements RoutingIndexWriter {
       node.shard = entry
       entry.clusters++
     }
-    // Unlike upstream, a changed type annotation is picked up on every update (Appendix A.4).
+    // Unlike upstream, a changed type annotation is picked up on every update (README, Differences).
     if (node.type !== type) {
       this.types.release(node.type)
       node.type = this.types.acquire(type)

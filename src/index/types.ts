@@ -1,4 +1,4 @@
-// Shapes the index consumes (subsets of kcp objects, spec §7) and what it answers.
+// Shapes the index consumes (subsets of kcp objects, docs/upstream.md#resources) and what it answers.
 // The index is pure data: the controller feeds it objects, the proxy reads lookups.
 
 export interface ObjectMeta {

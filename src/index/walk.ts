@@ -1,4 +1,4 @@
-// The lookup walk (spec §3.2): validate, rewrite `user:<name>`, then one Map.get
+// The lookup walk (docs/upstream.md#index): validate, rewrite `user:<name>`, then one Map.get
 // per segment. Pure function of the graph; the index memoises its answers.
 import type { ClusterNode, WorkspaceEdge } from './graph.js'
 import { cachedHomeClusterName } from './home.js'
@@ -15,7 +15,7 @@ export function resolve(nodes: ReadonlyMap<string, ClusterNode>, path: string): 
   if (end < 0) end = n
   let first = path.slice(0, end)
   if (first === 'user' && end < n) {
-    // `user:<name>[:rest]` starts at the user's home cluster (spec §3.5).
+    // `user:<name>[:rest]` starts at the user's home cluster (docs/upstream.md#home-clusters).
     const start = end + 1
     end = path.indexOf(':', start)
     if (end < 0) end = n

@@ -21,7 +21,7 @@ export interface AuthenticateOptions {
   workspaceAuthenticator?: Authenticator
 }
 
-/** The part of src/auth admission needs. The optional-authentication rule (§5.1) lives behind it, in src/auth only. */
+/** The part of src/auth admission needs. The optional-authentication rule (docs/upstream.md#optional-authentication) lives behind it, in src/auth only. */
 export interface RequestAuthenticator {
   authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
   /** The decision without a promise when it is already known (anonymous pass-through, a proved certificate chain, a cached token); undefined = authenticate(). */
@@ -119,7 +119,7 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     if (clean !== rawPath) return new CleanPathRedirect(clean + query)
     const bad = pathHygieneError(rawPath)
     if (bad !== undefined) return new ProxyError('FP_BAD_REQUEST', bad)
-    // Step 5: in-cluster service-account rewrite — it changes the path routing reads (§5.6).
+    // Step 5: in-cluster service-account rewrite — it changes the path routing reads (docs/upstream.md#service-account-rewrite).
     const h = req.headers
     const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
     // Step 6: route — before authentication, as upstream: unknown workspaces cost no token review.

@@ -1,4 +1,4 @@
-// k8s WithCORS (spec §6.3): origins are unanchored Go regexps; a matching Origin gets the
+// k8s WithCORS (docs/upstream.md#kubernetes): origins are unanchored Go regexps; a matching Origin gets the
 // apiserver's fixed CORS headers, and its preflight OPTIONS is answered 204 here.
 import type { ProxyRequest, ProxyResponse } from './exchange.js'
 

@@ -1,4 +1,4 @@
-// The upstream mapping file (spec §2.1): a YAML list of path → backend entries, each with
+// The upstream mapping file (docs/upstream.md#mapping-format): a YAML list of path → backend entries, each with
 // the TLS material used towards that backend and the identity header names it trusts.
 // Parsing reports every problem at once, naming file, entry, line and field, because a
 // front-proxy that refuses to start over the first of five typos wastes five restarts.

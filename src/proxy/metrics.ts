@@ -1,4 +1,4 @@
-// Proxy metrics (spec §6.2 names, labels and buckets) on the registry the server passes in.
+// Proxy metrics (docs/upstream.md#metrics-endpoint names, labels and buckets) on the registry the server passes in.
 // Hot series (src/hot-metrics.ts) are cached per label value, so the hot path does one Map lookup
 // and no label hashing.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'

@@ -76,7 +76,7 @@ export function decodeSegment(seg: string): string {
 }
 
 /**
- * Upstream extractClusterFromPath (spec §2.5): the text after the FIRST `/clusters/` up to
+ * Upstream extractClusterFromPath (docs/upstream.md#mapping-handlers): the text after the FIRST `/clusters/` up to
  * the next `/` (or the end); '' when absent. Decoded like Go's URL.Path.
  */
 export function extractCluster(path: string): string {

@@ -1,4 +1,4 @@
-// Routing (spec §2.3–§2.5, §3.4): from a raw request path to a target (backend origin +
+// Routing (docs/upstream.md#routes, #mapping-handlers): from a raw request path to a target (backend origin +
 // path) or to the error upstream answers with. Pure apart from the index lookup; the
 // table is immutable, so a reload swaps it atomically and in-flight requests keep theirs.
 import type { RoutingIndexReader, LookupResult } from '../index/types.js'
@@ -143,7 +143,7 @@ export function route(t: RouteTable, index: RoutingIndexReader, method: string, 
   }
   const f = findMapping(t, path)
   if (f !== undefined) {
-    // The mapping handler resolves the cluster only to label the request; the URL is not rewritten (§2.5).
+    // The mapping handler resolves the cluster only to label the request; the URL is not rewritten (docs/upstream.md#mapping-handlers).
     if (shardMapping !== undefined) {
       const cluster = f.cluster !== '' ? f.cluster : extractCluster(path)
       if (cluster !== '' && cluster !== '*') {

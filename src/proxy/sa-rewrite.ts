@@ -1,4 +1,4 @@
-// In-cluster service-account rewrite (spec §5.6). A pod in a workspace talks to
+// In-cluster service-account rewrite (docs/upstream.md#service-account-rewrite). A pod in a workspace talks to
 // `https://kubernetes.default.svc/api/...` without a cluster prefix; its token names the
 // logical cluster, so the path is prefixed with `/clusters/<that cluster>`. The signature is
 // not verified here (upstream neither): the shard verifies the token, this only routes it.

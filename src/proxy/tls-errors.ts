@@ -1,4 +1,4 @@
-// Backend TLS failure categories of upstream's kcp_listener_tls_connection_error (spec §6.5),
+// Backend TLS failure categories of upstream's kcp_listener_tls_connection_error (docs/upstream.md#backend-errors),
 // mapped from Node/OpenSSL error codes. undefined = not a TLS error (not counted).
 export type TLSErrorType = 'unknown_ca' | 'expired_cert' | 'hostname_mismatch' | 'cipher_mismatch' | 'other'
 

@@ -1,4 +1,4 @@
-// k8s healthz text formats (spec §6.1) for /livez and /readyz, from the controller's
+// k8s healthz text formats (docs/upstream.md#kubernetes) for /livez and /readyz, from the controller's
 // readiness() plus the server's own `shutdown` check (fails first when draining).
 import type { ReadinessCheck } from '../controller/types.js'
 

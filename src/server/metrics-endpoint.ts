@@ -1,4 +1,4 @@
-// /metrics (spec §6.2): authenticated, then authorized (SubjectAccessReview for
+// /metrics (docs/upstream.md#metrics-endpoint): authenticated, then authorized (SubjectAccessReview for
 // `get /metrics` in root, done by src/auth), then the registry in Prometheus text format.
 // Failures answer the apiserver's Status bodies: 401 Unauthorized, 403 `forbidden: User
 // "<u>" cannot get path "/metrics"…`, 500 when the authorizer itself failed.

@@ -1,4 +1,4 @@
-// Serving certificate (spec §1.2): --tls-cert-file/--tls-private-key-file, else
+// Serving certificate (docs/upstream.md#flags): --tls-cert-file/--tls-private-key-file, else
 // <cert-dir>/apiserver.{crt,key}, else a freshly generated self-signed CA + serving cert
 // written there (k8s MaybeDefaultWithSelfSignedCerts); and the --tls-sni-cert-key certificates.
 // Rotation on disk is cert-reload.ts's job.
