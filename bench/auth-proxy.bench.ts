@@ -51,7 +51,7 @@ interface Case {
   expectUser: string
   /**
    * The kcp_front_proxy_authentication_total series (method/result) each request must move; undefined
-   * for ours-none, whose pipeline skips the authenticator (nothing configured, spec §5.1).
+   * for ours-none, whose pipeline skips the authenticator (nothing configured, docs/upstream.md#optional-authentication).
    */
   expectCounter?: string
 }

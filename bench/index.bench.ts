@@ -1,6 +1,6 @@
 // Benchmark of the routing index (src/index): load time, heap per workspace,
 // lookups/s, lookupURL/s, upserts/s on a 100,000-workspace tree (depth 5,
-// branching ~10, 3 shards, objects shaped like kcp's, spec §7).
+// branching ~10, 3 shards, objects shaped like kcp's, docs/upstream.md#resources).
 //
 //   npx tsx bench/index.bench.ts            (re-executes itself with --expose-gc)
 //   node --expose-gc --import tsx bench/index.bench.ts [--workspaces N] [--runs N] [--lookups N per run]
