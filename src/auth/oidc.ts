@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { decodeJwt, type JWTPayload } from 'jose'
 import type { Logger } from 'pino'
+import { isJWTSigningAlg } from '../config/signing-algs.js'
 import type { OIDCIssuerOptions } from '../config/types.js'
 import type { VerifiedToken } from './cache.js'
 import type { TokenAuthenticator } from './bearer.js'
@@ -11,7 +12,6 @@ import { IssuerKeys, toAuthError, type KeySetTiming } from './jwks.js'
 import { AuthError, type UserInfo } from './types.js'
 
 export { CLOCK_SKEW_SECONDS, type KeySetTiming } from './jwks.js'
-const ASYMMETRIC_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
 
 /** The Kubernetes username rule: prefix '' → `<issuer>#` unless the claim is `email`; '-' → none. */
 export function usernamePrefix(o: Pick<OIDCIssuerOptions, 'issuerURL' | 'usernameClaim' | 'usernamePrefix'>): string {
@@ -57,7 +57,7 @@ export class OIDCVerifier {
     const algs = opts.signingAlgs.length > 0 ? opts.signingAlgs : ['RS256']
     for (const a of algs) {
       // HS* would let anyone holding the issuer's *public* key mint tokens; none is no signature.
-      if (!ASYMMETRIC_ALGS.has(a)) throw new Error(`oidc issuer ${opts.issuerURL}: signing algorithm ${JSON.stringify(a)} is not supported`)
+      if (!isJWTSigningAlg(a)) throw new Error(`oidc issuer ${opts.issuerURL}: signing algorithm ${JSON.stringify(a)} is not supported`)
     }
     this.#algs = algs
     let ca: string | undefined

@@ -8,11 +8,9 @@ import { defaultFeatureGates } from './complete.js'
 import { loadOIDCIssuersFile } from './oidc-issuers.js'
 import { compileGoRegexp } from './regexp.js'
 import { validateTLS } from './tls.js'
+import { isJWTSigningAlg, jwtSigningAlgs } from './signing-algs.js'
 import { backendProtocols, type CompletedOptions, type OIDCIssuerOptions } from './types.js'
 import { parseDurationSeconds } from './values.js'
-
-/** JOSE algorithms an OIDC issuer may sign with (asymmetric only, like Kubernetes). */
-export const allowedSigningAlgs: readonly string[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
 
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string')
 const isRecordOf = (v: unknown, t: string): boolean =>
@@ -64,7 +62,7 @@ function validateIssuer(i: OIDCIssuerOptions, where: string, errors: string[]): 
   if (!i.clientID) errors.push(`${where}: a client ID is required with an issuer URL (--oidc-client-id)`)
   if (!i.usernameClaim) errors.push(`${where}: the username claim must not be empty`)
   for (const alg of i.signingAlgs) {
-    if (!allowedSigningAlgs.includes(alg)) errors.push(`${where}: signing algorithm ${JSON.stringify(alg)} is not allowed (allowed: ${allowedSigningAlgs.join(', ')})`)
+    if (!isJWTSigningAlg(alg)) errors.push(`${where}: signing algorithm ${JSON.stringify(alg)} is not allowed (allowed: ${jwtSigningAlgs.join(', ')})`)
   }
   for (const k of Object.keys(i.requiredClaims)) if (k === '') errors.push(`${where}: required claim with an empty name`)
 }
