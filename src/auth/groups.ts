@@ -6,14 +6,6 @@ import type { UserInfo } from './types.js'
 export const ALL_AUTHENTICATED = 'system:authenticated'
 const ALL_UNAUTHENTICATED = 'system:unauthenticated'
 
-/** Upstream defaults of --authentication-drop-groups. */
-export const defaultDropGroups: readonly string[] = [
-  'system:masters',
-  'system:kcp:logical-cluster-admin',
-  'system:kcp:initializer:*',
-  'system:kcp:terminator:*',
-]
-
 export interface GroupPatterns {
   exact: ReadonlySet<string>
   prefixes: readonly string[]

@@ -11,7 +11,6 @@ import type { Logger } from 'pino'
 import { requestLogWriter } from './logging.js'
 import type { Registry } from 'prom-client'
 import type { CompletedOptions } from '../config/types.js'
-import { compileGoRegexp, nodeTLSSettings } from '../config/index.js'
 import type { ReadinessCheck, ReadinessReport } from '../controller/types.js'
 import type { RoutingIndex } from '../index/types.js'
 import type { BackendPools } from '../proxy/backends.js'
@@ -79,7 +78,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...parts.connectionLimits }
   const http2 = !ss.disableHttp2Serving
   const serving = await resolveServingCert(ss, logger)
-  const tlsSettings = nodeTLSSettings(ss)
+  const tlsSettings = ss.tls
   let certPair = { cert: serving.cert, key: serving.key }
 
   const sniCerts = await loadSniCerts(ss.tlsSniCertKey)
@@ -105,11 +104,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     }
   }
 
-  const corsRes = options.proxy.corsAllowedOrigins.map((o) => {
-    const c = compileGoRegexp(o)
-    if (!c.ok) throw new Error(`--cors-allowed-origins: ${JSON.stringify(o)}: ${c.reason}`)
-    return c.re
-  })
+  const corsRes = options.proxy.corsOrigins
   // Steps 4–8 (admission.ts): one instance, shared by requests and upgrades.
   // Shards not synced yet, named in the 403 for a workspace the proxy does not know (yet).
   const notIndexed = (): string[] => parts.readiness().checks.filter((c) => !c.ok && c.name.startsWith('shard:')).map((c) => c.name.slice('shard:'.length))
@@ -192,8 +187,8 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   // Optional plain-HTTP metrics listener for in-cluster scraping (not authorized: bind it to a pod-local address).
   let metricsServer: HttpServer | undefined
   let metricsURL: string | undefined
-  if (options.extra.metricsBindAddress !== '') {
-    const [host, portStr] = splitHostPort(options.extra.metricsBindAddress)
+  if (options.extra.metricsListen !== undefined) {
+    const { host, port: metricsPort } = options.extra.metricsListen
     metricsServer = createHttpServer((req, res) => {
       if ((req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n')
@@ -206,10 +201,10 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
     })
     await new Promise<void>((resolve, reject) => {
       metricsServer!.once('error', reject)
-      metricsServer!.listen(Number(portStr), host, () => resolve())
+      metricsServer!.listen(metricsPort, host, () => resolve())
     })
     const addr = metricsServer.address()
-    metricsURL = `http://${formatHost(host)}:${typeof addr === 'object' && addr !== null ? addr.port : portStr}/metrics`
+    metricsURL = `http://${formatHost(host)}:${typeof addr === 'object' && addr !== null ? addr.port : metricsPort}/metrics`
   }
 
   const listenOpts: { host: string; port: number; reusePort?: boolean } = { host: ss.bindAddress, port: ss.securePort }
@@ -278,13 +273,6 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function splitHostPort(s: string): [string, string] {
-  const i = s.lastIndexOf(':')
-  if (i < 0) return [s, '0']
-  const host = s.slice(0, i).replace(/^\[|\]$/g, '')
-  return [host === '' ? '0.0.0.0' : host, s.slice(i + 1)]
 }
 
 function formatHost(h: string): string {

@@ -4,7 +4,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { completeOptions, validateOptions } from '../config/index.js'
-import { parseDurationSeconds } from '../config/values.js'
 import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
 import { createAuthentication } from '../auth/index.js'
 import { createWorkspaceAuthentication } from '../auth/workspace/index.js'
@@ -94,8 +93,7 @@ export async function createFrontProxy(input: CreateFrontProxyInput): Promise<Fr
  * drain), and exits at once on a second signal.
  */
 export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
-  const flushSeconds = parseDurationSeconds(options.logging.logFlushFrequency)
-  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, flushSeconds.ok && flushSeconds.value > 0 ? { flushMs: flushSeconds.value * 1000 } : {}) })
+  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, { flushMs: options.logging.logFlushSeconds * 1000 }) })
   const proxy = await build(options, logger)
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {
