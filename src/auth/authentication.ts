@@ -9,7 +9,7 @@ import { CABundle } from './ca-bundle.js'
 import { TokenCache } from './cache.js'
 import { EdgeAuthentication, type Authentication, type Step } from './edge.js'
 import { createDropFilter, createGroupFilter } from './groups.js'
-import { JSONClient } from './http.js'
+import { JSONClient } from '../http/json-client.js'
 import { authMetrics } from './metrics.js'
 import { MetricsAuthorizer } from './metrics-authz.js'
 import { OIDCAuthenticator, type KeySetTiming } from './oidc.js'
@@ -50,6 +50,11 @@ export async function createAuthentication(opts: CompletedAuthenticationOptions,
           ...(deps.rootConfig.key !== undefined ? { key: deps.rootConfig.key } : {}),
           ...(deps.rootConfig.token !== undefined ? { token: deps.rootConfig.token } : {}),
           insecureSkipTLSVerify: deps.rootConfig.insecureSkipTLSVerify,
+          // Lookups and reviews run while a client waits: bounded in time and size.
+          timeoutMs: 10_000,
+          maxBodyBytes: 4 * 1024 * 1024,
+          connections: 16,
+          requireJSON: true,
         })
       : undefined
   if (rootClient !== undefined) closers.push(() => rootClient.close())

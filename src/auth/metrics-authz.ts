@@ -3,7 +3,7 @@
 // never on the credential.
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import type { JSONClient } from './http.js'
+import type { JSONClient } from '../http/json-client.js'
 import { rootBase } from './serviceaccount.js'
 import type { UserInfo } from './types.js'
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import type { VerifiedToken } from './cache.js'
 import type { TokenAuthenticator } from './bearer.js'
-import type { JSONClient } from './http.js'
+import type { JSONClient } from '../http/json-client.js'
 import { AuthError, type UserInfo } from './types.js'
 
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount'
