@@ -241,9 +241,3 @@ export function flagByName(name: string): FlagDef | undefined {
 export function flagByShorthand(ch: string): FlagDef | undefined {
   return byShorthand.get(ch)
 }
-
-/** The flag that sets a given options field (for error messages that name flags). */
-export function flagForField(group: keyof FrontProxyOptions, field: string): string {
-  const f = flags.find((d) => d.target?.[0] === group && d.target[1] === field)
-  return f ? `--${f.name}` : `${group}.${field}`
-}

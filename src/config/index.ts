@@ -1,7 +1,7 @@
 // Options in three steps, each reporting every problem: parseArgs (flags → input),
 // completeOptions (defaults, absolute paths), validateOptions (all errors at once).
 export * from './types.js'
-export { flags, sections, flagByName, flagForField, type FlagDef, type FlagType, type Section, type Support } from './flags.js'
+export { flags, sections, flagByName, type FlagDef, type FlagType, type Section, type Support } from './flags.js'
 export { parseArgs, normalizeFlagName, type ParseResult } from './parse.js'
 export { completeOptions, defaultDropGroups, defaultFeatureGates, type Mode, type CompleteEnv } from './complete.js'
 export { validateOptions } from './validate.js'
