@@ -40,7 +40,7 @@ const jwtFor = (url: string, ca: string) => [{ issuer: { url, certificateAuthori
 // ── 1. verify cost ───────────────────────────────────────────────────────────────────────────────
 const registry = new Registry()
 const auth = await createAuthentication(
-  { ...baseOptions(), oidcIssuerURL: globalIssuer.url, oidcClientID: 'kcp', oidcCAFile: globalIssuer.caFile, oidcUsernameClaim: 'email', oidcGroupsClaim: 'groups' },
+  baseOptions({ oidcIssuerURL: globalIssuer.url, oidcClientID: 'kcp', oidcCAFile: globalIssuer.caFile, oidcUsernameClaim: 'email', oidcGroupsClaim: 'groups' }),
   { logger, registry },
 )
 closers.push(() => auth.close())

@@ -1,4 +1,4 @@
-// Token verification cache (spec §1.3: upstream caches successes 10 s, failures not at all).
+// Token verification cache (docs/upstream.md#authentication-flags: upstream caches successes 10 s, failures not at all).
 // Keys are SHA-256 of a per-process random secret followed by the token: a heap dump or a
 // debug listing of the cache never reveals a usable credential, and the keys cannot be
 // precomputed offline. (Not an HMAC: length extension gives nothing here, since nobody outside

@@ -1,5 +1,5 @@
-// The optional-authentication rule (spec §5.1) over the authenticators createAuthentication()
-// built, in the upstream union order (spec §5.2), with the per-workspace authenticator last.
+// The optional-authentication rule (docs/upstream.md#optional-authentication) over the authenticators createAuthentication()
+// built, in the upstream union order (docs/upstream.md#global-authenticator), with the per-workspace authenticator last.
 import type { Logger } from 'pino'
 import type { CABundle } from './ca-bundle.js'
 import { finalizeGroups, type GroupFilter } from './groups.js'
@@ -12,7 +12,7 @@ const ANONYMOUS: AuthDecision = Object.freeze({ kind: 'anonymous' })
 
 export interface AuthenticateOptions {
   /**
-   * A per-workspace authenticator (kcp WorkspaceAuthentication, spec §5.5) resolved for this
+   * A per-workspace authenticator (kcp WorkspaceAuthentication, docs/upstream.md#workspace-authentication) resolved for this
    * request (WorkspaceAuthentication.authenticatorFor, src/auth/workspace). It is tried after the
    * global ones and forces authentication, as upstream. Its optional peek() lets
    * authenticateCached() decide a cached workspace token without a promise.
@@ -23,7 +23,7 @@ export interface AuthenticateOptions {
 export type MetricsAuthorization = { allowed: true; user: UserInfo } | { allowed: false; status: 401 | 403 | 500; message: string }
 
 export interface Authentication {
-  /** Spec §5.1 optional authentication. */
+  /** Spec docs/upstream.md#optional-authentication optional authentication. */
   authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
   /**
    * The same decision without a promise when it is already known: a client certificate chain its
@@ -32,7 +32,7 @@ export interface Authentication {
    * already said the token is not theirs). undefined = call authenticate() with the same options.
    */
   authenticateCached(req: AuthRequest, opts?: AuthenticateOptions): AuthDecision | undefined
-  /** /metrics (spec §6.2): strict authentication, then a SubjectAccessReview to root. */
+  /** /metrics (docs/upstream.md#metrics-endpoint): strict authentication, then a SubjectAccessReview to root. */
   authorizeMetrics(req: AuthRequest): Promise<MetricsAuthorization>
   /** PEMs to request client certificates for (client CA ∪ requestheader CA); [] = do not request. */
   clientCAs(): string[]
@@ -145,7 +145,7 @@ export class EdgeAuthentication implements Authentication {
   }
 
   authenticateCached(req: AuthRequest, opts: AuthenticateOptions = {}): AuthDecision | undefined {
-    // Only the common cases: the §5.1 anonymous pass-through, a client certificate chain this
+    // Only the common cases: the docs/upstream.md#optional-authentication anonymous pass-through, a client certificate chain this
     // connection already proved, or no certificate and a token a cache knows. Steps are asked in
     // union order and the first one that cannot answer synchronously (requestheader never can)
     // sends the request through authenticate(), so the answer is always the one the union would
@@ -175,7 +175,7 @@ export class EdgeAuthentication implements Authentication {
   }
 
   async #decide(req: AuthRequest, workspace: Authenticator | undefined): Promise<AuthDecision> {
-    // Spec §5.1, the one place it is decided: no authenticator, or no client certificate and no
+    // Spec docs/upstream.md#optional-authentication, the one place it is decided: no authenticator, or no client certificate and no
     // "additional" method (token file, service accounts, OIDC, a workspace authenticator) → the
     // request passes on anonymously and the shard checks whatever credential it carries.
     const additional = this.#p.additional || workspace !== undefined

@@ -1,18 +1,10 @@
-// kcp's GroupFilter (spec §5.2, pkg/authentication/groups.go) and k8s' AuthenticatedGroupAdder.
+// kcp's GroupFilter (docs/upstream.md#global-authenticator, pkg/authentication/groups.go) and k8s' AuthenticatedGroupAdder.
 // Groups like system:masters must never reach a shard through the proxy: a shard trusts
 // whatever X-Remote-Group the proxy sends.
 import type { UserInfo } from './types.js'
 
 export const ALL_AUTHENTICATED = 'system:authenticated'
 const ALL_UNAUTHENTICATED = 'system:unauthenticated'
-
-/** Upstream defaults of --authentication-drop-groups. */
-export const defaultDropGroups: readonly string[] = [
-  'system:masters',
-  'system:kcp:logical-cluster-admin',
-  'system:kcp:initializer:*',
-  'system:kcp:terminator:*',
-]
 
 export interface GroupPatterns {
   exact: ReadonlySet<string>
@@ -90,7 +82,7 @@ export function withAuthenticatedGroup(user: UserInfo): UserInfo {
   return { ...user, groups: [...user.groups, ALL_AUTHENTICATED] }
 }
 
-/** Upstream order (spec §5.2): the adder runs inside the union, the GroupFilter wraps it. */
+/** Upstream order (docs/upstream.md#global-authenticator): the adder runs inside the union, the GroupFilter wraps it. */
 export function finalizeGroups(user: UserInfo, filter: GroupFilter | null): UserInfo {
   const u = withAuthenticatedGroup(user)
   return filter === null ? u : { ...u, groups: filter(u.groups) }

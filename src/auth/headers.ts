@@ -1,4 +1,4 @@
-// Identity headers sent to shards (spec §5.4, GHSA-c8w2-fgvx-vhv4).
+// Identity headers sent to shards (docs/upstream.md#identity-headers, GHSA-c8w2-fgvx-vhv4).
 // Shards trust X-Remote-* from the proxy's requestheader certificate, so any copy a client
 // sent must be gone before forwarding, on every request, authenticated or not.
 import type { IdentityHeaderNames, UserInfo } from './types.js'

@@ -4,7 +4,7 @@
 // both rotate keys and survive an issuer outage the same way.
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyResult } from 'jose'
 import type { Logger } from 'pino'
-import { JSONClient } from './http.js'
+import { JSONClient } from '../http/json-client.js'
 import { AuthError } from './types.js'
 
 /** Allowed clock skew for exp/nbf (go-oidc allows 5 min for nbf only; we use one bound for both). */
@@ -62,7 +62,7 @@ export class IssuerKeys {
   constructor(o: IssuerKeysOptions) {
     this.issuer = o.issuer
     this.#discoveryURL = o.discoveryURL || o.issuer.replace(/\/$/, '') + '/.well-known/openid-configuration'
-    this.#http = new JSONClient({ ...(o.ca !== undefined && o.ca !== '' ? { ca: o.ca } : {}), timeoutMs: 5_000, maxBodyBytes: 1024 * 1024 })
+    this.#http = new JSONClient({ ...(o.ca !== undefined && o.ca !== '' ? { ca: o.ca } : {}), timeoutMs: 5_000, maxBodyBytes: 1024 * 1024, connections: 16, requireJSON: true })
     this.#logger = o.logger
     this.#timing = { maxAgeMs: o.timing?.maxAgeMs ?? 600_000, cooldownMs: o.timing?.cooldownMs ?? 10_000 }
     this.#missingKeysRetryMs = o.missingKeysRetryMs ?? 0

@@ -1,9 +1,9 @@
-// /metrics authorization (spec §6.2): a SubjectAccessReview against the root logical cluster,
+// /metrics authorization (docs/upstream.md#metrics-endpoint): a SubjectAccessReview against the root logical cluster,
 // cached like upstream's delegated authorizer (allow 5 min, deny 30 s) on the identity,
 // never on the credential.
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import type { JSONClient } from './http.js'
+import type { JSONClient } from '../http/json-client.js'
 import { rootBase } from './serviceaccount.js'
 import type { UserInfo } from './types.js'
 

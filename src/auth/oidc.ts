@@ -1,9 +1,12 @@
 // OIDC bearer tokens (--oidc-* flags, plus more issuers via oidcIssuers), with the
 // Kubernetes claim rules. Keys come from the issuer's discovery document and JWKS; the
 // verifier is picked by the token's (unverified) `iss` before any signature check.
+// Issuers arrive completed and validated (src/config): https URLs, client IDs, defaults,
+// no issuer twice.
 import { readFileSync } from 'node:fs'
 import { decodeJwt, type JWTPayload } from 'jose'
 import type { Logger } from 'pino'
+import { isJWTSigningAlg } from '../config/signing-algs.js'
 import type { OIDCIssuerOptions } from '../config/types.js'
 import type { VerifiedToken } from './cache.js'
 import type { TokenAuthenticator } from './bearer.js'
@@ -11,7 +14,6 @@ import { IssuerKeys, toAuthError, type KeySetTiming } from './jwks.js'
 import { AuthError, type UserInfo } from './types.js'
 
 export { CLOCK_SKEW_SECONDS, type KeySetTiming } from './jwks.js'
-const ASYMMETRIC_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
 
 /** The Kubernetes username rule: prefix '' → `<issuer>#` unless the claim is `email`; '-' → none. */
 export function usernamePrefix(o: Pick<OIDCIssuerOptions, 'issuerURL' | 'usernameClaim' | 'usernamePrefix'>): string {
@@ -22,7 +24,7 @@ export function usernamePrefix(o: Pick<OIDCIssuerOptions, 'issuerURL' | 'usernam
 
 /** Maps verified claims to a user (k8s legacy OIDC flag semantics). Throws AuthError. */
 export function userFromClaims(claims: JWTPayload, o: OIDCIssuerOptions): UserInfo {
-  const claim = o.usernameClaim || 'sub'
+  const claim = o.usernameClaim
   const username = claims[claim]
   if (typeof username !== 'string' || username === '') throw new AuthError(`oidc: claim ${JSON.stringify(claim)} not present or not a string`)
   if (claim === 'email' && 'email_verified' in claims) {
@@ -39,7 +41,7 @@ export function userFromClaims(claims: JWTPayload, o: OIDCIssuerOptions): UserIn
   for (const [k, want] of Object.entries(o.requiredClaims)) {
     if (claims[k] !== want) throw new AuthError(`oidc: required claim ${JSON.stringify(k)} missing or not matching`)
   }
-  return { name: usernamePrefix({ ...o, usernameClaim: claim }) + username, groups, extra: {} }
+  return { name: usernamePrefix(o) + username, groups, extra: {} }
 }
 
 /** One issuer: its keys (src/auth/jwks.ts) and the legacy flag claim rules. */
@@ -50,16 +52,14 @@ export class OIDCVerifier {
   readonly #keys: IssuerKeys
 
   constructor(opts: OIDCIssuerOptions, logger: Logger, timing: Partial<KeySetTiming> = {}) {
-    if (!opts.issuerURL.startsWith('https://')) throw new Error(`oidc issuer ${JSON.stringify(opts.issuerURL)}: URL must use https`)
-    if (opts.clientID === '') throw new Error(`oidc issuer ${opts.issuerURL}: client ID is required`)
     this.issuer = opts.issuerURL
     this.#opts = opts
-    const algs = opts.signingAlgs.length > 0 ? opts.signingAlgs : ['RS256']
-    for (const a of algs) {
-      // HS* would let anyone holding the issuer's *public* key mint tokens; none is no signature.
-      if (!ASYMMETRIC_ALGS.has(a)) throw new Error(`oidc issuer ${opts.issuerURL}: signing algorithm ${JSON.stringify(a)} is not supported`)
+    // validateOptions() refused these already; this is the line jose's allow-list comes from, so an
+    // HS* or `none` here, however it got in, must never reach it (HS* = forgeable with the public key).
+    for (const a of opts.signingAlgs) {
+      if (!isJWTSigningAlg(a)) throw new Error(`oidc issuer ${opts.issuerURL}: signing algorithm ${JSON.stringify(a)} is not supported`)
     }
-    this.#algs = algs
+    this.#algs = opts.signingAlgs
     let ca: string | undefined
     if (opts.caFile !== '') {
       try {
@@ -93,10 +93,7 @@ export class OIDCAuthenticator implements TokenAuthenticator {
   readonly #byIssuer = new Map<string, OIDCVerifier>()
 
   constructor(issuers: readonly OIDCIssuerOptions[], logger: Logger, timing?: Partial<KeySetTiming>) {
-    for (const o of issuers) {
-      if (this.#byIssuer.has(o.issuerURL)) throw new Error(`oidc issuer ${o.issuerURL} configured twice`)
-      this.#byIssuer.set(o.issuerURL, new OIDCVerifier(o, logger, timing))
-    }
+    for (const o of issuers) this.#byIssuer.set(o.issuerURL, new OIDCVerifier(o, logger, timing))
   }
 
   warmUp(): void {

@@ -1,4 +1,4 @@
-// Requestheader authentication (spec §5.2, kcp PR#4238): a front proxy in front of us (e.g. the
+// Requestheader authentication (docs/upstream.md#global-authenticator, kcp PR#4238): a front proxy in front of us (e.g. the
 // mounts proxy re-entering) asserts the user in headers. Headers are believed only when the
 // peer chain verifies against --requestheader-client-ca-file and the leaf's CN is allowed;
 // otherwise this authenticator does not apply and the next one (x509) gets the request.

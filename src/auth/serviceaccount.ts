@@ -1,4 +1,4 @@
-// Service-account tokens (spec §5.3): legacy (secret-based) and bound tokens signed by the
+// Service-account tokens (docs/upstream.md#global-authenticator): legacy (secret-based) and bound tokens signed by the
 // shards' keys, with kcp's cluster claim. Optional lookup of the ServiceAccount (and Secret)
 // through the root kubeconfig, like upstream's --service-account-lookup.
 import { createHash, createPublicKey, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto'
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import type { VerifiedToken } from './cache.js'
 import type { TokenAuthenticator } from './bearer.js'
-import type { JSONClient } from './http.js'
+import type { JSONClient } from '../http/json-client.js'
 import { AuthError, type UserInfo } from './types.js'
 
 export const LEGACY_ISSUER = 'kubernetes/serviceaccount'

@@ -39,14 +39,14 @@ export class AuthError extends Error {
   }
 }
 
-/** The outcome of the optional-authentication step (spec §5.1). */
+/** The outcome of the optional-authentication step (docs/upstream.md#optional-authentication). */
 export type AuthDecision =
   | { kind: 'user'; user: UserInfo; method: string }
   /** Authentication did not run: pass on with identity headers cleared; the shard validates tokens. */
   | { kind: 'anonymous' }
   | { kind: 'unauthorized'; reason: string }
 
-/** Header names a mapping uses to pass the identity (spec §2.1, §5.4). */
+/** Header names a mapping uses to pass the identity (docs/upstream.md#mapping-format, docs/upstream.md#identity-headers). */
 export interface IdentityHeaderNames {
   user: string
   group: string

@@ -1,4 +1,4 @@
-// Client-certificate authentication (--client-ca-file), spec §5.2: user = CN, groups = O,
+// Client-certificate authentication (--client-ca-file), docs/upstream.md#global-authenticator: user = CN, groups = O,
 // UID from OID 1.3.6.1.4.1.14677.1.1.1, extra credential-id = X509SHA256=<hex sha256(DER)>.
 // TLS only *requests* certificates (upstream does too), so the chain is verified here,
 // against a bundle that may be rotated at runtime.

@@ -1,14 +1,16 @@
-// Step 2 of 3: fill in every default (spec §1) and make paths absolute, so the rest of
-// the program never has to know what was left unset. Does not judge values: wrong
-// types are kept as given and reported by validateOptions().
+// Step 2 of 3: fill in every default (docs/upstream.md#flags), make paths absolute and parse every textual
+// value the program acts on (derive.ts), so the rest of the program never has to know what
+// was left unset nor parse an option again. Does not judge values: wrong types are kept as
+// given and reported by validateOptions(), and so are the values that could not be parsed.
 
 import { isAbsolute, join, resolve } from 'node:path'
+import { deriveValues, primaryIssuer } from './derive.js'
 import { completeIssuer, loadOIDCIssuersFile } from './oidc-issuers.js'
-import type { CompletedOptions, FrontProxyInput } from './types.js'
+import type { CompletedOptions, FrontProxyInput, FrontProxyOptions } from './types.js'
 
 export type Mode = 'cli' | 'embedded'
 
-/** Upstream kcp defaults for --authentication-drop-groups (spec §1.3). */
+/** Upstream kcp defaults for --authentication-drop-groups (docs/upstream.md#authentication-flags). */
 export const defaultDropGroups: readonly string[] = [
   'system:masters',
   'system:kcp:logical-cluster-admin',
@@ -38,12 +40,11 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
   const certDir = !ss.certDir ? rootDirectory : typeof ss.certDir === 'string' && !isAbsolute(ss.certDir) ? join(rootDirectory, ss.certDir) : ss.certDir
 
   const oidcIssuersFile = abs(ex.oidcIssuersFile ?? '')
-  // File errors are reported by validateOptions(), which reads the file again.
-  const fromFile = oidcIssuersFile ? loadOIDCIssuersFile(oidcIssuersFile).issuers : []
-  const oidcIssuers = [...(au.oidcIssuers ?? []).map((i) => completeIssuer(i)), ...fromFile]
+  // Read once; its errors (file, line, field) are reported by validateOptions().
+  const fromFile = oidcIssuersFile ? loadOIDCIssuersFile(oidcIssuersFile) : { issuers: [], errors: [] }
+  const oidcIssuers = [...(au.oidcIssuers ?? []).map((i) => completeIssuer(i)), ...fromFile.issuers]
 
-  return {
-    completed: true,
+  const o: FrontProxyOptions = {
     secureServing: {
       bindAddress: ss.bindAddress ?? (mode === 'cli' ? '0.0.0.0' : '127.0.0.1'),
       securePort: ss.securePort ?? (mode === 'cli' ? 443 : 0),
@@ -124,5 +125,15 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       oidcIssuersFile,
       shardPeerKubeconfigs: (ex.shardPeerKubeconfigs ?? []).map(abs),
     },
+  }
+  const d = deriveValues(o)
+  return {
+    completed: true,
+    secureServing: { ...o.secureServing, tls: d.tls },
+    authentication: { ...o.authentication, allOIDCIssuers: [...primaryIssuer(o.authentication), ...oidcIssuers] },
+    proxy: { ...o.proxy, corsOrigins: d.corsOrigins },
+    logging: { ...o.logging, logFlushSeconds: d.logFlushSeconds },
+    extra: { ...o.extra, metricsListen: d.metricsListen },
+    problems: [...d.problems, ...fromFile.errors.map((message) => ({ flag: 'oidc-issuers-file', message }))],
   }
 }

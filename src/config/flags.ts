@@ -1,5 +1,5 @@
 // The one table of command-line flags: every flag upstream kcp-front-proxy registers
-// (spec §1.1–§1.4), then our additions in their own section. Parsing, help output
+// (docs/upstream.md#flags–docs/upstream.md#other-flags), then our additions in their own section. Parsing, help output
 // and the flag tables of docs/configuration.md and the README (flag-docs.ts) are all derived
 // from this table, so a flag cannot exist in one place and be missing in another.
 
@@ -243,10 +243,4 @@ export function flagByName(name: string): FlagDef | undefined {
 
 export function flagByShorthand(ch: string): FlagDef | undefined {
   return byShorthand.get(ch)
-}
-
-/** The flag that sets a given options field (for error messages that name flags). */
-export function flagForField(group: keyof FrontProxyOptions, field: string): string {
-  const f = flags.find((d) => d.target?.[0] === group && d.target[1] === field)
-  return f ? `--${f.name}` : `${group}.${field}`
 }

@@ -1,6 +1,8 @@
 // The one options object shared by the CLI (src/cli.ts) and createFrontProxy().
-// Field names are the upstream flag names in camelCase (spec §1); CLI parsing and
+// Field names are the upstream flag names in camelCase (docs/upstream.md#flags); CLI parsing and
 // defaulting live in src/config, the server only consumes CompletedOptions.
+
+import type { NodeTLSSettings } from './tls.js'
 
 export interface SecureServingOptions {
   /** --bind-address, default 0.0.0.0 */
@@ -156,5 +158,55 @@ export type FrontProxyInput = { [K in Exclude<keyof FrontProxyOptions, 'authenti
   authentication?: Partial<Omit<AuthenticationOptions, 'oidcIssuers'>> & { oidcIssuers?: Partial<OIDCIssuerOptions>[] }
 }
 
-/** After complete(): absolute paths, defaults filled in. Only src/config makes these. */
-export type CompletedOptions = FrontProxyOptions & { readonly completed: true }
+/** A listen address split once: `[::1]:9090` → { host: '::1', port: 9090 }; an empty host is 0.0.0.0. */
+export interface HostPort {
+  host: string
+  port: number
+}
+
+/**
+ * A value complete() could not derive from its textual option (a regexp that does not compile, an
+ * unreadable or malformed --oidc-issuers-file, a bad host:port), kept for validateOptions() to
+ * report with every other problem.
+ */
+export interface CompletionProblem {
+  /** The flag it concerns, without dashes. */
+  flag: string
+  message: string
+}
+
+/**
+ * After complete(): absolute paths, defaults filled in, and every textual value the program acts on
+ * parsed once into the typed field beside it, so nothing outside src/config parses or checks options
+ * again. Only src/config makes these; validateOptions() must have returned no errors before use.
+ */
+export interface CompletedOptions extends FrontProxyOptions {
+  readonly completed: true
+  secureServing: SecureServingOptions & {
+    /** --tls-cipher-suites, --tls-curve-preferences, --tls-min-version as Node's tls settings. */
+    tls: NodeTLSSettings
+  }
+  authentication: CompletedAuthenticationOptions
+  proxy: ProxyOptions & {
+    /** --cors-allowed-origins compiled (Go syntax translated), in the order given. */
+    corsOrigins: RegExp[]
+  }
+  logging: LoggingOptions & {
+    /** --log-flush-frequency in seconds. */
+    logFlushSeconds: number
+  }
+  extra: ExtraOptions & {
+    /** --metrics-bind-address split; undefined = no plain metrics listener. */
+    metricsListen: HostPort | undefined
+  }
+  /** Reported by validateOptions(); the typed fields above leave out what could not be derived. */
+  readonly problems: readonly CompletionProblem[]
+}
+
+export interface CompletedAuthenticationOptions extends AuthenticationOptions {
+  /**
+   * Every OIDC issuer: the --oidc-* flags' one first (when --oidc-issuer-url is set), then
+   * oidcIssuers (given, then loaded from --oidc-issuers-file), each with its defaults filled in.
+   */
+  allOIDCIssuers: OIDCIssuerOptions[]
+}

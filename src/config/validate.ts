@@ -5,14 +5,11 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { flags, type FlagDef } from './flags.js'
 import { defaultFeatureGates } from './complete.js'
-import { loadOIDCIssuersFile } from './oidc-issuers.js'
-import { compileGoRegexp } from './regexp.js'
+import { primaryIssuer } from './derive.js'
 import { validateTLS } from './tls.js'
+import { isJWTSigningAlg, jwtSigningAlgs } from './signing-algs.js'
 import { backendProtocols, type CompletedOptions, type OIDCIssuerOptions } from './types.js'
 import { parseDurationSeconds } from './values.js'
-
-/** JOSE algorithms an OIDC issuer may sign with (asymmetric only, like Kubernetes). */
-export const allowedSigningAlgs: readonly string[] = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
 
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string')
 const isRecordOf = (v: unknown, t: string): boolean =>
@@ -64,7 +61,7 @@ function validateIssuer(i: OIDCIssuerOptions, where: string, errors: string[]): 
   if (!i.clientID) errors.push(`${where}: a client ID is required with an issuer URL (--oidc-client-id)`)
   if (!i.usernameClaim) errors.push(`${where}: the username claim must not be empty`)
   for (const alg of i.signingAlgs) {
-    if (!allowedSigningAlgs.includes(alg)) errors.push(`${where}: signing algorithm ${JSON.stringify(alg)} is not allowed (allowed: ${allowedSigningAlgs.join(', ')})`)
+    if (!isJWTSigningAlg(alg)) errors.push(`${where}: signing algorithm ${JSON.stringify(alg)} is not allowed (allowed: ${jwtSigningAlgs.join(', ')})`)
   }
   for (const k of Object.keys(i.requiredClaims)) if (k === '') errors.push(`${where}: required claim with an empty name`)
 }
@@ -85,6 +82,8 @@ export function validateOptions(o: CompletedOptions): string[] {
     }
   }
   const ok = (name: string): boolean => !badField.has(name)
+  // What complete() could not parse, reported where that flag's other checks are.
+  const problems = (flag: string): string[] => o.problems.filter((p) => p.flag === flag).map((p) => p.message)
   const { secureServing: ss, authentication: au, proxy: px, logging: lg, extra: ex } = o
 
   // 2. Required (upstream texts).
@@ -126,14 +125,10 @@ export function validateOptions(o: CompletedOptions): string[] {
   }
 
   // 5. authentication.
-  if (ok('oidc-issuer-url') && au.oidcIssuerURL !== '' && ok('oidc-signing-algs') && ok('oidc-required-claim')) {
-    validateIssuer({
-      issuerURL: au.oidcIssuerURL, clientID: au.oidcClientID, caFile: au.oidcCAFile, usernameClaim: au.oidcUsernameClaim,
-      usernamePrefix: au.oidcUsernamePrefix, groupsClaim: au.oidcGroupsClaim, groupsPrefix: au.oidcGroupsPrefix,
-      signingAlgs: au.oidcSigningAlgs, requiredClaims: au.oidcRequiredClaim,
-    }, '--oidc-issuer-url', errors)
+  if (ok('oidc-issuer-url') && ok('oidc-signing-algs') && ok('oidc-required-claim')) {
+    for (const i of primaryIssuer(au)) validateIssuer(i, '--oidc-issuer-url', errors)
   }
-  if (ex.oidcIssuersFile) errors.push(...loadOIDCIssuersFile(ex.oidcIssuersFile).errors)
+  errors.push(...problems('oidc-issuers-file'))
   if (Array.isArray(au.oidcIssuers)) {
     const urls = new Set<string>(au.oidcIssuerURL ? [au.oidcIssuerURL] : [])
     au.oidcIssuers.forEach((i, idx) => {
@@ -165,18 +160,10 @@ export function validateOptions(o: CompletedOptions): string[] {
   }
 
   // 7. proxy, logging.
-  if (ok('cors-allowed-origins')) {
-    for (const p of px.corsAllowedOrigins) {
-      const c = compileGoRegexp(p)
-      if (!c.ok) errors.push(`--cors-allowed-origins: ${JSON.stringify(p)} is not a valid regular expression: ${c.reason}`)
-    }
-  }
+  if (ok('cors-allowed-origins')) errors.push(...problems('cors-allowed-origins'))
   if (ok('v') && lg.v < 0) errors.push(`-v, --v: verbosity ${lg.v} must not be negative`)
-  if (ok('log-flush-frequency')) {
-    const d = parseDurationSeconds(lg.logFlushFrequency)
-    // Go's klog panics on a non-positive ticker interval; we refuse it instead.
-    if (d.ok && d.value <= 0) errors.push(`--log-flush-frequency: ${lg.logFlushFrequency} must be positive`)
-  }
+  // Go's klog panics on a non-positive ticker interval; we refuse it instead.
+  if (ok('log-flush-frequency') && lg.logFlushSeconds <= 0) errors.push(`--log-flush-frequency: ${lg.logFlushFrequency} must be positive`)
   if (ok('logging-format') && lg.loggingFormat === 'text') {
     errors.push('--logging-format=text: not supported by this front-proxy (logs are JSON lines); use --logging-format=json')
   } else if (ok('logging-format') && lg.loggingFormat !== 'json') {
@@ -184,13 +171,7 @@ export function validateOptions(o: CompletedOptions): string[] {
   }
 
   // 8. Our extensions.
-  if (ok('metrics-bind-address') && ex.metricsBindAddress !== '') {
-    const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(ex.metricsBindAddress)
-    const host = m?.[1] ?? m?.[2]
-    if (!m || (host !== '' && host !== 'localhost' && isIP(host ?? '') === 0) || Number(m[3]) > 65535) {
-      errors.push(`--metrics-bind-address: ${JSON.stringify(ex.metricsBindAddress)} must be host:port with an IP (or empty) host and a port 0..65535`)
-    }
-  }
+  if (ok('metrics-bind-address')) errors.push(...problems('metrics-bind-address'))
   if (ok('shutdown-delay-duration') && ex.shutdownDelaySeconds < 0) errors.push('--shutdown-delay-duration must not be negative')
   if (ok('shutdown-timeout') && ex.shutdownTimeoutSeconds < 0) errors.push('--shutdown-timeout must not be negative')
   if (ok('shard-sync-timeout') && ex.shardSyncTimeoutSeconds <= 0) errors.push('--shard-sync-timeout must be positive')

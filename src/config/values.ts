@@ -2,6 +2,8 @@
 // Each returns either a value or a reason (without the flag name; the caller adds it),
 // so the parser can keep going and report every bad flag at once.
 
+import { isIP } from 'node:net'
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string }
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value })
@@ -122,4 +124,17 @@ export function parseNamedCertKey(s: string): Parsed<NamedCertKey> {
   const parts = files.split(',').map((p) => p.trim())
   if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return bad('expected comma separated certificate and key file paths')
   return ok({ certFile: parts[0], keyFile: parts[1], domains })
+}
+
+/**
+ * Go net.SplitHostPort for a listen address, with the host an IP, `localhost` or empty (all
+ * interfaces, 0.0.0.0) and a decimal port 0..65535. `[::1]:9090` → { host: '::1', port: 9090 }.
+ */
+export function parseHostPort(s: string): Parsed<{ host: string; port: number }> {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s)
+  const host = m?.[1] ?? m?.[2] ?? ''
+  if (!m || (host !== '' && host !== 'localhost' && isIP(host) === 0) || Number(m[3]) > 65535) {
+    return bad('must be host:port with an IP (or empty) host and a port 0..65535')
+  }
+  return ok({ host: host === '' ? '0.0.0.0' : host, port: Number(m[3]) })
 }

@@ -6,7 +6,7 @@ import { KubeClient, type KubeClientOptions } from '../kube/client.js'
 import { withServer, type KubeCredentials } from '../kube/kubeconfig.js'
 import { Reflector, type EventInfo, type KubeObject, type ReflectorTuning } from '../kube/reflector.js'
 import type { AuthConfigIndex } from '../index/auth-configs.js'
-import type { ObjectMeta, RoutingIndexWriter } from '../index/types.js'
+import type { RoutingIndexWriter } from '../index/types.js'
 import { changeTime, type ControllerMetrics, type IndexEventType } from './metrics.js'
 import { trimAuthConfig, trimLogicalCluster, trimWorkspace, trimWorkspaceType } from './trim.js'
 
@@ -30,7 +30,7 @@ export interface ShardWatchDeps {
 }
 
 type Resource = 'workspaces' | 'logicalclusters' | 'workspacetypes' | 'workspaceauthenticationconfigurations'
-type Obj = KubeObject & { metadata: ObjectMeta }
+type Obj = KubeObject
 
 /** One watched resource: where, how it is trimmed, and what an event does to an index. */
 interface WatchSpec {

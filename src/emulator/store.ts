@@ -2,17 +2,12 @@
 // revision), a bounded event history for watch resume and for reading older snapshots, and synchronous
 // fan-out to watchers. Objects are immutable once stored; writers hand over fresh objects.
 
+import type { ObjectMeta } from '../kube/object.js'
+
 export type KubeObject = Record<string, unknown> & { metadata: Meta }
-export interface Meta {
-  name: string
-  namespace?: string
-  uid?: string
-  resourceVersion?: string
-  labels?: Record<string, string>
-  annotations?: Record<string, string>
+/** The proxy's ObjectMeta plus what only the store writes; anything else a client sent is kept. */
+export interface Meta extends ObjectMeta {
   finalizers?: string[]
-  deletionTimestamp?: string
-  creationTimestamp?: string
   generateName?: string
   [k: string]: unknown
 }

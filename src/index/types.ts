@@ -1,16 +1,9 @@
 // Shapes the index consumes (subsets of kcp objects, docs/upstream.md#resources) and what it answers.
 // The index is pure data: the controller feeds it objects, the proxy reads lookups.
+import type { ObjectMeta } from '../kube/object.js'
 
-export interface ObjectMeta {
-  name: string
-  namespace?: string
-  uid?: string
-  resourceVersion?: string
-  labels?: Record<string, string>
-  annotations?: Record<string, string>
-  creationTimestamp?: string
-  deletionTimestamp?: string
-}
+// Declared once, with the reflector that delivers these objects.
+export type { ObjectMeta } from '../kube/object.js'
 
 export const ClusterAnnotation = 'kcp.io/cluster'
 export const PathAnnotation = 'kcp.io/path'

@@ -1,19 +1,11 @@
-// A small Kubernetes API client on undici: one connection pool per origin with the
-// kubeconfig's TLS material, JSON GET/POST, and a streaming watch request. It never
-// logs or exposes credentials.
-import { Pool } from 'undici'
+// A small Kubernetes API client on the one JSON client (src/http): a kubeconfig's server, TLS
+// material and credentials, JSON GET/POST and a streaming watch request. It never logs or
+// exposes credentials.
+import { JSONClient, type JSONResponse, type StreamResponse } from '../http/json-client.js'
 import type { KubeClientConfig } from './kubeconfig.js'
 
-export interface JSONResponse {
-  status: number
-  /** Parsed JSON, or the raw text when the body is not JSON. */
-  body: unknown
-}
-
-export type WatchResponse =
-  | { status: 200; stream: AsyncIterable<Uint8Array> }
-  /** Non-200 answers are read completely (a Kubernetes Status, usually). */
-  | { status: number; body: unknown }
+export type { JSONResponse } from '../http/json-client.js'
+export type WatchResponse = StreamResponse
 
 /** The calls a reflector needs; implemented by KubeClient (and by fakes in unit tests if ever needed). */
 export interface ListWatchClient {
@@ -38,84 +30,57 @@ export interface KubeClientOptions {
 
 export class KubeClient implements ListWatchClient {
   readonly origin: string
-  private readonly pool: Pool
-  private readonly prefix: string
-  private readonly headers: Record<string, string>
-  private readonly opts: Required<Omit<KubeClientOptions, 'rewritePath'>> & Pick<KubeClientOptions, 'rewritePath'>
+  readonly #http: JSONClient
+  readonly #prefix: string
+  readonly #rewritePath: ((path: string) => string) | undefined
 
   constructor(config: KubeClientConfig, opts: KubeClientOptions = {}) {
-    this.opts = {
+    this.origin = config.server.origin
+    // A kubeconfig server like https://host/clusters/root keeps its path: requests are appended to it.
+    this.#prefix = config.server.pathname.replace(/\/+$/, '')
+    this.#rewritePath = opts.rewritePath
+    this.#http = new JSONClient({
+      ...(config.ca !== undefined ? { ca: config.ca } : {}),
+      ...(config.cert !== undefined ? { cert: config.cert } : {}),
+      ...(config.key !== undefined ? { key: config.key } : {}),
+      ...(config.token !== undefined ? { token: config.token } : {}),
+      insecureSkipTLSVerify: config.insecureSkipTLSVerify,
+      userAgent: opts.userAgent ?? 'kcp-front-proxy',
       headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
       bodyTimeoutMs: opts.bodyTimeoutMs ?? 60_000,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-      userAgent: opts.userAgent ?? 'kcp-front-proxy',
-      rewritePath: opts.rewritePath,
-    }
-    this.origin = config.server.origin
-    // A kubeconfig server like https://host/clusters/root keeps its path: requests are appended to it.
-    this.prefix = config.server.pathname.replace(/\/+$/, '')
-    this.headers = { accept: 'application/json', 'user-agent': this.opts.userAgent }
-    if (config.token !== undefined) this.headers.authorization = `Bearer ${config.token}`
-    this.pool = new Pool(this.origin, {
-      connect: {
-        ca: config.ca,
-        cert: config.cert,
-        key: config.key,
-        rejectUnauthorized: !config.insecureSkipTLSVerify,
-        timeout: this.opts.connectTimeoutMs,
-      },
       // Watches hold a connection each; keep idle ones briefly for the relist/re-watch cycle.
-      keepAliveTimeout: 30_000,
+      keepAliveTimeoutMs: 30_000,
     })
   }
 
   /** The request path for an API path (server prefix + rewrite). Exposed for tests and logs. */
   resolvePath(path: string): string {
-    const full = this.prefix + path
-    return this.opts.rewritePath ? this.opts.rewritePath(full) : full
+    const full = this.#prefix + path
+    return this.#rewritePath ? this.#rewritePath(full) : full
   }
 
   async getJSON(path: string, signal?: AbortSignal): Promise<JSONResponse> {
-    return retryStale(() => this.requestJSON('GET', path, undefined, signal), signal)
+    const url = this.#url(path)
+    return retryStale(() => this.#http.send('GET', url, undefined, signal), signal)
   }
 
   async postJSON(path: string, body: unknown, signal?: AbortSignal): Promise<JSONResponse> {
-    return this.requestJSON('POST', path, JSON.stringify(body), signal)
-  }
-
-  private async requestJSON(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal): Promise<JSONResponse> {
-    const res = await this.pool.request({
-      method,
-      path: this.resolvePath(path),
-      headers: body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' },
-      body,
-      signal,
-      headersTimeout: this.opts.headersTimeoutMs,
-      bodyTimeout: this.opts.bodyTimeoutMs,
-    })
-    return { status: res.statusCode, body: parseBody(await res.body.text()) }
+    return this.#http.send('POST', this.#url(path), body, signal)
   }
 
   async watchStream(path: string, signal: AbortSignal): Promise<WatchResponse> {
-    const res = await retryStale(
-      () =>
-        this.pool.request({
-          method: 'GET',
-          path: this.resolvePath(path),
-          headers: this.headers,
-          signal,
-          headersTimeout: this.opts.headersTimeoutMs,
-          // A healthy watch can be silent for minutes; liveness is the reflector's watchdog's job.
-          bodyTimeout: 0,
-        }),
-      signal,
-    )
-    if (res.statusCode === 200) return { status: 200, stream: res.body }
-    return { status: res.statusCode, body: parseBody(await res.body.text()) }
+    const url = this.#url(path)
+    return retryStale(() => this.#http.stream(url, signal), signal)
   }
 
+  /** Ends watches in flight too. */
   async close(): Promise<void> {
-    await this.pool.destroy()
+    await this.#http.destroy()
+  }
+
+  #url(path: string): URL {
+    return new URL(this.resolvePath(path), this.origin)
   }
 }
 
@@ -138,13 +103,4 @@ async function retryStale<T>(fn: () => Promise<T>, signal: AbortSignal | undefin
 function isStaleConnectionError(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code
   return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return text
-  }
 }

@@ -5,15 +5,9 @@
 import { NdjsonDecoder } from './ndjson.js'
 import type { ListWatchClient } from './client.js'
 import { Backoff, realClock, type BackoffOptions, type Clock } from './backoff.js'
+import type { KubeObject, ListMeta } from './object.js'
 
-export interface KubeObject {
-  metadata: {
-    name: string
-    namespace?: string
-    resourceVersion?: string
-    annotations?: Record<string, string>
-  }
-}
+export type { KubeObject } from './object.js'
 
 export interface EventInfo {
   /** clock.now() when the bytes carrying this event arrived (for a list: when the page arrived). */
@@ -89,7 +83,7 @@ export function defaultKey(obj: KubeObject): string {
 type Listeners<T> = { [K in keyof ReflectorEvents<T>]: ReflectorEvents<T>[K][] }
 
 interface ListBody<T> {
-  metadata?: { resourceVersion?: string; continue?: string }
+  metadata?: ListMeta
   items?: T[]
 }
 

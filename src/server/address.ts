@@ -1,13 +1,5 @@
 // host:port strings as the flags give them and URLs as the startup log and embedders see them.
 
-/** `host:port`, `[v6]:port`, `:port` (all addresses) → [host, port]; no colon → port 0. */
-export function splitHostPort(s: string): [string, string] {
-  const i = s.lastIndexOf(':')
-  if (i < 0) return [s, '0']
-  const host = s.slice(0, i).replace(/^\[|\]$/g, '')
-  return [host === '' ? '0.0.0.0' : host, s.slice(i + 1)]
-}
-
 /** Brackets an IPv6 address for a URL. */
 export function formatHost(h: string): string {
   return h.includes(':') ? `[${h}]` : h

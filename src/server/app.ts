@@ -3,7 +3,6 @@
 // server (server-factory.ts), health and metrics routes (routes.ts), the plain metrics listener
 // (metrics-server.ts), certificate reload (cert-reload.ts) and shutdown (shutdown.ts).
 import type { Registry } from 'prom-client'
-import { nodeTLSSettings } from '../config/index.js'
 import { startTLSReload } from './cert-reload.js'
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limits.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
@@ -41,7 +40,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   const contexts = new ServingContexts({
     pair: { cert: serving.cert, key: serving.key },
     sniCerts: await loadSniCerts(ss.tlsSniCertKey),
-    settings: nodeTLSSettings(ss),
+    settings: ss.tls,
     ...(parts.clientCAs !== undefined ? { clientCAs: parts.clientCAs } : {}),
   })
   const connections = new Connections()
@@ -68,7 +67,7 @@ export async function startServer(parts: ServerParts): Promise<RunningServer> {
   })
   registerServerRoutes(app, { readyzChecks: () => [...shutdown.checks(), ...parts.readiness().checks], registry: parts.registry, authorizeMetrics: parts.authorizeMetrics })
 
-  const metricsServer = options.extra.metricsBindAddress !== '' ? await startMetricsServer(options.extra.metricsBindAddress, parts.registry, logger) : undefined
+  const metricsServer = options.extra.metricsListen !== undefined ? await startMetricsServer(options.extra.metricsListen, parts.registry, logger) : undefined
   try {
     await app.listen({ host: ss.bindAddress, port: ss.securePort, ...(ss.permitPortSharing ? { reusePort: true } : {}) })
   } catch (e) {

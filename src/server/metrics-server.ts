@@ -6,7 +6,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { ProxyError, serializeStatus } from '../errors.js'
-import { formatHost, splitHostPort } from './address.js'
+import type { HostPort } from '../config/types.js'
+import { formatHost } from './address.js'
 
 export interface MetricsServer {
   /** `http://host:port/metrics`. */
@@ -18,8 +19,8 @@ function writeStatus(res: ServerResponse, e: ProxyError): void {
   res.writeHead(e.status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' }).end(serializeStatus(e.toStatus()))
 }
 
-export async function startMetricsServer(bindAddress: string, registry: Registry, logger: Logger): Promise<MetricsServer> {
-  const [host, portStr] = splitHostPort(bindAddress)
+export async function startMetricsServer(listen: HostPort, registry: Registry, logger: Logger): Promise<MetricsServer> {
+  const { host, port } = listen
   const server: Server = createServer((req, res) => {
     if ((req.url ?? '').split('?')[0] !== '/metrics') {
       writeStatus(res, new ProxyError('FP_NOT_FOUND'))
@@ -35,11 +36,11 @@ export async function startMetricsServer(bindAddress: string, registry: Registry
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(Number(portStr), host, () => resolve())
+    server.listen(port, host, () => resolve())
   })
   const addr = server.address()
   return {
-    url: `http://${formatHost(host)}:${typeof addr === 'object' && addr !== null ? addr.port : portStr}/metrics`,
+    url: `http://${formatHost(host)}:${typeof addr === 'object' && addr !== null ? addr.port : port}/metrics`,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()

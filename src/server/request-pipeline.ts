@@ -16,7 +16,7 @@ import type { MappingStore } from '../proxy/mapping-store.js'
 import type { ProxyMetrics } from '../proxy/metrics.js'
 import { createPipeline } from '../proxy/pipeline.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
-import { corsForOrigins } from './cors.js'
+import { compileCors } from '../proxy/cors.js'
 import { requestLogWriter } from './logging.js'
 import type { Connections } from './shutdown.js'
 
@@ -54,7 +54,7 @@ export function wireRequestPath(parts: RequestParts, connections: Connections): 
     metrics,
     logger,
     logRequest,
-    cors: corsForOrigins(options.proxy.corsAllowedOrigins),
+    cors: compileCors(options.proxy.corsOrigins),
     body: new BodyReader({ bufferBytes: options.extra.requestBodyBufferBytes, timeoutMs: options.extra.requestBodyTimeoutSeconds * 1000 }),
     inflight: connections.inflight,
   })

@@ -1,5 +1,4 @@
 // runFrontProxy(): the CLI's entry, with stdout logging and signal handling.
-import { parseDurationSeconds } from '../config/values.js'
 import type { CompletedOptions } from '../config/types.js'
 import { buildFrontProxy } from './build.js'
 import type { FrontProxy } from './front-proxy.js'
@@ -10,8 +9,7 @@ import { createLogger, logDestination } from './logging.js'
  * drain), and exits at once on a second signal.
  */
 export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
-  const flushSeconds = parseDurationSeconds(options.logging.logFlushFrequency)
-  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, flushSeconds.ok && flushSeconds.value > 0 ? { flushMs: flushSeconds.value * 1000 } : {}) })
+  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, options.logging.logFlushSeconds > 0 ? { flushMs: options.logging.logFlushSeconds * 1000 } : {}) })
   const proxy = await buildFrontProxy(options, logger)
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -11,46 +11,20 @@ import { Writable } from 'node:stream'
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 import pino, { type Logger } from 'pino'
 import { Registry } from 'prom-client'
-import type { AuthenticationOptions } from '../../src/config/types.js'
+import { completeOptions } from '../../src/config/complete.js'
+import type { AuthenticationOptions, CompletedAuthenticationOptions } from '../../src/config/types.js'
 import { applyIdentityHeaders, createAuthentication, type Authentication, type AuthenticationDeps } from '../../src/auth/index.js'
 import { defaultIdentityHeaderNames, type AuthDecision, type AuthRequest, type UserInfo } from '../../src/auth/types.js'
-import { defaultDropGroups } from '../../src/auth/groups.js'
 import { createCA, issueLoopbackServerCert, type CertificateAuthority, type KeyPair } from '../../src/pki/index.js'
 
 type T = { teardown(fn: () => unknown): void }
 
-export function baseOptions(over: Partial<AuthenticationOptions> = {}): AuthenticationOptions {
-  return {
-    apiAudiences: [],
-    clientCAFile: '',
-    tokenAuthFile: '',
-    oidcIssuerURL: '',
-    oidcClientID: '',
-    oidcCAFile: '',
-    oidcUsernameClaim: 'sub',
-    oidcUsernamePrefix: '',
-    oidcGroupsClaim: '',
-    oidcGroupsPrefix: '',
-    oidcSigningAlgs: ['RS256'],
-    oidcRequiredClaim: {},
-    oidcIssuers: [],
-    authenticationConfig: '',
-    serviceAccountKeyFiles: [],
-    serviceAccountIssuers: ['https://kcp.default.svc'],
-    serviceAccountLookup: false,
-    requestheaderUsernameHeaders: [],
-    requestheaderUIDHeaders: [],
-    requestheaderGroupHeaders: [],
-    requestheaderExtraHeadersPrefix: [],
-    requestheaderClientCAFile: '',
-    requestheaderAllowedNames: [],
-    authenticationTokenWebhookConfigFile: '',
-    authenticationTokenWebhookVersion: 'v1beta1',
-    authenticationTokenWebhookCacheTTL: '2m',
-    authenticationPassOnGroups: [],
-    authenticationDropGroups: [...defaultDropGroups],
-    ...over,
-  }
+/**
+ * The authentication group as createAuthentication gets it: through the real completeOptions()
+ * (so --oidc-* flags become allOIDCIssuers exactly as in production), lookups off by default.
+ */
+export function baseOptions(over: Partial<AuthenticationOptions> = {}): CompletedAuthenticationOptions {
+  return completeOptions({ authentication: { serviceAccountLookup: false, ...over } }, 'embedded').authentication
 }
 
 /** A temp dir removed in teardown. */
@@ -122,7 +96,7 @@ export async function decide(auth: Authentication, o: { cert?: KeyPair; headers?
 }
 
 /** Builds the real authentication from options; closed in teardown. */
-export async function authentication(t: T, opts: AuthenticationOptions, deps: Partial<AuthenticationDeps> & { logger: Logger }): Promise<Authentication> {
+export async function authentication(t: T, opts: CompletedAuthenticationOptions, deps: Partial<AuthenticationDeps> & { logger: Logger }): Promise<Authentication> {
   const auth = await createAuthentication(opts, { registry: new Registry(), ...deps })
   t.teardown(() => auth.close())
   return auth

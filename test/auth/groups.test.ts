@@ -1,5 +1,6 @@
 import t from 'tap'
-import { compareGoStrings, createGroupFilter, defaultDropGroups, finalizeGroups, parseGroupPatterns, withAuthenticatedGroup } from '../../src/auth/groups.js'
+import { compareGoStrings, createGroupFilter, finalizeGroups, parseGroupPatterns, withAuthenticatedGroup } from '../../src/auth/groups.js'
+import { defaultDropGroups } from '../../src/config/complete.js'
 
 t.test('group filter table mirrors kcp groups_test.go', async (t) => {
   const cases: { name: string; passOn: string[]; drop: string[]; groups: string[]; want: string[] }[] = [

@@ -77,3 +77,52 @@ t.test('the protocol to the shards: --backend-protocol, else the older --backend
   for (const [name, extra, want] of cases) t.equal(completeOptions({ extra }, 'embedded').extra.backendProtocol, want, name)
 })
 
+
+t.test('textual values are parsed once into typed fields beside them', async (t) => {
+  const o = completeOptions({
+    secureServing: { tlsCipherSuites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], tlsCurvePreferences: ['X25519'], tlsMinVersion: 'VersionTLS13' },
+    proxy: { corsAllowedOrigins: ['(?i)^https://a\\.io$', '//b\\.io$'] },
+    logging: { logFlushFrequency: '1m30s' },
+    extra: { metricsBindAddress: '[::1]:9090' },
+  }, 'cli', { cwd })
+  t.same(o.secureServing.tls, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', ecdhCurve: 'X25519', minVersion: 'TLSv1.3' })
+  t.same(o.proxy.corsOrigins.map((r) => [r.source, r.flags]), [['^https:\\/\\/a\\.io$', 'i'], ['\\/\\/b\\.io$', '']])
+  t.equal(o.logging.logFlushSeconds, 90)
+  t.same(o.extra.metricsListen, { host: '::1', port: 9090 })
+  t.same(o.problems, [])
+
+  const d = completeOptions({}, 'cli', { cwd })
+  t.same(d.secureServing.tls, { minVersion: 'TLSv1.2' })
+  t.same(d.proxy.corsOrigins, [])
+  t.equal(d.logging.logFlushSeconds, 5, 'the 5s default')
+  t.equal(d.extra.metricsListen, undefined, 'no plain metrics listener')
+})
+
+t.test('what cannot be parsed is left out and kept as a problem for validateOptions; wrong types do not throw', async (t) => {
+  const o = completeOptions({ proxy: { corsAllowedOrigins: ['ok', '(unclosed'] }, extra: { metricsBindAddress: 'metrics' } }, 'cli', { cwd })
+  t.same(o.proxy.corsOrigins.map((r) => r.source), ['ok'])
+  t.equal(o.extra.metricsListen, undefined)
+  t.match(o.problems, [
+    { flag: 'cors-allowed-origins', message: /^--cors-allowed-origins: "\(unclosed" is not a valid regular expression/ },
+    { flag: 'metrics-bind-address', message: '--metrics-bind-address: "metrics" must be host:port with an IP (or empty) host and a port 0..65535' },
+  ])
+  const wrong = completeOptions({
+    secureServing: { tlsCipherSuites: 'x' as unknown as string[] },
+    proxy: { corsAllowedOrigins: 'x' as unknown as string[] },
+    logging: { logFlushFrequency: 5 as unknown as string },
+    extra: { metricsBindAddress: 9090 as unknown as string },
+  }, 'embedded', { cwd })
+  t.same([wrong.secureServing.tls, wrong.proxy.corsOrigins, wrong.logging.logFlushSeconds, wrong.extra.metricsListen, wrong.problems], [{ minVersion: 'TLSv1.2' }, [], 5, undefined, []])
+})
+
+t.test('allOIDCIssuers: the --oidc-* flags first, then the given issuers, each completed', async (t) => {
+  const none = completeOptions({}, 'cli', { cwd })
+  t.same(none.authentication.allOIDCIssuers, [])
+  const o = completeOptions({
+    authentication: { oidcIssuerURL: 'https://a', oidcClientID: 'ca', oidcCAFile: 'ca.pem', oidcRequiredClaim: { hd: 'x' }, oidcIssuers: [{ issuerURL: 'https://b', clientID: 'cb', signingAlgs: ['ES256'] }] },
+  }, 'cli', { cwd })
+  t.same(o.authentication.allOIDCIssuers, [
+    { issuerURL: 'https://a', clientID: 'ca', caFile: '/work/here/ca.pem', usernameClaim: 'sub', usernamePrefix: '', groupsClaim: '', groupsPrefix: '', signingAlgs: ['RS256'], requiredClaims: { hd: 'x' } },
+    { issuerURL: 'https://b', clientID: 'cb', caFile: '', usernameClaim: 'sub', usernamePrefix: '', groupsClaim: '', groupsPrefix: '', signingAlgs: ['ES256'], requiredClaims: {} },
+  ])
+})

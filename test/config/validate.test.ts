@@ -157,3 +157,11 @@ t.test('the same issuer twice is refused (tokens are routed by iss)', async (t) 
   const errs = check({ authentication: { oidcIssuerURL: 'https://a', oidcClientID: 'c', oidcIssuers: [{ issuerURL: 'https://a', clientID: 'd' }] } }, 'embedded')
   t.match(errs, [/oidcIssuers\[0\] \(https:\/\/a\): issuer configured twice/])
 })
+
+t.test('--oidc-issuers-file is read once, by complete: validation reports what that read found', async (t) => {
+  writeFileSync(p('once.yaml'), '- issuerURL: https://once.example\n  clientID: kcp\n  colour: blue\n')
+  const o = completeOptions({ ...base, extra: { oidcIssuersFile: p('once.yaml') } }, 'cli', { cwd: dir })
+  rmSync(p('once.yaml'))
+  t.same(validateOptions(o), [`${p('once.yaml')}:3: [0].colour: unknown field (known: issuerURL, clientID, caFile, usernameClaim, usernamePrefix, groupsClaim, groupsPrefix, signingAlgs, requiredClaims)`])
+  t.match(o.authentication.allOIDCIssuers, [{ issuerURL: 'https://once.example' }])
+})

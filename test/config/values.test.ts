@@ -1,6 +1,6 @@
 import t from 'tap'
 import {
-  parseBool, parseCSV, parseDurationSeconds, parseFloat, parseInt, parseKeyValue, parseMapStringBool, parseNamedCertKey,
+  parseBool, parseCSV, parseDurationSeconds, parseFloat, parseHostPort, parseInt, parseKeyValue, parseMapStringBool, parseNamedCertKey,
 } from '../../src/config/values.js'
 
 t.test('parseBool accepts exactly Go strconv.ParseBool spellings', async (t) => {
@@ -74,4 +74,21 @@ t.test('parseNamedCertKey reads cert,key[:domains]', async (t) => {
   t.equal(parseNamedCertKey('a.crt').ok, false)
   t.equal(parseNamedCertKey('a,b,c').ok, false)
   t.equal(parseNamedCertKey(',b').ok, false)
+})
+
+t.test('parseHostPort splits a listen address once: IP, localhost or empty host (all interfaces), port 0..65535', async (t) => {
+  const cases: [string, { host: string; port: number } | null][] = [
+    [':9090', { host: '0.0.0.0', port: 9090 }],
+    ['127.0.0.1:9090', { host: '127.0.0.1', port: 9090 }],
+    ['[::1]:9090', { host: '::1', port: 9090 }],
+    ['[::]:0', { host: '::', port: 0 }],
+    ['localhost:8080', { host: 'localhost', port: 8080 }],
+    [':65535', { host: '0.0.0.0', port: 65535 }],
+    [':65536', null], [':99999', null], ['metrics', null], ['metrics:9090', null], ['::1:9090', null], ['127.0.0.1', null], ['127.0.0.1:', null], ['', null],
+  ]
+  for (const [s, want] of cases) {
+    const r = parseHostPort(s)
+    if (want === null) t.match(r, { ok: false, reason: /must be host:port/ }, s)
+    else t.same(r, { ok: true, value: want }, s)
+  }
 })

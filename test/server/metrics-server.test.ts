@@ -9,7 +9,7 @@ import { startMetricsServer } from '../../src/server/metrics-server.js'
 async function serve(t: Test, registry: Registry): Promise<{ url: string; logs: () => string }> {
   const lines: string[] = []
   const stream = new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString('utf8')), cb()) })
-  const m = await startMetricsServer('127.0.0.1:0', registry, pino(stream))
+  const m = await startMetricsServer({ host: '127.0.0.1', port: 0 }, registry, pino(stream))
   t.teardown(() => m.close())
   return { url: m.url, logs: () => lines.join('') }
 }

@@ -1,14 +1,12 @@
 // One `spec.jwt` entry of a WorkspaceAuthenticationConfiguration as a token verifier: its issuer's
 // keys (shared machinery with global OIDC, src/auth/jwks.ts), Kubernetes' audience rule, the
 // --api-audiences requirement, and the claim mappings (mapping.ts).
+import { jwtSigningAlgs } from '../../config/signing-algs.js'
 import type { KeysStatus } from '../jwks.js'
 import { AuthError, type UserInfo } from '../types.js'
 import type { CompiledJWT } from './jwt-config.js'
 import { mapClaims } from './mapping.js'
 import type { KeysLease, SharedIssuerKeys } from './shared-keys.js'
-
-/** Kubernetes AllValidSigningAlgorithms: what a structured JWT authenticator accepts. */
-export const JWT_SIGNING_ALGS: readonly string[] = ['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512']
 
 export interface JWTAuthenticatorOptions {
   /** --api-audiences: when set, a token must also name one of them (kcp's documented rule). */
@@ -46,7 +44,7 @@ export class JWTAuthenticator {
   /** Verifies a token whose (unverified) `iss` is this issuer. Throws AuthError. */
   async verify(token: string): Promise<{ user: UserInfo; expiresAt: number | undefined }> {
     // MatchAny over the configured audiences (jose: at least one in common).
-    const { payload } = await this.#lease.keys.verify(token, { audience: this.#c.audiences, algorithms: JWT_SIGNING_ALGS })
+    const { payload } = await this.#lease.keys.verify(token, { audience: this.#c.audiences, algorithms: jwtSigningAlgs })
     if (this.#apiAudiences.length > 0) {
       const aud = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? [])
       if (!aud.some((a) => this.#apiAudiences.includes(a))) throw new AuthError('oidc: the token is not for this API: none of its audiences is one of --api-audiences')

@@ -1,8 +1,8 @@
-// The contract between per-workspace authentication (kcp WorkspaceAuthentication, spec §5.5) and
+// The contract between per-workspace authentication (kcp WorkspaceAuthentication, docs/upstream.md#workspace-authentication) and
 // the request pipeline. The pipeline resolves the target's logical cluster and workspace type
 // (LookupResult.cluster and .type), asks authenticatorFor(), and passes the answer to
 // Authentication.authenticate(req, { workspaceAuthenticator }) (and authenticateCached), which
-// unions it after the global authenticators and forces authentication (spec §5.1).
+// unions it after the global authenticators and forces authentication (docs/upstream.md#optional-authentication).
 import type { ReadinessCheck } from '../../controller/types.js'
 import type { AuthRequest, Authenticator, UserInfo } from '../types.js'
 

@@ -1,4 +1,4 @@
-// What kcp does to every per-workspace identity, in its order (spec §5.5, pkg/authentication):
+// What kcp does to every per-workspace identity, in its order (docs/upstream.md#workspace-authentication, pkg/authentication):
 // ForbidSystemUsernames → GroupFilter{drop "system:"} → ExtraFilter{drop keys containing "kcp.io"}
 // → AuthenticatedGroupAdder → withClusterScope. A workspace token can therefore never carry a
 // system identity, a kcp-internal extra, or a scope other than the logical cluster it was sent to.

@@ -2,7 +2,7 @@ import t from 'tap'
 import { X509Certificate } from 'node:crypto'
 import { Registry } from 'prom-client'
 import { createCA } from '../../src/pki/index.js'
-import { createAuthentication } from '../../src/auth/index.js'
+import { createAuthentication } from '../../src/auth/authentication.js'
 import type { Authenticator } from '../../src/auth/types.js'
 import { authentication, baseOptions, decide, LogCapture, tempDir, writeFile } from './fixtures.js'
 
@@ -142,12 +142,6 @@ t.test('a client certificate chain its connection already proved is decided sync
   const rhReq = { headers: {}, peerCertificates: [leaf] }
   t.equal((await withRH.authenticate(rhReq)).kind, 'user')
   t.equal(withRH.authenticateCached(rhReq), undefined, 'requestheader comes first in the union and is never answered synchronously')
-})
-
-t.test('unsupported authentication sources are startup errors, not silently ignored', async (t) => {
-  const log = new LogCapture()
-  await t.rejects(createAuthentication(baseOptions({ authenticationConfig: '/x.yaml' }), { logger: log.logger, registry: new Registry() }), /--authentication-config is not supported/)
-  await t.rejects(createAuthentication(baseOptions({ authenticationTokenWebhookConfigFile: '/x' }), { logger: log.logger, registry: new Registry() }), /webhook/)
 })
 
 t.test('identities that would break headers are refused', async (t) => {
