@@ -23,7 +23,7 @@ export interface AuthenticateOptions {
 export type MetricsAuthorization = { allowed: true; user: UserInfo } | { allowed: false; status: 401 | 403 | 500; message: string }
 
 export interface Authentication {
-  /** Spec docs/upstream.md#optional-authentication optional authentication. */
+  /** Optional authentication (docs/upstream.md#optional-authentication). */
   authenticate(req: AuthRequest, opts?: AuthenticateOptions): Promise<AuthDecision>
   /**
    * The same decision without a promise when it is already known: a client certificate chain its
@@ -175,7 +175,7 @@ export class EdgeAuthentication implements Authentication {
   }
 
   async #decide(req: AuthRequest, workspace: Authenticator | undefined): Promise<AuthDecision> {
-    // Spec docs/upstream.md#optional-authentication, the one place it is decided: no authenticator, or no client certificate and no
+    // Optional authentication (docs/upstream.md#optional-authentication), the one place it is decided: no authenticator, or no client certificate and no
     // "additional" method (token file, service accounts, OIDC, a workspace authenticator) → the
     // request passes on anonymously and the shard checks whatever credential it carries.
     const additional = this.#p.additional || workspace !== undefined

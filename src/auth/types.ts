@@ -46,7 +46,7 @@ export type AuthDecision =
   | { kind: 'anonymous' }
   | { kind: 'unauthorized'; reason: string }
 
-/** Header names a mapping uses to pass the identity (docs/upstream.md#mapping-format, docs/upstream.md#identity-headers). */
+/** Header names a mapping uses to pass the identity (docs/upstream.md#mapping-format, #identity-headers). */
 export interface IdentityHeaderNames {
   user: string
   group: string

@@ -1,5 +1,5 @@
 // The one table of command-line flags: every flag upstream kcp-front-proxy registers
-// (docs/upstream.md#flags–docs/upstream.md#other-flags), then our additions in their own section. Parsing, help output
+// (docs/upstream.md#flags to #other-flags), then our additions in their own section. Parsing, help output
 // and the flag tables of docs/configuration.md and the README (flag-docs.ts) are all derived
 // from this table, so a flag cannot exist in one place and be missing in another.
 
