@@ -9,7 +9,8 @@ import type { CompletedOptions, FrontProxyInput } from '../config/types.js'
 import { createAuthentication } from '../auth/index.js'
 import { createWorkspaceAuthentication } from '../auth/workspace/index.js'
 import { createIndexController } from '../controller/index.js'
-import { AuthConfigIndex, WorkspaceIndex } from '../index/index.js'
+import { AuthConfigIndex, WorkspaceIndex, type RoutingIndex } from '../index/index.js'
+import type { IndexController } from '../controller/types.js'
 import { loadCredentials, loadKubeconfig } from '../kube/kubeconfig.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
 import type { ConnectionLimits } from './connection-limits.js'
@@ -36,9 +37,18 @@ export class InvalidOptionsError extends Error {
   }
 }
 
-async function build(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>): Promise<FrontProxy> {
-  const registry = new Registry()
-  const index = new WorkspaceIndex()
+/** A controller made elsewhere and the indexes it feeds (a --workers worker: a copy of the primary's, src/workers). */
+export interface GivenIndexes {
+  registry: Registry
+  index: RoutingIndex
+  authIndex: AuthConfigIndex | undefined
+  controller: IndexController
+}
+
+/** The parts from options, then the server; with `given`, its controller and indexes instead of a new controller. */
+export async function buildFrontProxy(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>, given?: GivenIndexes): Promise<FrontProxy> {
+  const registry = given?.registry ?? new Registry()
+  const index = given?.index ?? new WorkspaceIndex()
   // The shards kubeconfig gives credentials only (each Shard's spec.baseURL is the server), as upstream.
   const [rootConfig, shardsConfig] = await Promise.all([
     loadKubeconfig(options.proxy.rootKubeconfig),
@@ -46,10 +56,10 @@ async function build(options: CompletedOptions, logger: Logger, connectionLimits
   ])
   const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
   // WorkspaceAuthentication gate: the controller also watches WorkspaceTypes and WACs into authIndex.
-  const authIndex = options.extra.featureGates.WorkspaceAuthentication === true ? new AuthConfigIndex() : undefined
+  const authIndex = given !== undefined ? given.authIndex : options.extra.featureGates.WorkspaceAuthentication === true ? new AuthConfigIndex() : undefined
   const workspaceAuthentication = authIndex !== undefined ? createWorkspaceAuthentication(options.authentication, { index: authIndex, logger, registry }) : undefined
   try {
-    const controller = createIndexController({
+    const controller = given?.controller ?? createIndexController({
       rootConfig,
       shardsConfig,
       index,
@@ -86,7 +96,7 @@ export async function createFrontProxy(input: CreateFrontProxyInput): Promise<Fr
   const errors = validateOptions(options)
   if (errors.length > 0) throw new InvalidOptionsError(errors)
   const logger = given ?? (logStream !== undefined ? createLogger({ v: options.logging.v, stream: logStream }) : pino({ level: 'silent' }))
-  return build(options, logger, connectionLimits)
+  return buildFrontProxy(options, logger, connectionLimits)
 }
 
 /**
@@ -96,7 +106,7 @@ export async function createFrontProxy(input: CreateFrontProxyInput): Promise<Fr
 export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
   const flushSeconds = parseDurationSeconds(options.logging.logFlushFrequency)
   const logger = createLogger({ v: options.logging.v, stream: logDestination(1, flushSeconds.ok && flushSeconds.value > 0 ? { flushMs: flushSeconds.value * 1000 } : {}) })
-  const proxy = await build(options, logger)
+  const proxy = await buildFrontProxy(options, logger)
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++
