@@ -165,3 +165,33 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
   t.match(child.output(), /"msg":"shutdown: watches stopped"/, 'then the watches stopped')
   await until('the shards see no watch', () => watches() === 0)
 })
+
+t.test('--workers 2: a worker that cannot start fails the command as a single process would (exit 1, the error printed)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-fail-'))
+  const topo = await startTopology({ shards: ['root'] })
+  const f = await topo.writeFiles(dir)
+  // A certificate with another pair's key: only the server, in each worker, finds out.
+  const a = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  const b = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'tls.crt'), a.cert)
+  await writeFile(join(dir, 'tls.key'), b.key)
+  const child = runCli([
+    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
+    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
+  ], dir)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await child.closed
+    await topo.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  let pids: number[] = []
+  await until('the workers', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
+  const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs)
+  const { code } = await child.closed
+  clearTimeout(timer)
+  t.equal(code, 1, 'exit 1', { output: child.output().slice(-2000) })
+  t.match(child.output(), /^Error: .*key/im, 'the worker’s start-up error, printed as the single process prints it')
+  t.equal(pids.filter(alive).length, 0, 'no worker left behind')
+})
