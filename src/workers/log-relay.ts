@@ -30,7 +30,7 @@ export class IpcLogDestination {
   constructor(send: Send, o: IpcLogOptions) {
     this.#send = send
     this.#o = o
-    this.#timer = setInterval(() => this.flush(false), o.flushMs)
+    this.#timer = setInterval(() => this.#flush(false), o.flushMs)
     this.#timer.unref()
     process.on('exit', this.#onExit)
   }
@@ -41,7 +41,7 @@ export class IpcLogDestination {
       this.#soon = true
       setImmediate(() => {
         this.#soon = false
-        this.flush(true)
+        this.#flush(true)
       })
     }
     return true
@@ -55,12 +55,17 @@ export class IpcLogDestination {
     }
     this.#parts.push(line)
     this.#pending += line.length
-    if (this.#pending >= this.#o.batchBytes) this.flush(false)
+    if (this.#pending >= this.#o.batchBytes) this.#flush(false)
     return true
   }
 
-  /** Hands what is gathered to the channel; done runs once the channel took it (or failed). */
-  flush(urgent: boolean, done?: () => void): void {
+  /** What pino's logger.flush(cb) calls: everything gathered goes now; done once the channel took it. */
+  flush(done?: () => void): void {
+    this.#flush(true, done)
+  }
+
+  /** Hands what is gathered to the channel (urgent: the primary writes it at once); done once the channel took it (or failed). */
+  #flush(urgent: boolean, done?: () => void): void {
     if (this.#unreported > 0) {
       this.#parts.unshift(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the destination could not keep up or failed","dropped":${this.#unreported}}\n`)
       this.#unreported = 0
@@ -88,7 +93,7 @@ export class IpcLogDestination {
   /** Flushes, then stops the timer; done runs when the channel took the last lines. */
   end(done: () => void): void {
     clearInterval(this.#timer)
-    this.flush(true, () => {
+    this.#flush(true, () => {
       process.removeListener('exit', this.#onExit)
       done()
     })
