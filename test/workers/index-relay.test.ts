@@ -109,3 +109,35 @@ t.test('auth calls reach a copy only when it has an auth index (both sides share
   applyRelayOp(copy, auth, ['upsertAuthConfig', 'root', wac('lc1', 'a')])
   t.equal(auth.authConfigs().length, 1)
 })
+
+t.test('property: for random call sequences and any snapshot point, the copy observes what the primary observes', async (t) => {
+  const { default: fc } = await import('fast-check')
+  const shard = fc.constantFrom('s1', 's2')
+  const cluster = fc.constantFrom('root', 'a', 'b', 'c')
+  const name = fc.constantFrom('x', 'y')
+  const phase = fc.constantFrom('Ready', 'Unavailable', 'Scheduling')
+  const op: fc.Arbitrary<RelayOp> = fc.oneof(
+    fc.tuple(shard, fc.constantFrom('https://one.example', 'https://two.example/')).map(([s, u]): RelayOp => ['upsertShard', s, u]),
+    shard.map((s): RelayOp => ['deleteShard', s]),
+    fc.tuple(shard, cluster, fc.constantFrom('', 'root:universal')).map(([s, c, ty]): RelayOp => ['upsertLogicalCluster', s, lc(c, ty === '' ? undefined : ty)]),
+    fc.tuple(shard, cluster).map(([s, c]): RelayOp => ['deleteLogicalCluster', s, lc(c)]),
+    fc.tuple(shard, name, cluster, cluster, phase).map(([s, n, p, c, ph]): RelayOp => ['upsertWorkspace', s, ws(n, p, c, ph)]),
+    fc.tuple(shard, name, cluster).map(([s, n, p]): RelayOp => ['upsertWorkspace', s, mountWs(n, p, 'https://mount.example/m')]),
+    fc.tuple(shard, name, cluster).map(([s, n, p]): RelayOp => ['deleteWorkspace', s, ws(n, p, 'x')]),
+  )
+  const walk = ['root', 'a', 'b', 'c', 'root:x', 'root:y', 'root:x:x', 'root:x:y', 'a:x', 'a:y', 'b:x', 'c:y', 'root:x:x:x']
+  // fast-check shrinks a failing sequence to a minimal one and throws it.
+  t.doesNotThrow(() => fc.assert(
+    fc.property(fc.array(op, { maxLength: 40 }), fc.nat(), (ops, at) => {
+      const k = at % (ops.length + 1)
+      const primary = new IndexRecorder({ withAuthIndex: false })
+      for (const o of ops.slice(0, k)) applyRelayOp(primary.index, undefined, o)
+      const copy = new WorkspaceIndex()
+      for (const o of primary.snapshotOps()) applyRelayOp(copy, undefined, o)
+      primary.onOp((o) => applyRelayOp(copy, undefined, o))
+      for (const o of ops.slice(k)) applyRelayOp(primary.index, undefined, o)
+      return JSON.stringify(observe(copy, undefined, walk)) === JSON.stringify(observe(primary.index, undefined, walk))
+    }),
+    { numRuns: 300 },
+  ))
+})
