@@ -2,14 +2,16 @@
 //   direct to the shard | our front-proxy | naive fastify + @fastify/http-proxy | minimal node:https + undici | nginx
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
-//          [--targets direct,ours,naive-fastify,minimal-undici,nginx] [--probe 2000] [--no-pin] [--json out.json]
+//          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
 //          [--before <another checkout>] [--clients h1,h2,h2m10]
+// ours-w<N> (not among the defaults): the CLI with --workers N, for the workers' scaling figure
+// (req/s against ours, one process); it is never pinned, so measure it with --no-pin.
 // --clients: h1 = autocannon (HTTP/1.1 keep-alive), h2 = h2load with 1 stream per connection,
 // h2m10 = h2load with 10; HTTP/2 clients run against our proxy (and ours-before) only, the
 // other targets serve HTTP/1.1. Ratios ours with HTTP/2 clients / ours with HTTP/1.1 clients.
 import { openSession } from './lib/session.js'
 import { h2loadAvailable, runH2load } from './lib/h2load.js'
-import { directTarget, startOurs, startNaive, startNginx, nginxAvailable, type Target, type TargetName } from './lib/targets.js'
+import { directTarget, startOurs, startOursWorkers, startNaive, startNginx, nginxAvailable, type OursName, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
 import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
@@ -38,6 +40,11 @@ async function main(): Promise<void> {
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2 }))
     if (beforeCheckout !== undefined) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name: 'ours-before', checkout: beforeCheckout }))
+    // ours-w<N>: the CLI with --workers N. Not pinned: its workers need more than the one server
+    // CPU, so the scaling figure (ours-w2 / ours req/s) wants --no-pin, where ours runs unpinned too.
+    const oursWorkers = [...wanted].filter((n) => /^ours-w\d+$/.test(n))
+    for (const name of oursWorkers) targets.push(await startOursWorkers(session.dir, topo, session.serving, { workers: Number(name.slice('ours-w'.length)), name: name as OursName }))
+    if (oursWorkers.length > 0 && session.pinned) process.stderr.write(`note: ${oursWorkers.join(', ')} not pinned (the workers need every CPU); run with --no-pin for the workers' scaling figure\n`)
     if (wanted.has('naive-fastify')) targets.push(await startNaive(topo, session.serving))
     if (wanted.has('minimal-undici')) targets.push(await startNaive(topo, session.serving, 'minimal-undici'))
     if (wanted.has('nginx')) {
@@ -45,7 +52,7 @@ async function main(): Promise<void> {
       if (n) targets.push(n)
       else process.stderr.write('nginx not installed (apt-get install nginx-light): skipping that column\n')
     }
-    for (const t of targets) { session.defer(() => t.stop()); session.pinServer(t.pid) }
+    for (const t of targets) { session.defer(() => t.stop()); if (!/^ours-w\d+$/.test(t.name)) session.pinServer(t.pid) }
 
     const headers = { authorization: `Bearer ${topo.adminToken}`, accept: 'application/json' }
     const caFor = (t: Target): string => (t.name === 'direct' ? topo.files.caCert : session.serving.caCert)
@@ -115,6 +122,10 @@ async function main(): Promise<void> {
     const h2Kinds = clientKinds.filter((k) => k !== 'h1')
     const clientRows = h2Kinds.length === 0 ? [] : connectionLevels.map((c) => [String(c), ...h2Kinds.map((k) => cpu(keyOf('ours', k), 'ours', c)),
       ...(beforeCheckout !== undefined ? h2Kinds.map((k) => cpu(keyOf('ours', k), keyOf('ours-before', k), c)) : [])])
+    // --workers scaling: throughput of N workers over one process, paired per run (target ≥ 1.7 at 500 with 2).
+    const rpsRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.rps)
+    const scalingRows = oursWorkers.length === 0 ? [] : connectionLevels.map((c) => [String(c),
+      ...oursWorkers.flatMap((w) => [fmtRatioSpread(perRunRatios(rpsRuns(w, c), rpsRuns('ours', c))), cpu(w, 'ours', c)])])
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
       `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}`,
@@ -135,6 +146,8 @@ async function main(): Promise<void> {
       ...(clientRows.length === 0 ? [] : ['', 'HTTP/2 clients (h2load; [h2] = 1 stream per connection, [h2m10] = 10): requests per proxy CPU-second, ours with HTTP/2 clients / ours with HTTP/1.1 clients (target ≥ 0.9 at 50 and 500)' +
         (beforeCheckout !== undefined ? ', and against ours-before with the same clients' : '') + '; the p50 column of h2load rows is its mean:', '',
         markdownTable(['connections', ...h2Kinds.map((k) => `ours[${k}] / ours`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
+      ...(scalingRows.length === 0 ? [] : ['', `Workers (the CLI with --workers N, unpinned${session.pinned ? ' while ours is pinned to one CPU: use --no-pin for the scaling figure' : ''}): req/s of N workers / req/s of ours (target ≥ 1.7 at 500 connections with 2), and their requests per CPU-second (all processes) / ours:`, '',
+        markdownTable(['connections', ...oursWorkers.flatMap((w) => [`${w} / ours req/s`, `${w} / ours per CPU-s`])], scalingRows)]),
       beforeCheckout !== undefined ? `\nours-before: the proxy of ${beforeCheckout}; its added p50 over direct ${fmt(added('ours-before'))} µs` : '',
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')

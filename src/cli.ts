@@ -57,6 +57,13 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
   const prepared = prepare(argv, io)
   if ('exit' in prepared) return prepared.exit
   try {
+    // --workers: several serving processes fed by one index controller (src/workers).
+    const { runWorkers, workerCount } = await import('./workers/index.js')
+    const workers = workerCount(prepared.options)
+    if (workers > 1) {
+      await runWorkers(prepared.options, workers)
+      return 'running'
+    }
     // Loaded lazily so --help, --version and flag errors do not pay for the server's imports.
     const { runFrontProxy } = await import('./server/index.js')
     await runFrontProxy(prepared.options)

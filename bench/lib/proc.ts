@@ -27,10 +27,32 @@ export function parseStatTicks(stat: string): { utime: number; stime: number } {
   return { utime: Number(rest[11]), stime: Number(rest[12]) }
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process and its live child processes (ours with --workers: the
+ * workers; depth-bounded) have used so far. A child that exited and was reaped is no longer counted.
+ */
+export function cpuSeconds(pid: number, depth = 3): number {
   const { utime, stime } = parseStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  return (utime + stime) / clockTicksPerSecond()
+  let s = (utime + stime) / clockTicksPerSecond()
+  if (depth > 0) {
+    for (const child of childPids(pid)) {
+      try {
+        s += cpuSeconds(child, depth - 1)
+      } catch {
+        // exited between the listing and the read
+      }
+    }
+  }
+  return s
+}
+
+/** A process's children (Linux: /proc/<pid>/task/<pid>/children); none when unreadable. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
 }
 
 /** Resident set size in bytes (VmRSS from /proc/<pid>/status). */

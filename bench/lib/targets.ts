@@ -1,7 +1,7 @@
 // The proxies under test, each in its own process, all in front of the same shard:
 // direct (no proxy), ours (createFrontProxy), naive fastify, nginx (when installed).
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
@@ -94,6 +94,49 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
   })
   const clusterURL = `${child.info.url}/clusters/root:${topo.workspace.name}`
   return { name, pid: child.pid, child, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => child.stop() }
+}
+
+/**
+ * Ours as the CLI runs it with `--workers N` (node:cluster: a primary with the index controller,
+ * N workers serving one port): the real binary through tsx, its stdout (the log) to a file. Its pid
+ * is the primary's; CPU readings (proc.ts) include the workers, its child processes.
+ */
+export async function startOursWorkers(dir: string, topo: TopologyInfo, serving: ServingFiles, o: { workers: number; name: OursName }): Promise<Target> {
+  const f = topo.files
+  const port = await freePort()
+  const logFile = join(dir, `front-proxy-${o.name.slice('ours-'.length)}.log`)
+  const log = openSync(logFile, 'a')
+  const cp = spawn(process.execPath, ['--import', 'tsx', join(benchDir, '../src/cli.ts'),
+    `--workers=${o.workers}`, '--bind-address=127.0.0.1', `--secure-port=${port}`, `--root-directory=${dir}`,
+    `--mapping-file=${f.mappingYaml}`, `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
+    `--tls-cert-file=${serving.cert}`, `--tls-private-key-file=${serving.key}`, '--v=2', '--shutdown-timeout=5s'],
+  { cwd: join(benchDir, '..'), stdio: ['ignore', log, 'pipe'] })
+  closeSync(log)
+  let err = ''
+  cp.stderr?.setEncoding('utf8').on('data', (d: string) => { err += d })
+  const exited = new Promise<void>((r) => cp.once('exit', () => r()))
+  try {
+    // Every worker listens only once its index copy is synced; "workers serving" = all of them.
+    const deadline = Date.now() + 60_000
+    while (!readFileSync(logFile, 'utf8').includes('"msg":"workers serving"')) {
+      if (cp.exitCode !== null || Date.now() > deadline) throw new Error(cp.exitCode !== null ? `exited ${cp.exitCode}` : 'timed out')
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  } catch (e) {
+    cp.kill('SIGKILL')
+    throw new Error(`${o.name} did not start: ${(e as Error).message}: ${err}${readFileSync(logFile, 'utf8').slice(-2000)}`)
+  }
+  const clusterURL = `https://127.0.0.1:${port}/clusters/root:${topo.workspace.name}`
+  return {
+    name: o.name, pid: cp.pid, clusterURL, objectURL: clusterURL + topo.objectPath,
+    stop: async () => {
+      if (cp.exitCode !== null) return
+      cp.kill('SIGTERM') // graceful: the primary drains the workers
+      const t = setTimeout(() => cp.kill('SIGKILL'), 15_000)
+      await exited
+      clearTimeout(t)
+    },
+  }
 }
 
 export async function startNaive(topo: TopologyInfo, serving: ServingFiles, name: 'naive-fastify' | 'minimal-undici' = 'naive-fastify'): Promise<Target> {

@@ -116,6 +116,7 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       // The older boolean decides only when --backend-protocol is not given (validate() reports a contradiction).
       backendProtocol: ex.backendProtocol ?? (ex.backendHttp2 === true ? 'http2' : 'auto'),
       ...(ex.backendHttp2 !== undefined ? { backendHttp2: ex.backendHttp2 } : {}),
+      ...(ex.workers !== undefined ? { workers: ex.workers } : {}),
       backendMaxConnections: ex.backendMaxConnections ?? 128,
       backendQueueSize: ex.backendQueueSize ?? 1000,
       backendQueueTimeoutSeconds: ex.backendQueueTimeoutSeconds ?? 10,

@@ -223,6 +223,8 @@ export const flags: readonly FlagDef[] = [
     help: 'A request body must arrive completely within this, counted from the request\'s start; else 408 and the connection is closed. Requests without a body (watches) are not affected.' },
   { name: 'request-body-buffer-size', type: 'int', section: ex, defaultText: '3145728', target: ['extra', 'requestBodyBufferBytes'], support: 'extension',
     help: 'Request bodies up to this many bytes are read completely before a shard connection is taken, so a slow client holds none; larger bodies stream (at most 256 MiB buffered at once in all).' },
+  { name: 'workers', type: 'int', section: ex, defaultText: '', target: ['extra', 'workers'], optional: true, support: 'extension',
+    help: 'Processes serving the port (node:cluster): one primary runs the shard watches and streams the routing index to them. Default: the CPUs available to the process (its CPU affinity, capped by the cgroup CPU limit); 0 or 1 = a single process.' },
   { name: 'oidc-issuers-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'oidcIssuersFile'], optional: true, support: 'extension',
     help: 'YAML list of further OIDC issuers ({issuerURL, clientID, caFile, usernameClaim, usernamePrefix, groupsClaim, groupsPrefix, signingAlgs, requiredClaims}).' },
   { name: 'shard-peer-kubeconfig', type: 'stringArray', section: ex, defaultText: '[]', target: ['extra', 'shardPeerKubeconfigs'], support: 'extension',

@@ -139,6 +139,8 @@ export interface ExtraOptions {
   requestBodyBufferBytes: number
   /** --feature-gates (kcp set) */
   featureGates: Record<string, boolean>
+  /** --workers: serving processes (src/workers); unset = the CPUs available (the CLI decides), 0 or 1 = one process. Embedded proxies ignore it. */
+  workers?: number
   /** --oidc-issuers-file: YAML list of further OIDC issuers; complete() loads it into authentication.oidcIssuers. */
   oidcIssuersFile?: string
   /** --shard-peer-kubeconfig (repeatable, absolute): shards whose Admin workspace serves Shards besides the root shard's. */

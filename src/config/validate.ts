@@ -191,6 +191,7 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('request-body-buffer-size') && (!Number.isInteger(ex.requestBodyBufferBytes) || ex.requestBodyBufferBytes < 0)) {
     errors.push(`--request-body-buffer-size must be 0 or more bytes, got ${ex.requestBodyBufferBytes}`)
   }
+  if (ok('workers') && ex.workers !== undefined && (!Number.isInteger(ex.workers) || ex.workers < 0)) errors.push(`--workers must be 0 or more, got ${ex.workers}`)
   if (ok('goaway-chance') && (ex.goawayChance < 0 || ex.goawayChance > 0.02)) {
     errors.push(`--goaway-chance can not be less than 0 or greater than 0.02, got ${ex.goawayChance}`)
   }

@@ -28,6 +28,14 @@ export class RecentDeletions {
   has(parentCluster: string, name: string): boolean {
     return this.#keys.has(`${parentCluster}:${name}`)
   }
+
+  /** [parent cluster, name], oldest first (neither contains ':'; names are DNS labels). */
+  *entries(): Generator<[string, string]> {
+    for (const k of this.#keys) {
+      const i = k.indexOf(':')
+      yield [k.slice(0, i), k.slice(i + 1)]
+    }
+  }
 }
 
 export function explainMiss(nodes: ReadonlyMap<string, ClusterNode>, deleted: RecentDeletions, path: string): Miss {

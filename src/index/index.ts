@@ -5,3 +5,4 @@ export { base36BytesPad, homeClusterName, cachedHomeClusterName, rewriteUserPath
 export * from './types.js'
 export { AuthConfigIndex, authConfigRefKey, workspaceTypeKey, type AuthConfigChange, type AuthConfigLookup, type AuthConfigObject, type AuthConfigRef, type WorkspaceTypeObject } from './auth-configs.js'
 export { explainMiss, RecentDeletions, RECENT_DELETIONS } from './explain.js'
+export { applyIndexOp, stateOps, type IndexOp, type IndexWriter } from './replay.js'

@@ -18,6 +18,7 @@ import {
   unlinkFromParent,
 } from './graph.js'
 import { explainMiss, RecentDeletions } from './explain.js'
+import { stateOps, type IndexOp } from './replay.js'
 import {
   ClusterAnnotation,
   WorkspaceTypeAnnotation,
@@ -222,6 +223,11 @@ export class WorkspaceIndex implements RoutingIndexWriter {
     const counts = new Map<string, number>()
     for (const entry of this.shards.values()) counts.set(entry.name, entry.childEdges)
     return counts
+  }
+
+  /** Writer calls that rebuild this state in an empty index (replay.ts; a worker that starts late). */
+  stateOps(): IndexOp[] {
+    return stateOps(this.shards.values(), this.nodes.values(), this.deleted.entries())
   }
 
   /** Sizes of the internal tables (for leak tests and the benchmark). */

@@ -7,35 +7,46 @@ import type { CompletedOptions } from '../config/types.js'
 import { createAuthentication } from '../auth/index.js'
 import { createWorkspaceAuthentication } from '../auth/workspace/index.js'
 import { createIndexController } from '../controller/index.js'
-import { AuthConfigIndex, WorkspaceIndex } from '../index/index.js'
-import { loadCredentials, loadKubeconfig } from '../kube/kubeconfig.js'
+import { loadControllerKubeconfigs } from '../controller/kubeconfigs.js'
+import { AuthConfigIndex, WorkspaceIndex, type RoutingIndexReader } from '../index/index.js'
+import type { IndexController } from '../controller/types.js'
 import type { ConnectionLimits } from './connection-limits.js'
 import { startFrontProxy, type FrontProxy } from './front-proxy.js'
 
-export async function buildFrontProxy(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>): Promise<FrontProxy> {
-  const registry = new Registry()
-  const index = new WorkspaceIndex()
-  // The shards kubeconfig gives credentials only (each Shard's spec.baseURL is the server), as upstream.
-  const [rootConfig, shardsConfig, ...peerConfigs] = await Promise.all([
-    loadKubeconfig(options.proxy.rootKubeconfig),
-    loadCredentials(options.proxy.shardsKubeconfig),
-    ...options.extra.shardPeerKubeconfigs.map((f) => loadKubeconfig(f)),
-  ])
+/** A controller made elsewhere and the indexes it feeds (a --workers worker: a copy of the primary's, src/workers). */
+export interface GivenIndexes {
+  registry: Registry
+  index: RoutingIndexReader
+  authIndex: AuthConfigIndex | undefined
+  controller: IndexController
+}
+
+/** The parts from options, then the server; with `given`, its controller and indexes instead of a new controller. */
+export async function buildFrontProxy(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>, given?: GivenIndexes): Promise<FrontProxy> {
+  const registry = given?.registry ?? new Registry()
+  const configs = await loadControllerKubeconfigs(options)
+  const { rootConfig } = configs
   const authentication = await createAuthentication(options.authentication, { rootConfig, logger, registry })
   // WorkspaceAuthentication gate: the controller also watches WorkspaceTypes and WACs into authIndex.
-  const authIndex = options.extra.featureGates.WorkspaceAuthentication === true ? new AuthConfigIndex() : undefined
+  const authIndex = given !== undefined ? given.authIndex : options.extra.featureGates.WorkspaceAuthentication === true ? new AuthConfigIndex() : undefined
   const workspaceAuthentication = authIndex !== undefined ? createWorkspaceAuthentication(options.authentication, { index: authIndex, logger, registry }) : undefined
   try {
-    const controller = createIndexController({
-      rootConfig,
-      peerConfigs,
-      shardsConfig,
-      index,
-      ...(authIndex !== undefined ? { authIndex } : {}),
-      registry,
-      logger,
-      shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
-    })
+    // A worker's index is a copy the primary feeds (given); otherwise this process's controller writes it.
+    let index: RoutingIndexReader
+    let controller: IndexController
+    if (given !== undefined) ({ index, controller } = given)
+    else {
+      const writer = new WorkspaceIndex()
+      index = writer
+      controller = createIndexController({
+        ...configs,
+        index: writer,
+        ...(authIndex !== undefined ? { authIndex } : {}),
+        registry,
+        logger,
+        shardSyncTimeoutMs: options.extra.shardSyncTimeoutSeconds * 1000,
+      })
+    }
     return await startFrontProxy({
       options,
       logger,

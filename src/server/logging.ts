@@ -39,6 +39,11 @@ export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
  * batches (src/server/log-destination.ts). Writing each line on its own cost ~8 % of the
  * proxy's CPU at 3,000 requests/s.
  */
+/** --log-flush-frequency in ms; 0 or less keeps the default. */
+export function logFlushMs(seconds: number): number {
+  return seconds > 0 ? seconds * 1000 : LOG_FLUSH_MS
+}
+
 export function logDestination(dest: number | string = 1, o: { flushMs?: number } = {}): LogDestination {
   return new LogDestination(dest, { batchBytes: LOG_BATCH_BYTES, flushMs: o.flushMs ?? LOG_FLUSH_MS, maxBufferedBytes: LOG_MAX_BUFFERED_BYTES })
 }
@@ -61,6 +66,8 @@ export interface LoggerOptions {
    * requests being routed — with request lines as formatRequestText() writes them.
    */
   format?: 'json' | 'text'
+  /** Fields every line carries, before `name` (the worker id when --workers runs several processes). */
+  bindings?: Record<string, string | number>
 }
 
 export function createLogger(o: LoggerOptions): Logger {
@@ -71,7 +78,7 @@ export function createLogger(o: LoggerOptions): Logger {
       name: LOGGER_NAME,
       level: o.level ?? levelForVerbosity(o.v ?? 2),
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-      base: undefined,
+      base: o.bindings,
     },
     text ?? out,
   )
@@ -126,7 +133,6 @@ export function formatRequestText(r: RequestLogRecord, now = Date.now()): string
 }
 
 const INFO = 30
-const NAME_JSON = JSON.stringify(LOGGER_NAME)
 
 /**
  * A writer for request lines. For a createLogger() logger it formats the fixed record itself,
@@ -147,9 +153,11 @@ export function requestLogWriter(logger: Logger): (r: RequestLogRecord) => void 
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown; writeBatched?(line: string): unknown }>)[pino.symbols.streamSym]
   // A LogDestination batches request lines; any other stream gets them as pino would write them.
   const write = stream.writeBatched !== undefined ? stream.writeBatched.bind(stream) : stream.write.bind(stream)
+  // pino's serialised bindings: `,"name":"kcp-front-proxy"`, after createLogger's bindings if any.
+  const chindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym]
   return (r) => {
     if (logger.levelVal > INFO) return
-    let line = `{"level":30,"time":${Date.now()},"name":${NAME_JSON},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"shard":${JSON.stringify(r.shard)},"cluster":${JSON.stringify(r.cluster)},"status":${r.status},"bytes":${r.bytes},"ms":${r.ms},"user":${JSON.stringify(r.user)}`
+    let line = `{"level":30,"time":${Date.now()}${chindings},"method":${JSON.stringify(r.method)},"path":${JSON.stringify(r.path)},"shard":${JSON.stringify(r.shard)},"cluster":${JSON.stringify(r.cluster)},"status":${r.status},"bytes":${r.bytes},"ms":${r.ms},"user":${JSON.stringify(r.user)}`
     if (r.aborted !== undefined) line += `,"aborted":${r.aborted}`
     if (r.err !== undefined) line += `,"err":${JSON.stringify(r.err)}`
     if (r.upgrade !== undefined) line += `,"upgrade":${JSON.stringify(r.upgrade)}`

@@ -2,14 +2,14 @@
 import type { CompletedOptions } from '../config/types.js'
 import { buildFrontProxy } from './build.js'
 import type { FrontProxy } from './front-proxy.js'
-import { createLogger, logDestination } from './logging.js'
+import { createLogger, logDestination, logFlushMs } from './logging.js'
 
 /**
  * For the CLI: logs to stdout at the -v level, handles SIGTERM/SIGINT gracefully (delay,
  * drain), and exits at once on a second signal.
  */
 export async function runFrontProxy(options: CompletedOptions): Promise<FrontProxy> {
-  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, options.logging.logFlushSeconds > 0 ? { flushMs: options.logging.logFlushSeconds * 1000 } : {}) })
+  const logger = createLogger({ v: options.logging.v, stream: logDestination(1, { flushMs: logFlushMs(options.logging.logFlushSeconds) }) })
   const proxy = await buildFrontProxy(options, logger)
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {

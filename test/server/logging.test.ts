@@ -81,14 +81,18 @@ t.test('request lines from the fast writer are byte for byte what pino writes fo
     ['a zero-length answer in no time', record({ status: 204, bytes: 0, ms: 0 })],
     ['a fractional duration', record({ ms: 60000.001 })],
   ]
-  for (const [name, r] of cases) {
-    const viaPino: string[] = []
-    const viaFast: string[] = []
-    createLogger({ v: 2, stream: { write: (s: string) => void viaPino.push(s) } }).info(r, 'request')
-    requestLogWriter(createLogger({ v: 2, stream: { write: (s: string) => void viaFast.push(s) } }))(r)
-    const stripTime = (s: string): string => s.replace(/"time":\d+/, '"time":0')
-    t.equal(viaFast.length, 1, `${name}: one line`)
-    t.equal(stripTime(viaFast[0] ?? ''), stripTime(viaPino[0] ?? ''), name)
+  // With bindings too: a worker's lines carry its id (--workers).
+  for (const bindings of [undefined, { worker: 3 }]) {
+    for (const [name, r] of cases) {
+      const viaPino: string[] = []
+      const viaFast: string[] = []
+      createLogger({ v: 2, bindings, stream: { write: (s: string) => void viaPino.push(s) } }).info(r, 'request')
+      requestLogWriter(createLogger({ v: 2, bindings, stream: { write: (s: string) => void viaFast.push(s) } }))(r)
+      const stripTime = (s: string): string => s.replace(/"time":\d+/, '"time":0')
+      t.equal(viaFast.length, 1, `${name}: one line`)
+      t.equal(stripTime(viaFast[0] ?? ''), stripTime(viaPino[0] ?? ''), `${name}${bindings ? ' (worker 3)' : ''}`)
+      if (bindings) t.match(viaFast[0], /^\{"level":30,"time":\d+,"worker":3,"name":"kcp-front-proxy",/, `${name}: the worker id leads`)
+    }
   }
 })
 

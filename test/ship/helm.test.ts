@@ -78,6 +78,7 @@ const badSets: [string, Json, RegExp][] = [
   ['goaway chance too high', { goawayChance: 0.5 }, /\$\.goawayChance: 0\.5 > maximum 0\.02/],
   ['no connections to the shards', { backendMaxConnections: 0 }, /\$\.backendMaxConnections: 0 < minimum 1/],
   ['an unknown protocol to the shards', { backendProtocol: 'h3' }, /\$\.backendProtocol: "h3" not one of/],
+  ['a negative worker count', { workers: -1 }, /\$\.workers: -1 < minimum 0/],
   ['a zero body deadline', { requestBody: { timeoutSeconds: 0 } }, /\$\.requestBody\.timeoutSeconds: 0 < minimum 1/],
   ['a negative queue', { backendQueue: { size: -1 } }, /\$\.backendQueue\.size: -1 < minimum 0/],
   ['mapping entry without backend', { mapping: [{ path: '/clusters/' }] }, /\$\.mapping\[0\]\.backend: required/],
@@ -213,6 +214,11 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
   t.notOk(def.HorizontalPodAutoscaler, 'defaults: no HPA')
   const defArgs = dig(def.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]
   t.ok(defArgs.includes('--backend-protocol=auto'), 'defaults: short requests on HTTP/1.1, watches multiplexed on HTTP/2')
+  t.ok(defArgs.includes('--workers=1'), 'defaults: one worker for the 250m CPU request (not the node\'s cores)')
+  for (const [set, want] of [['resources.limits.cpu=2', 2], ['resources.requests.cpu=1500m', 2], ['workers=3', 3]] as const) {
+    const r = await render(`--set ${set}`, ['--set', set])
+    t.ok((dig(r.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]).includes(`--workers=${want}`), `${set}: --workers=${want}`)
+  }
   const legacy = await render('older backendHttp2 value', ['--set', 'backendHttp2=true'])
   t.ok((dig(legacy.Deployment, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[]).includes('--backend-protocol=http2'), 'backendHttp2: true still means HTTP/2 for everything')
 

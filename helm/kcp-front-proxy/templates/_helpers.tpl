@@ -89,9 +89,25 @@ app.kubernetes.io/component: front-proxy
 {{- if $v.goawayChance }}{{ $args = append $args (printf "--goaway-chance=%v" $v.goawayChance) }}{{ end -}}
 {{- $args = append $args (printf "--backend-protocol=%s" (ternary "http2" ($v.backendProtocol | default "auto") (eq $v.backendHttp2 true))) -}}
 {{- $args = append $args (printf "--backend-max-connections=%v" $v.backendMaxConnections) -}}
+{{- $args = append $args (printf "--workers=%v" (include "kcp-front-proxy.workers" $v)) -}}
 {{- $args = concat $args (list (printf "--backend-queue-size=%v" $v.backendQueue.size) (printf "--backend-queue-timeout=%vs" $v.backendQueue.timeoutSeconds)) -}}
 {{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}
 {{- toYaml $args -}}
+{{- end -}}
+
+{{/*
+--workers: the value, else CPUs from resources (limit, else request; a quantity such as 250m,
+1.5 or 2, rounded up, at least 1), else 1.
+*/}}
+{{- define "kcp-front-proxy.workers" -}}
+{{- if not (kindIs "invalid" .workers) -}}
+{{- .workers -}}
+{{- else -}}
+{{- $r := .resources | default dict -}}
+{{- $cpu := toString (dig "limits" "cpu" (dig "requests" "cpu" "1" $r) $r) -}}
+{{- $n := ternary (divf (trimSuffix "m" $cpu | float64) 1000) ($cpu | float64) (hasSuffix "m" $cpu) -}}
+{{- max 1 (int (ceil $n)) -}}
+{{- end -}}
 {{- end -}}

@@ -1,0 +1,197 @@
+// --workers over real sockets: the CLI as a child process (through tsx) with 2 workers in front
+// of emulated shards, driven and stopped by the test.
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request as httpRequest } from 'node:http'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startTopology } from '../../src/emulator/index.js'
+import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
+import { until } from '../fixtures/until.js'
+
+/** A child compiling TypeScript on start (three processes here) is slow on a loaded machine. */
+const SLOW = { timeoutMs: 90_000, intervalMs: 200 }
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null }
+
+function runCli(args: string[], home: string): ChildProcess & { output: () => string; closed: Promise<Exit> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
+  return Object.assign(child, { output: () => out, closed })
+}
+
+/** The worker processes of the primary (Linux: /proc lists a process's children). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+t.test('--workers 2: one set of watches, both workers serve, metrics summed, a killed worker comes back, SIGTERM stops all', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-'))
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  const f = await topo.writeFiles(dir)
+  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'tls.crt'), serving.cert)
+  await writeFile(join(dir, 'tls.key'), serving.key)
+  const child = runCli([
+    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', '--metrics-bind-address=127.0.0.1:0', `--root-directory=${dir}`,
+    `--mapping-file=${f.mappingYaml}`, `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
+    '--shutdown-timeout=5s', '--log-flush-frequency=50ms', `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
+    `--client-ca-file=${f.clientCACert}`,
+  ], dir)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      for (const pid of childPids(child.pid ?? 0)) if (alive(pid)) process.kill(pid, 'SIGKILL')
+      child.kill('SIGKILL')
+    }
+    await child.closed
+    await topo.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const failed = (): boolean => child.exitCode !== null
+  await until('"workers serving"', () => child.output().includes('"msg":"workers serving"') || failed(), SLOW)
+  t.notOk(failed(), 'running', { output: child.output().slice(-3000) })
+  if (failed()) return
+  const url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())?.[1] ?? ''
+  const metricsURL = /"metricsURL":"(http:\/\/[^"]+)"/.exec(child.output())?.[1] ?? ''
+  t.not(url, '', 'logged the URL')
+  const servingLines = child.output().split('\n').filter((l) => l.includes('"msg":"serving"'))
+  t.equal(servingLines.length, 2, 'two workers serve')
+  t.equal(new Set(servingLines.map((l) => /"url":"([^"]+)"/.exec(l)?.[1])).size, 1, 'on one port')
+  t.match(servingLines[0], /^\{"level":30,"time":\d+,"worker":[12],"name":"kcp-front-proxy"/, 'worker lines carry the worker id')
+  t.match(child.output(), /\{"level":30,"time":\d+,"worker":0,"name":"kcp-front-proxy"[^\n]*"msg":"workers serving"/, 'and the primary’s carry 0')
+
+  const admin = { cert: topo.pki.admin.cert, key: topo.pki.admin.key, ca: topo.pki.servingCA.cert }
+  let proxied = 0
+  /** A GET on a new connection (round-robin across workers); its status. */
+  const get = (path: string): Promise<number> => new Promise((resolve) => {
+    if (!path.startsWith('/readyz')) proxied++
+    const req = request(`${url}${path}`, { ...admin, agent: false, timeout: 10_000 }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)) })
+    req.on('error', () => resolve(0))
+    req.on('timeout', () => req.destroy())
+    req.end()
+  })
+  /** Which workers answered `path` with 200 so far, from the request lines. */
+  const servedBy = (path: string): Set<number> => {
+    const ids = new Set<number>()
+    const re = /\{"level":30,"time":\d+,"worker":(\d+),"name":"kcp-front-proxy","method":"GET","path":"([^"]+)"[^\n]*"status":200/g
+    for (const m of child.output().matchAll(re)) if (m[2] === path) ids.add(Number(m[1]))
+    return ids
+  }
+  const workerIds = (): number[] => [...new Set([...child.output().matchAll(/"worker":(\d+),"name":"kcp-front-proxy"[^\n]*"msg":"serving"/g)].map((m) => Number(m[1])))]
+
+  t.equal(await get('/readyz'), 200, 'ready')
+  const ns = '/clusters/root/api/v1/namespaces'
+  await until('both workers answering', async () => {
+    await get(ns)
+    return servedBy(ns).size === 2
+  }, SLOW)
+  t.same([...servedBy(ns)].sort(), workerIds().sort(), 'requests are answered by both workers')
+
+  // One set of watches: the Shards list on root, Workspaces and LogicalClusters on each shard.
+  const watches = (): number => [...topo.shards.values()].reduce((n, s) => n + s.stats.openWatches, 0)
+  await until('the watches', () => watches() >= 5, SLOW)
+  t.equal(watches(), 5, 'the shards see the watches of one process')
+
+  const ws = await topo.createWorkspace('root', 'team')
+  const wsPath = '/clusters/root:team/api/v1/namespaces'
+  await until('the new workspace routable through every worker', async () => {
+    await get(wsPath)
+    return servedBy(wsPath).size === 2
+  }, SLOW)
+  t.pass(`root:team (on ${ws.shard}) routes through both workers`)
+
+  // /metrics: the aggregate of both workers and the primary.
+  const metrics = (): Promise<string> => new Promise((resolve, reject) => {
+    httpRequest(metricsURL, (res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => { body += d.toString() })
+      res.on('end', () => resolve(body))
+    }).on('error', reject).end()
+  })
+  const sum = (text: string, family: string): number =>
+    text.split('\n').filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+  let text = ''
+  await until('every proxied request counted', async () => {
+    text = await metrics()
+    return sum(text, 'proxy_request_duration_seconds_count') === proxied
+  }, SLOW)
+  t.equal(sum(text, 'proxy_request_duration_seconds_count'), proxied, `/metrics counts the ${proxied} requests of both workers`)
+  t.match(text, /^kcp_indexed_logicalclusters\{shard="root"\} \d+$/m, 'and the primary’s controller families')
+  t.equal(text.split('\n').filter((l) => l.startsWith('process_start_time_seconds ')).length, 1, 'one process start time')
+
+  // A killed worker is restarted and serves again; the watches stay one set.
+  const [victim] = childPids(child.pid ?? 0)
+  t.ok(victim !== undefined && alive(victim), 'a worker process')
+  const before = workerIds()
+  process.kill(victim, 'SIGKILL')
+  await until('the restarted worker serving', () => workerIds().length === 3, SLOW)
+  t.match(child.output(), /"msg":"worker exited unexpectedly; restarting it"/, 'logged')
+  const restarted = workerIds().find((id) => !before.includes(id))
+  const again = '/clusters/root:team/api/v1/namespaces/default'
+  await until('the restarted worker answering', async () => {
+    await get(again)
+    return restarted !== undefined && servedBy(again).has(restarted)
+  }, SLOW)
+  t.pass(`worker ${restarted} answers, its index from the primary's snapshot`)
+  t.equal(watches(), 5, 'still one set of watches')
+
+  // SIGTERM to the primary: the workers drain, the watches stop, everything exits 0.
+  const pids = childPids(child.pid ?? 0)
+  t.equal(pids.length, 2, 'two workers before the signal')
+  child.kill('SIGTERM')
+  const { code } = await child.closed
+  t.equal(code, 0, 'graceful exit 0', { output: child.output().slice(-3000) })
+  t.equal(pids.filter(alive).length, 0, 'no worker left')
+  t.equal(child.output().match(/"msg":"shutdown: done"/g)?.length, 2, 'both workers drained')
+  t.match(child.output(), /"msg":"shutdown: watches stopped"/, 'then the watches stopped')
+  await until('the shards see no watch', () => watches() === 0)
+})
+
+t.test('--workers 2: a worker that cannot start fails the command as a single process would (exit 1, the error printed)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-fail-'))
+  const topo = await startTopology({ shards: ['root'] })
+  const f = await topo.writeFiles(dir)
+  // A certificate with another pair's key: only the server, in each worker, finds out.
+  const a = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  const b = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'tls.crt'), a.cert)
+  await writeFile(join(dir, 'tls.key'), b.key)
+  const child = runCli([
+    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
+    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
+  ], dir)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await child.closed
+    await topo.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  let pids: number[] = []
+  await until('the workers', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
+  const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs)
+  const { code } = await child.closed
+  clearTimeout(timer)
+  t.equal(code, 1, 'exit 1', { output: child.output().slice(-2000) })
+  t.match(child.output(), /^Error: .*key/im, 'the worker’s start-up error, printed as the single process prints it')
+  t.equal(pids.filter(alive).length, 0, 'no worker left behind')
+})
