@@ -100,7 +100,7 @@ t.test('HTTP/2: an idle session is closed (GOAWAY) after the idle timeout; one w
     body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-idle' } }),
   })
   t.equal(made.status, 201)
-  const { until } = await import('../fixtures/until.js')
-  await until('the watch event', () => events.includes('after-idle'))
+  const { eventually } = await import('../fixtures/eventually.js')
+  await eventually('the watch event', () => events.includes('after-idle'))
   watch.close(constants.NGHTTP2_NO_ERROR)
 })

@@ -30,9 +30,9 @@ const token = (iss: EmulatedIssuer, claims: Record<string, unknown>): Promise<st
 
 async function served(t: Parameters<typeof arena>[0], a: Arena, p: (typeof protocols)[number], workspace: string, tok: string) {
   // A WAC is usable once its watch event arrived and its keys loaded; poll that, bounded.
-  const { until } = await import('../fixtures/until.js')
+  const { eventually } = await import('../fixtures/eventually.js')
   let last: Awaited<ReturnType<typeof attempt>> | undefined
-  await until(`the workspace token accepted in ${workspace}`, async () => (last = await attempt(a, p, { workspace, headers: { ...forged, ...bearer(tok) } })).status === 201)
+  await eventually(`the workspace token accepted in ${workspace}`, async () => (last = await attempt(a, p, { workspace, headers: { ...forged, ...bearer(tok) } })).status === 201)
   return last!.user!
 }
 

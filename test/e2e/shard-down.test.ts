@@ -19,6 +19,6 @@ t.test('a shard refusing connections behind backend HTTP/2: 502 Status to HTTP/1
   }
   t.equal((await h1(`${env.proxyURL}/livez`, env.ca)).status, 200, 'the proxy process is alive')
   await alpha.start()
-  const { until } = await import('../fixtures/until.js')
-  await until('the shard serves again through the proxy', async () => (await h2(url, env.ca, auth)).status === 200)
+  const { eventually } = await import('../fixtures/eventually.js')
+  await eventually('the shard serves again through the proxy', async () => (await h2(url, env.ca, auth)).status === 200)
 })

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { ServerResponse } from 'node:http'
 import { startBackend, startProxy, twoShardIndex, writeMapping } from './fixtures/env.js'
 import { h1 } from './fixtures/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('a changed mapping file is swapped in; the in-flight request finishes on the old backend; a bad file is rejected', async (t) => {
   const a = await startBackend(t)
@@ -24,15 +24,15 @@ t.test('a changed mapping file is swapped in; the in-flight request finishes on 
   b.handler = (_req, res) => res.end('b')
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: a.url }], index: twoShardIndex(a.url, a.url) })
   const slow = h1(`${env.proxy.url}/services/slow`, env.ca)
-  await until('slow request at a', async () => held !== undefined)
+  await eventually('slow request at a', async () => held !== undefined)
 
   await writeMapping(env.dir, [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: b.url }])
-  await until('new mapping in use', async () => (await h1(`${env.proxy.url}/services/x`, env.ca)).body === 'b')
+  await eventually('new mapping in use', async () => (await h1(`${env.proxy.url}/services/x`, env.ca)).body === 'b')
   held!.end('a-end')
   t.equal((await slow).body, 'a-start;a-end', 'the in-flight request kept its mapping')
 
   writeFileSync(env.mappingFile, '- path: /services/\n  backend: http://not-https\n')
-  await until('rejection logged', async () => env.logs.lines().some((l) => l.msg === 'mapping file rejected; keeping the current mappings'))
+  await eventually('rejection logged', async () => env.logs.lines().some((l) => l.msg === 'mapping file rejected; keeping the current mappings'))
   t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'b', 'the old mappings stay after a bad file')
   const rejected = env.logs.lines().find((l) => l.msg === 'mapping file rejected; keeping the current mappings')
   t.match(JSON.stringify(rejected), /mapping\.yaml:2 entry 0 backend: must be an https URL/)
@@ -58,7 +58,7 @@ t.test('a ConfigMap-style ..data symlink swap is picked up', async (t) => {
   t.equal((await h1(`${env2.proxy.url}/services/x`, env2.ca)).body, 'a')
   symlinkSync('..v2', join(cm, '..data_tmp'))
   renameSync(join(cm, '..data_tmp'), join(cm, '..data'))
-  await until('swap noticed', async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
+  await eventually('swap noticed', async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
   t.pass('swapped')
   t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'a', 'the other proxy is unaffected')
 })

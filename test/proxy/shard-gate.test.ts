@@ -3,7 +3,7 @@
 import t from 'tap'
 import { ProxyError } from '../../src/errors.js'
 import { MAX_CONNECTING, ShardGate, type Connections, type Waiter } from '../../src/proxy/shard-gate.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 /** Connections as numbers: `idle` ones to take, new ones opened on request (each starts a handshake). */
 class Conns implements Connections<number> {
@@ -106,7 +106,7 @@ t.test('a waiter that waits longer than the timeout gets a 429 naming the wait',
   t.teardown(() => g.close())
   enter(g)
   const late = enter(g)
-  await until('the waiter to expire', () => late.err !== undefined, { timeoutMs: 5000 })
+  await eventually('the waiter to expire', () => late.err !== undefined, { timeoutMs: 5000 })
   t.equal(late.err?.status, 429)
   t.match(late.err?.message, /no connection to the shard became free within/)
   t.equal(late.conn, undefined)
