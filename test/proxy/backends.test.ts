@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { BackendPools, tlsFingerprint, type Backend } from '../../src/proxy/backends.js'
 import type { BackendTLS } from '../../src/proxy/mapping.js'
-import { eventually } from '../fixtures/eventually.js'
+import { elapse, eventually } from '../fixtures/eventually.js'
 import { startE2E } from '../e2e/fixtures/env.js'
 
 const WATCHES = 20
@@ -123,7 +123,7 @@ t.test('over HTTP/1.1, short requests share at most maxConnections connections a
   t.equal(backend.kind, 'gated')
   const replies = Array.from({ length: 8 }, () => viaGate(backend, '/slow'))
   await eventually('three requests at the shard', () => shard.slowSeen() === 3)
-  await new Promise((r) => setTimeout(r, 50))
+  await elapse(50) // a window in which no fourth request may reach the shard
   t.equal(shard.slowSeen(), 3, 'the fourth request waits instead of opening a fourth connection')
   for (let round = 0; round < 5 && shard.slowSeen() < 8; round++) {
     const before = shard.slowSeen()

@@ -5,7 +5,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LogDestination } from '../../src/server/log-destination.js'
-import { eventually } from '../fixtures/eventually.js'
+import { elapse, eventually } from '../fixtures/eventually.js'
 
 const tmp = (t: Test): string => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-logdest-'))
@@ -29,7 +29,7 @@ t.test('request lines are written in batches, in order, and end() writes the res
   const file = join(tmp(t), 'a.log')
   const d = new LogDestination(file, { batchBytes: 1024, flushMs: 60_000, maxBufferedBytes: 1 << 20 })
   d.writeBatched(line(0))
-  await new Promise((r) => setTimeout(r, 30))
+  await elapse(30) // a window in which the short line must NOT be written (an immediate write lands within it)
   t.equal(readFileSync(file, 'utf8'), '', 'a short line waits for its batch')
   for (let i = 1; i <= 500; i++) d.writeBatched(line(i))
   t.ok(await eventually('a full batch is written without waiting for the timer', () => readFileSync(file, 'utf8').length > 0, { timeoutMs: 10_000 }), 'a full batch is written without waiting for the timer')
@@ -72,7 +72,7 @@ t.test('a reader that stops reading (full non-blocking pipe) never blocks the wr
       const n = readSync(reader, buf)
       text += buf.toString('utf8', 0, n)
     } catch {
-      await new Promise((r) => setTimeout(r, 5))
+      await elapse(5) // EAGAIN: nothing to read yet; the loop is bounded by the deadline
     }
   }
   const report = text.split('\n').find((l) => l.includes('"dropped"'))
