@@ -11,7 +11,7 @@ import { parseArgs } from '../src/config/index.js'
 import { createFrontProxy } from '../src/server/index.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
-import { until } from './fixtures/until.js'
+import { eventually } from './fixtures/eventually.js'
 
 /** A child compiling TypeScript on start is slow on a loaded machine. */
 const SLOW_START = { timeoutMs: 60_000, intervalMs: 200 }
@@ -167,14 +167,14 @@ t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', asyn
     await rm(dir, { recursive: true, force: true })
   })
   let url = ''
-  await until('the "serving" log line', () => {
+  await eventually('the "serving" log line', () => {
     const m = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())
     if (m) url = m[1]
     return url !== '' || child.exitCode !== null
   }, SLOW_START)
   t.not(url, '', 'logged the URL it serves on', { output: child.output().slice(0, 2000) })
   if (url === '') return
-  await until('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200, SLOW_START)
+  await eventually('/readyz 200', async () => (await getStatus(`${url}/readyz`)) === 200, SLOW_START)
   t.pass('ready')
   child.kill('SIGTERM')
   const { code } = await child.closed
@@ -190,13 +190,13 @@ t.test('with no flags the binary starts the demo, prints a line per request, and
     await child.closed
     await rm(home, { recursive: true, force: true })
   })
-  await until('demo instructions', () => child.output().includes('Press Ctrl-C to stop') || child.exitCode !== null, SLOW_START)
+  await eventually('demo instructions', () => child.output().includes('Press Ctrl-C to stop') || child.exitCode !== null, SLOW_START)
   t.match(child.output(), /kubectl --kubeconfig \S+front-proxy\.kubeconfig get namespaces/)
   const dir = /^Files \(certificates, kubeconfigs, mapping file, tokens\): (\S+)$/m.exec(child.output())?.[1] ?? ''
   t.ok(dir.startsWith(home) && existsSync(join(dir, 'admin.key')), 'its files, private keys included, are in a temporary directory')
   const url = /behind the front-proxy at (https:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1] ?? ''
   t.equal(await getStatus(`${url}/clusters/root:nope/api`), 403, 'an unknown workspace')
-  await until('the request line', () => / GET \/clusters\/root:nope\/api {2}root:nope → no shard {2}403 /.test(child.output()), SLOW_START)
+  await eventually('the request line', () => / GET \/clusters\/root:nope\/api {2}root:nope → no shard {2}403 /.test(child.output()), SLOW_START)
   t.pass('the terminal shows the request and where it went')
   child.kill('SIGINT')
   const { code } = await child.closed

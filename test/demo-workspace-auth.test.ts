@@ -7,7 +7,7 @@ import { createWorkspaceAuthentication } from '../src/auth/workspace/index.js'
 import { PARTNER_TYPE, PARTNER_WORKSPACE, startWorkspaceAuthDemo } from '../src/demo-workspace-auth.js'
 import { AuthConfigIndex } from '../src/index/index.js'
 import { startHarness } from './controller/fixtures/harness.js'
-import { eventually } from './kube/fixtures/eventually.js'
+import { eventually } from './fixtures/eventually.js'
 import { tempDir } from './auth/fixtures.js'
 
 t.test('the partner IdP token works in the partner workspace', async (t) => {
@@ -21,7 +21,7 @@ t.test('the partner IdP token works in the partner workspace', async (t) => {
   t.teardown(() => demo.close())
   const cluster = topo.resolvePath(PARTNER_WORKSPACE)!.cluster
   const token = readFileSync(demo.tokenFile, 'utf8')
-  await eventually(() => workspace.authenticatorFor(PARTNER_TYPE, cluster) !== undefined, { message: 'partner type known' })
+  await eventually('partner type known', () => workspace.authenticatorFor(PARTNER_TYPE, cluster) !== undefined)
   const user = await workspace.authenticatorFor(PARTNER_TYPE, cluster)!.authenticate({ headers: { authorization: `Bearer ${token}` }, peerCertificates: [] })
   t.same(user, {
     name: 'partner:alice@partner.example',

@@ -103,6 +103,7 @@ export function serveWatch(store: Store, q: WatchQuery, res: ServerResponse, reg
     res.end()
   }
   res.on('close', end)
+  if (res.destroyed || res.socket?.destroyed === true) { end(); return } // the client left while the request waited (setLatency)
 
   if (initial) {
     const current = store.rv

@@ -7,6 +7,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { constants } from 'node:http2'
 import { arena, rawH2, rawTLS, readUntilClose, type Arena } from './arena.js'
 import { h1 } from '../proxy/fixtures/client.js'
+import { elapse, eventually } from '../fixtures/eventually.js'
 
 const connectionLimits = { headersTimeoutMs: 600, idleTimeoutMs: 1200 }
 /** Generous bound on "was cut off": many times the limit, far below the minutes of the old behaviour. */
@@ -93,14 +94,13 @@ t.test('HTTP/2: an idle session is closed (GOAWAY) after the idle timeout; one w
   })
   t.ok(idle.destroyed || idle.closed, 'the idle session was closed')
   // The watch's session has now been silent for twice the idle timeout.
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, quietSince + 2 * connectionLimits.idleTimeoutMs - Date.now())))
+  await elapse(Math.max(0, quietSince + 2 * connectionLimits.idleTimeoutMs - Date.now())) // the silence is the behaviour under test
   t.notOk(watching.destroyed || watching.closed, 'the session with a watch open stays, though it was as quiet for twice as long')
   const made = await h1(`${a.proxy.url}/clusters/root:org/api/v1/namespaces/default/configmaps`, a.ca, {
     method: 'POST', headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
     body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-idle' } }),
   })
   t.equal(made.status, 201)
-  const { until } = await import('../fixtures/until.js')
-  await until('the watch event', () => events.includes('after-idle'))
+  await eventually('the watch event', () => events.includes('after-idle'))
   watch.close(constants.NGHTTP2_NO_ERROR)
 })

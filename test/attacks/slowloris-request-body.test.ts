@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls'
 import type { ClientHttp2Stream } from 'node:http2'
 import { arena, rawH2, rawTLS, readUntilClose, type Arena } from './arena.js'
 import { h1 } from '../proxy/fixtures/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const cmPath = (ws: string): string => `/clusters/${ws}/api/v1/namespaces/default/configmaps`
 const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'slow-' }, data: { a: 'b'.repeat(900) } })
@@ -61,7 +61,7 @@ t.test('a slow body too large to read first streams, but still ends at the deadl
   const a = await arena(t, { input: { extra: { backendMaxConnections: 1, requestBodyTimeoutSeconds: 2, requestBodyBufferBytes: 16 } } })
   const slow = await slowH1(t, a)
   // The only connection is taken by the streaming body; a second request waits for it.
-  await until('the slow body to reach the shard', () => a.topo.shards.get('alpha')!.stats.requests > 0)
+  await eventually('the slow body to reach the shard', () => a.topo.shards.get('alpha')!.stats.requests > 0)
   const got = await slow.answer
   t.match(got.text, /^HTTP\/1\.1 408 /)
   const after = await h1(`${a.proxy.url}${cmPath('root:org')}`, a.ca, { headers: { authorization: 'Bearer admin-token' } })

@@ -6,6 +6,7 @@ import t from 'tap'
 import { SignJWT } from 'jose'
 import { startIssuer, type EmulatedIssuer } from '../../src/emulator/index.js'
 import { arena, attempt, bearer, forged, protocols, refused, type Arena } from './arena.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const jwt = (iss: EmulatedIssuer): object => ({
   issuer: { url: iss.url, certificateAuthority: iss.ca, audiences: ['kcp'] },
@@ -30,9 +31,8 @@ const token = (iss: EmulatedIssuer, claims: Record<string, unknown>): Promise<st
 
 async function served(t: Parameters<typeof arena>[0], a: Arena, p: (typeof protocols)[number], workspace: string, tok: string) {
   // A WAC is usable once its watch event arrived and its keys loaded; poll that, bounded.
-  const { until } = await import('../fixtures/until.js')
   let last: Awaited<ReturnType<typeof attempt>> | undefined
-  await until(`the workspace token accepted in ${workspace}`, async () => (last = await attempt(a, p, { workspace, headers: { ...forged, ...bearer(tok) } })).status === 201)
+  await eventually(`the workspace token accepted in ${workspace}`, async () => (last = await attempt(a, p, { workspace, headers: { ...forged, ...bearer(tok) } })).status === 201)
   return last!.user!
 }
 

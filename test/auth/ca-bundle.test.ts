@@ -6,7 +6,7 @@ import pino from 'pino'
 import { CABundle } from '../../src/auth/ca-bundle.js'
 import type { WatchFn } from '../../src/files/reloadable.js'
 import { createCA } from '../../src/pki/index.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 function capture(): { logger: pino.Logger; lines: string[] } {
   const lines: string[] = []
@@ -30,7 +30,7 @@ t.test('a rotated CA bundle is reloaded by polling when fs.watch throws', async 
   bundle.onChange(() => changed++)
   t.match(log.lines.join(''), /CA bundle watch failed; polling for changes/, 'the watch failure is logged')
   writeFileSync(file, newCA.cert)
-  await until('the polled reload', () => changed > 0)
+  await eventually('the polled reload', () => changed > 0)
   t.same(bundle.pems, [newCA.cert.trim()])
   t.equal(bundle.generation, 1)
   t.match(bundle.certs[0].subject, /CN=new-ca/)

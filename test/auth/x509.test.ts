@@ -3,7 +3,7 @@ import { createHash, X509Certificate } from 'node:crypto'
 import { createCA } from '../../src/pki/index.js'
 import { userFromCertificate, verifyClientChain } from '../../src/auth/x509.js'
 import { authentication, baseOptions, decide, LogCapture, tempDir, writeFile } from './fixtures.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('verifyClientChain accepts a cert of the CA and rejects others, expired and server-only certs', async (t) => {
   const ca = await createCA('client-ca')
@@ -64,7 +64,7 @@ t.test('CA bundle reloads from disk: a cert of the new CA works after rotation w
   const newCert = await newCA.issue({ commonName: 'bob', usage: 'client' })
   t.equal((await decide(auth, { cert: newCert })).status, 401, 'not trusted yet')
   writeFile(dir, 'ca.pem', newCA.cert)
-  await until('the CA change reported', () => changed > 0)
+  await eventually('the CA change reported', () => changed > 0)
   t.equal(changed, 1, 'change reported once')
   t.same(auth.clientCAs(), [newCA.cert.trim()])
   const r = await decide(auth, { cert: newCert })
@@ -72,7 +72,7 @@ t.test('CA bundle reloads from disk: a cert of the new CA works after rotation w
   const oldCert = await oldCA.issue({ commonName: 'carol', usage: 'client' })
   t.equal((await decide(auth, { cert: oldCert })).status, 401, 'old CA no longer trusted')
   writeFile(dir, 'ca.pem', 'garbage')
-  await until('the invalid bundle reported', () => /ignoring invalid CA bundle/.test(log.text))
+  await eventually('the invalid bundle reported', () => /ignoring invalid CA bundle/.test(log.text))
   t.same(auth.clientCAs(), [newCA.cert.trim()], 'invalid content keeps the previous bundle')
   t.equal(changed, 1, 'and is no change')
 })

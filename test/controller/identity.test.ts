@@ -82,7 +82,9 @@ t.test('resolveIdentities rejects when aborted (no endless loop after stop)', as
     await new Promise<void>((r) => server.close(() => r()))
   })
   const ac = new AbortController()
-  const p = resolveIdentities(client, { intervalMs: 20, signal: ac.signal })
-  setTimeout(() => ac.abort(), 50)
+  // Aborted on the evidence that it is retrying (an attempt failed), not after a guessed time.
+  let failed = 0
+  const p = resolveIdentities(client, { intervalMs: 20, signal: ac.signal, onAttemptFailed: () => { if (++failed === 2) ac.abort() } })
   await t.rejects(p)
+  t.equal(failed, 2, 'no attempt after the abort')
 })

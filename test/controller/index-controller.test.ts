@@ -1,6 +1,6 @@
 import t from 'tap'
 import { metricsMatching, startHarness, routedShard } from './fixtures/harness.js'
-import { eventually } from '../kube/fixtures/eventually.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('becomes ready only after every shard synced; existing and new workspaces route; deletions disappear', async (t) => {
   const { topo, index, registry, controller } = await startHarness(t, {
@@ -22,10 +22,10 @@ t.test('becomes ready only after every shard synced; existing and new workspaces
   t.same(r.checks.map((c) => `${c.name}=${c.ok}`), ['identities=true', 'shards-synced=true', 'shard:alpha=true', 'shard:beta=true', 'shard:root=true'])
 
   const created = await topo.createWorkspace('root:org-a', 'team', { shard: 'beta' })
-  await eventually(() => routedShard(index, 'root:org-a:team') === 'beta')
+  await eventually('root:org-a:team routed to beta', () => routedShard(index, 'root:org-a:team') === 'beta')
   t.equal(index.lookup('root:org-a:team')?.cluster, created.cluster)
   await topo.deleteWorkspace('root:org-a:team')
-  await eventually(() => index.lookup('root:org-a:team') === undefined, { message: 'deleted workspace gone from the index' })
+  await eventually('deleted workspace gone from the index', () => index.lookup('root:org-a:team') === undefined)
 
   const text = await metricsMatching(registry, /kcp_front_proxy_index_events_total\{shard="alpha",resource="workspaces",type="delete"\} 1/)
   t.match(text, /# HELP kcp_indexed_logicalclusters \[ALPHA\] /)
@@ -39,12 +39,12 @@ t.test('a shard added and removed at runtime: routed while present, readiness st
   await controller.whenReady()
   await topo.addShard('gamma')
   await topo.createWorkspace('root', 'on-gamma', { shard: 'gamma' })
-  await eventually(() => routedShard(index, 'root:on-gamma') === 'gamma')
+  await eventually('root:on-gamma routed to gamma', () => routedShard(index, 'root:on-gamma') === 'gamma')
   t.equal(controller.readiness().ready, true)
   t.ok(controller.readiness().checks.some((c) => c.name === 'shard:gamma'))
   await topo.removeShard('gamma')
-  await eventually(() => !controller.readiness().checks.some((c) => c.name === 'shard:gamma'), { message: 'shard check removed' })
-  await eventually(() => index.lookupURL('root:on-gamma') === undefined, { message: 'routes to the removed shard are gone' })
+  await eventually('shard check removed', () => !controller.readiness().checks.some((c) => c.name === 'shard:gamma'))
+  await eventually('routes to the removed shard are gone', () => index.lookupURL('root:on-gamma') === undefined)
   t.equal(index.indexedCounts().has('gamma'), false)
   t.equal(controller.readiness().ready, true)
 })
@@ -56,11 +56,11 @@ t.test('a Shard baseURL change (127.0.0.1 -> localhost -> 127.0.0.1) keeps routi
   const alpha = topo.shards.get('alpha')!
   const local = alpha.baseURL.replace('127.0.0.1', 'localhost')
   await topo.setShardBaseURL('alpha', local)
-  await eventually(() => index.lookupURL('root:w1')?.url.startsWith(local + '/clusters/'), { message: 'URL switched to localhost' })
+  await eventually('URL switched to localhost', () => index.lookupURL('root:w1')?.url.startsWith(local + '/clusters/'))
   await topo.createWorkspace('root:w1', 'child', { shard: 'alpha' })
-  await eventually(() => routedShard(index, 'root:w1:child') === 'alpha', { message: 'new LC on the moved shard indexed' })
+  await eventually('new LC on the moved shard indexed', () => routedShard(index, 'root:w1:child') === 'alpha')
   await topo.setShardBaseURL('alpha', alpha.baseURL.replace('localhost', '127.0.0.1'))
-  await eventually(() => index.lookupURL('root:w1:child')?.url.startsWith('https://127.0.0.1:'))
+  await eventually('root:w1:child at the new URL', () => index.lookupURL('root:w1:child')?.url.startsWith('https://127.0.0.1:'))
   t.equal(routedShard(index, 'root:w1'), 'alpha', 'routing never dropped the shard')
 })
 
@@ -76,7 +76,7 @@ t.test('a non-root shard unreachable at startup: bounded wait, then ready with t
   })
   const t0 = Date.now()
   await controller.start()
-  await eventually(() => controller.readiness().checks.find((c) => c.name === 'shard:beta' && !c.ok && /waiting/.test(c.message ?? '')))
+  await eventually('shard:beta waiting for its first sync', () => controller.readiness().checks.find((c) => c.name === 'shard:beta' && !c.ok && /waiting/.test(c.message ?? '')))
   t.equal(controller.readiness().ready, false, 'blocked within the timeout')
   await controller.whenReady()
   t.ok(Date.now() - t0 >= 4900, 'waited for the shard sync timeout')
@@ -84,9 +84,9 @@ t.test('a non-root shard unreachable at startup: bounded wait, then ready with t
   t.equal(beta.ok, false)
   t.match(beta.message, /not synced within 5s, not blocking readiness: .*ECONNREFUSED/)
   await topo.shards.get('beta')!.start()
-  await eventually(() => controller.readiness().checks.find((c) => c.name === 'shard:beta')?.ok === true, { message: 'beta rejoined' })
+  await eventually('beta rejoined', () => controller.readiness().checks.find((c) => c.name === 'shard:beta')?.ok === true)
   await topo.createWorkspace('root:on-beta', 'later', { shard: 'beta' })
-  await eventually(() => routedShard(index, 'root:on-beta:later') === 'beta')
+  await eventually('root:on-beta:later routed to beta', () => routedShard(index, 'root:on-beta:later') === 'beta')
 })
 
 t.test('stop() rejects whenReady when never ready and leaves no watches open', async (t) => {
@@ -96,9 +96,9 @@ t.test('stop() rejects whenReady when never ready and leaves no watches open', a
     before: async (topo) => topo.shards.get('beta')!.stop(),
   })
   await controller.start()
-  await eventually(() => topo.root.stats.openWatches > 0)
+  await eventually('a watch on the root shard', () => topo.root.stats.openWatches > 0)
   const p = controller.whenReady()
   await controller.stop()
   await t.rejects(p, /stopped before it became ready/)
-  await eventually(() => [...topo.shards.values()].every((s) => s.stats.openWatches === 0), { message: 'every watch closed' })
+  await eventually('every watch closed', () => [...topo.shards.values()].every((s) => s.stats.openWatches === 0))
 })

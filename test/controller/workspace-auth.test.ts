@@ -1,6 +1,6 @@
 import t from 'tap'
 import { AuthConfigIndex } from '../../src/index/index.js'
-import { eventually } from '../kube/fixtures/eventually.js'
+import { eventually } from '../fixtures/eventually.js'
 import { metricsMatching, startHarness } from './fixtures/harness.js'
 
 const jwt = (url: string) => [{ issuer: { url, audiences: ['kcp'] }, claimMappings: { username: { claim: 'email', prefix: '' } } }]
@@ -28,13 +28,13 @@ t.test('with an auth-config index, every shard\'s WorkspaceTypes and WACs are wa
   t.test('a WAC added, changed and deleted while running', async (t) => {
     await topo.putAuthConfig('root:org', 'b', { jwt: jwt('https://b.example.com') })
     await topo.putWorkspaceType('root:org', 'with-oidc', { authenticationConfigurations: ['a', 'b'] })
-    await eventually(() => authIndex.lookup('root:org:with-oidc')?.refs.length === 2 && authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' }) !== undefined, { message: 'b added' })
+    await eventually('b added', () => authIndex.lookup('root:org:with-oidc')?.refs.length === 2 && authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' }) !== undefined)
     await topo.putAuthConfig('root:org', 'b', { jwt: jwt('https://b2.example.com') })
-    await eventually(() => JSON.stringify(authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' })?.spec).includes('b2.example.com'), { message: 'b changed' })
+    await eventually('b changed', () => JSON.stringify(authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' })?.spec).includes('b2.example.com'))
     await topo.deleteAuthConfig('root:org', 'b')
-    await eventually(() => authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' }) === undefined, { message: 'b deleted' })
+    await eventually('b deleted', () => authIndex.authConfig({ shard: 'alpha', cluster: org.cluster, name: 'b' }) === undefined)
     await topo.deleteWorkspaceType('root:org', 'with-oidc')
-    await eventually(() => authIndex.lookup('root:org:with-oidc') === undefined, { message: 'type deleted' })
+    await eventually('type deleted', () => authIndex.lookup('root:org:with-oidc') === undefined)
     const text = await metricsMatching(registry, /kcp_front_proxy_index_events_total\{shard="alpha",resource="workspaceauthenticationconfigurations",type="delete"\} 1/)
     t.match(text, /resource="workspacetypes",type="delete"\} 1/)
   })
@@ -44,9 +44,9 @@ t.test('with an auth-config index, every shard\'s WorkspaceTypes and WACs are wa
     const g = await topo.createWorkspace('root', 'g', { shard: 'gamma' })
     await topo.putAuthConfig('root:g', 'ga', { jwt: jwt('https://g.example.com') })
     await topo.putWorkspaceType('root:g', 'gt', { authenticationConfigurations: ['ga'] })
-    await eventually(() => authIndex.lookup('root:g:gt')?.shard === 'gamma' && authIndex.authConfig({ shard: 'gamma', cluster: g.cluster, name: 'ga' }) !== undefined, { message: 'gamma type seen' })
+    await eventually('gamma type seen', () => authIndex.lookup('root:g:gt')?.shard === 'gamma' && authIndex.authConfig({ shard: 'gamma', cluster: g.cluster, name: 'ga' }) !== undefined)
     await topo.removeShard('gamma')
-    await eventually(() => authIndex.lookup('root:g:gt') === undefined && authIndex.authConfig({ shard: 'gamma', cluster: g.cluster, name: 'ga' }) === undefined, { message: 'gamma forgotten' })
+    await eventually('gamma forgotten', () => authIndex.lookup('root:g:gt') === undefined && authIndex.authConfig({ shard: 'gamma', cluster: g.cluster, name: 'ga' }) === undefined)
     t.same(authIndex.sizes(), { shards: 0, types: 0, configs: 1 }, 'only root:org\'s WAC a is left')
   })
 })
@@ -54,6 +54,6 @@ t.test('with an auth-config index, every shard\'s WorkspaceTypes and WACs are wa
 t.test('without the gate the resources are not watched', async (t) => {
   const { topo, controller } = await startHarness(t, { shards: ['root'] })
   await controller.whenReady()
-  await eventually(() => topo.root.stats.openWatches >= 3, { message: 'shards, workspaces and logicalclusters watched' })
+  await eventually('shards, workspaces and logicalclusters watched', () => topo.root.stats.openWatches >= 3)
   t.equal(topo.root.stats.openWatches, 3, 'and nothing else')
 })

@@ -3,7 +3,8 @@
 import t from 'tap'
 import { KubeConfig, CoreV1Api, makeInformer, type V1ConfigMap } from '@kubernetes/client-node'
 import { Agent, request } from 'undici'
-import { startE2E, eventually } from './fixtures/env.js'
+import { startE2E } from './fixtures/env.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const e = await startE2E(t)
 const kc = new KubeConfig()
@@ -24,9 +25,9 @@ t.test('an informer lists, watches, and relists after a 410 when the shard compa
   informer.on('error', (err) => { errors.push(err) })
   await informer.start()
   t.teardown(() => informer.stop())
-  await eventually('cn-1 in the cache', 15_000, () => seen.has('cn-1'))
+  await eventually('cn-1 in the cache', () => seen.has('cn-1'), { timeoutMs: 15_000, intervalMs: 100 })
   await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn-2' } } })
-  await eventually('cn-2 via the watch', 15_000, () => seen.has('cn-2'))
+  await eventually('cn-2 via the watch', () => seen.has('cn-2'), { timeoutMs: 15_000, intervalMs: 100 })
   t.equal(lists, 1, 'one list so far')
 
   // Move the shard's RV past the informer's without it seeing an event (another namespace),
@@ -41,9 +42,9 @@ t.test('an informer lists, watches, and relists after a 410 when the shard compa
   t.equal(ns.statusCode, 201, 'namespace elsewhere created directly on the shard', { body: nsBody })
   alpha.compact()
   alpha.dropWatches()
-  await eventually('the informer to relist', 10_000, () => lists >= 2)
+  await eventually('the informer to relist', () => lists >= 2, { timeoutMs: 10_000, intervalMs: 100 })
   await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cn-3' } } })
-  await eventually('cn-3 after the relist', 10_000, () => seen.has('cn-3'))
+  await eventually('cn-3 after the relist', () => seen.has('cn-3'), { timeoutMs: 10_000, intervalMs: 100 })
   t.same(informer.list().map((o) => o.metadata!.name).sort(), ['cn-1', 'cn-2', 'cn-3'])
   t.same(errors, [], 'no error callbacks: the 410 is handled, not surfaced')
 })

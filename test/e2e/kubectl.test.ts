@@ -2,7 +2,8 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startE2E, eventually } from './fixtures/env.js'
+import { answeredWatches, startE2E } from './fixtures/env.js'
+import { eventually } from '../fixtures/eventually.js'
 import { homeClusterName } from '../../src/index/index.js'
 
 const e = await startE2E(t)
@@ -50,15 +51,17 @@ t.test('kubectl create, get, apply (client and server side) and delete a configm
 })
 
 t.test('kubectl get -w sees a configmap created by another kubectl', async (t) => {
-  const watcher = e.spawnKubectl(kc, ['get', 'configmaps', '-w', '-o', 'name'])
-  // kubectl lists before it watches; wait for the list (the default namespace may be empty: no output yet).
-  await new Promise((r) => setTimeout(r, 1500))
+  // kubectl lists, then watches from the list's resourceVersion; with -v=6 it logs the watch
+  // request once answered, so the configmap is created only after the watch is open.
+  const watcher = e.spawnKubectl(kc, ['get', 'configmaps', '-w', '-o', 'name', '-v=6'])
+  await eventually('kubectl\'s watch request answered through the proxy', () => answeredWatches(watcher.stderr()).length > 0, { timeoutMs: 15_000, intervalMs: 100 })
+  t.notMatch(watcher.stdout(), /configmap\/e2e-watched/, 'not there before it is created')
   const r = await e.kubectl(kc, ['create', 'configmap', 'e2e-watched', '--from-literal=x=y'])
   t.equal(r.code, 0, r.stderr)
-  await eventually('the watch event', 15_000, () => watcher.output().includes('configmap/e2e-watched'))
+  await eventually('the watch event', () => watcher.stdout().includes('configmap/e2e-watched'), { timeoutMs: 15_000, intervalMs: 100 })
+  t.equal(answeredWatches(watcher.stderr()).length, 1, 'delivered by the one watch (no re-watch or relist on the way)')
   t.equal(watcher.exitCode, null, 'the watch is still running')
   watcher.kill('SIGTERM')
-  t.pass('watch saw the event')
 })
 
 t.test('kubectl api-resources lists core and kcp resources through the proxy', async (t) => {
@@ -93,10 +96,10 @@ t.test('a user: home path resolves to the home logical cluster', async (t) => {
   let r = await e.kubectl(directFile, ['create', 'configmap', 'in-home', '--from-literal=h=1'])
   t.equal(r.code, 0, r.stderr)
   const viaProxy = e.kubeconfigFor('user:admin')
-  await eventually('user:admin to be routable', 10_000, async () => {
+  await eventually('user:admin to be routable', async () => {
     r = await e.kubectl(viaProxy, ['get', 'configmap', 'in-home', '-o', 'name'])
     return r.code === 0
-  })
+  }, { timeoutMs: 10_000, intervalMs: 100 })
   t.equal(r.stdout.trim(), 'configmap/in-home')
 })
 
@@ -118,10 +121,10 @@ t.test('an Unavailable workspace is a 503', async (t) => {
   await e.topo.setWorkspacePhase('root:down', 'Unavailable')
   const kcDown = e.kubeconfigFor('root:down')
   let r = await e.kubectl(kcDown, ['get', '--raw', '/clusters/root:down/api/v1/namespaces/default/configmaps'])
-  await eventually('the proxy to see the phase', 10_000, async () => {
+  await eventually('the proxy to see the phase', async () => {
     r = await e.kubectl(kcDown, ['get', '--raw', '/clusters/root:down/api/v1/namespaces/default/configmaps'])
     return /ServiceUnavailable|unable to handle the request|Not available/.test(r.stderr)
-  })
+  }, { timeoutMs: 10_000, intervalMs: 100 })
   t.not(r.code, 0)
   t.match(r.stderr, /ServiceUnavailable|unable to handle the request|Not available/)
 })

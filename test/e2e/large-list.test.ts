@@ -9,6 +9,7 @@ import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { startChild } from '../../bench/lib/child.js'
 import { rssBytes } from '../../bench/lib/proc.js'
 import { tlsAgent, configMapOfSize, ensureConfigMap } from '../../bench/lib/kube-http.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const OBJECTS = 100
 const OBJECT_BYTES = 512 * 1024 // 100 × 512 KiB ≈ 50 MiB
@@ -76,8 +77,14 @@ t.test('a 50 MiB list through the proxy to a client that stops reading is not bu
   // Warm-up: the same request once, so code paths, pools and heap size exist before the baseline reading.
   const warm = await pausedGet(`${path}?limit=20`, Infinity, 0)
   t.equal(warm.status, 200)
-  await new Promise((r) => setTimeout(r, 1000))
-  const before = rssBytes(proxy.pid)
+  // The baseline is read once the warm-up has settled: two readings 200 ms apart within 1 MiB.
+  let last = rssBytes(proxy.pid)
+  const before = await eventually('the proxy\'s RSS to settle after the warm-up', () => {
+    const now = rssBytes(proxy.pid)
+    const settled = Math.abs(now - last) < 1 * MiB
+    last = now
+    return settled && now
+  }, { timeoutMs: 10_000, intervalMs: 200 })
   const r = await pausedGet(path, 1 * MiB, 3000)
   t.equal(r.status, 200)
   t.ok(r.bytes > 45 * MiB, `the list is about 50 MiB (${(r.bytes / MiB).toFixed(1)} MiB)`)

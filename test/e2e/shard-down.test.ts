@@ -4,6 +4,7 @@
 import t from 'tap'
 import { startE2E } from './fixtures/env.js'
 import { h1, h2 } from '../proxy/fixtures/client.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('a shard refusing connections behind backend HTTP/2: 502 Status to HTTP/1.1 and HTTP/2 clients, the proxy keeps serving', async (t) => {
   const env = await startE2E(t, { http2: true, clientCertAuth: false, extra: { backendHttp2: true } })
@@ -19,6 +20,5 @@ t.test('a shard refusing connections behind backend HTTP/2: 502 Status to HTTP/1
   }
   t.equal((await h1(`${env.proxyURL}/livez`, env.ca)).status, 200, 'the proxy process is alive')
   await alpha.start()
-  const { until } = await import('../fixtures/until.js')
-  await until('the shard serves again through the proxy', async () => (await h2(url, env.ca, auth)).status === 200)
+  await eventually('the shard serves again through the proxy', async () => (await h2(url, env.ca, auth)).status === 200)
 })

@@ -4,8 +4,8 @@ import t from 'tap'
 import { request as httpsRequest } from 'node:https'
 import { connect as h2connect } from 'node:http2'
 import type { ClientRequest, IncomingMessage } from 'node:http'
-import { startE2E, eventually } from './fixtures/env.js'
-import { within } from '../fixtures/until.js'
+import { startE2E } from './fixtures/env.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const e = await startE2E(t)
 const alpha = e.topo.shards.get('alpha')!
@@ -23,19 +23,19 @@ t.test('closing the client connection mid-watch cancels the upstream watch on th
   const before = alpha.stats.openWatches
   const { req, res } = await openWatch('/clusters/root:org/api/v1/namespaces/default/configmaps?watch=true')
   t.equal(res.statusCode, 200)
-  await eventually('the upstream watch to open', 15_000, () => alpha.stats.openWatches === before + 1)
+  await eventually('the upstream watch to open', () => alpha.stats.openWatches === before + 1, { timeoutMs: 15_000, intervalMs: 100 })
   res.on('error', () => { /* the abort below */ })
   req.destroy()
-  await eventually('the upstream watch to close', 10_000, () => alpha.stats.openWatches === before)
+  await eventually('the upstream watch to close', () => alpha.stats.openWatches === before, { timeoutMs: 10_000, intervalMs: 100 })
   t.equal(alpha.stats.openWatches, before)
 })
 
 t.test('many aborted watches leave none behind', async (t) => {
   const before = alpha.stats.openWatches
   const watches = await Promise.all(Array.from({ length: 20 }, () => openWatch('/clusters/root:org/api/v1/configmaps?watch=true')))
-  await eventually('20 upstream watches', 15_000, () => alpha.stats.openWatches === before + 20)
+  await eventually('20 upstream watches', () => alpha.stats.openWatches === before + 20, { timeoutMs: 15_000, intervalMs: 100 })
   for (const w of watches) { w.res.on('error', () => {}); w.req.destroy() }
-  await eventually('all upstream watches to close', 10_000, () => alpha.stats.openWatches === before)
+  await eventually('all upstream watches to close', () => alpha.stats.openWatches === before, { timeoutMs: 10_000, intervalMs: 100 })
   t.equal(alpha.stats.openWatches, before)
 })
 
@@ -53,9 +53,9 @@ t.test('an HTTP/2 client that resets its watch streams and goes away cancels the
     s.on('response', (h) => (h[':status'] === 200 ? resolve(s) : reject(new Error(`HTTP ${String(h[':status'])}`))))
     s.on('error', () => { /* the reset below */ })
   })))
-  await eventually('5 upstream watches', 15_000, () => alpha.stats.openWatches === before + 5)
+  await eventually('5 upstream watches', () => alpha.stats.openWatches === before + 5, { timeoutMs: 15_000, intervalMs: 100 })
   streams[0].close() // RST_STREAM(CANCEL) for one stream, the session stays
-  t.ok(await within(() => alpha.stats.openWatches === before + 4, { timeoutMs: 15_000, intervalMs: 100 }), 'the reset stream\'s upstream watch closed')
+  t.ok(await eventually('the reset stream\'s upstream watch closed', () => alpha.stats.openWatches === before + 4, { timeoutMs: 15_000, intervalMs: 100 }), 'the reset stream\'s upstream watch closed')
   session.destroy() // then the whole connection goes away
-  t.ok(await within(() => alpha.stats.openWatches === before, { timeoutMs: 15_000, intervalMs: 100 }), 'every upstream watch closed with the session')
+  t.ok(await eventually('every upstream watch closed with the session', () => alpha.stats.openWatches === before, { timeoutMs: 15_000, intervalMs: 100 }), 'every upstream watch closed with the session')
 })

@@ -3,7 +3,7 @@
 import t from 'tap'
 import * as k8s from '@kubernetes/client-node'
 import { startTopology } from '../../src/emulator/index.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const topo = await startTopology()
 t.teardown(() => topo.close())
@@ -35,18 +35,18 @@ t.test('an informer relists after a forced 410 and keeps receiving events', asyn
   t.teardown(() => informer.stop())
 
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'before' } } })
-  await until('the watch to deliver "before"', () => seen.has('before'))
+  await eventually('the watch to deliver "before"', () => seen.has('before'))
   t.equal(lists, 1)
 
   const shard = topo.root
-  await until('the informer watch to be open', () => shard.stats.openWatches > 0)
+  await eventually('the informer watch to be open', () => shard.stats.openWatches > 0)
   shard.compact()
   shard.dropWatches()
-  await until('a relist', () => lists >= 2)
+  await eventually('a relist', () => lists >= 2)
 
-  await until('the informer watch to reopen', () => shard.stats.openWatches > 0)
+  await eventually('the informer watch to reopen', () => shard.stats.openWatches > 0)
   await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } })
-  await until('the watch to deliver "after"', () => seen.has('after'))
+  await eventually('the watch to deliver "after"', () => seen.has('after'))
   t.same(errors, [], 'no error callbacks')
   t.ok(informer.list().some((o) => o.metadata?.name === 'after'))
 })

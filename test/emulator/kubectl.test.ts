@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTopology } from '../../src/emulator/index.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const topo = await startTopology()
 const home = await mkdtemp(join(tmpdir(), 'emu-kubectl-'))
@@ -110,7 +111,7 @@ t.test('get -w prints objects created while it watches', async (t) => {
     })
   })
   // Wait for the initial listing before creating, so the object arrives through the watch.
-  for (let i = 0; i < 200 && !/^proto\s/m.test(out); i++) await new Promise((r) => setTimeout(r, 50))
+  await eventually('the initial listing (configmap proto)', () => /^proto\s/m.test(out), { timeoutMs: 10_000, intervalMs: 50 })
   t.equal((await kubectl(['create', 'configmap', 'watched-later'])).code, 0)
   await seen
   t.pass('the watch delivered the new configmap')

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { startTopology } from '../../src/emulator/index.js'
 import { openWatch, requestURL } from '../../src/emulator/client.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const topo = await startTopology({ shards: ['root', { name: 'alpha', labels: { region: 'eu' } }], schedulingDelayMs: 20 })
 t.teardown(() => topo.close())
@@ -143,7 +144,8 @@ t.test('the CLI starts a topology, seeds --workspaces, prints the files and stop
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr.on('data', (c: Buffer) => (err += c.toString()))
   // Generous: the child compiles TypeScript on start, which is slow on a loaded machine.
-  for (let i = 0; i < 1200 && !out.includes('tokenCsv') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50))
+  // An early exit ends the wait too; the matches below then fail with the CLI's stderr.
+  await eventually(() => `the CLI's file list (stderr: ${err})`, () => out.includes('tokenCsv') || child.exitCode !== null, { timeoutMs: 90_000, intervalMs: 50 })
   t.match(out, /^shard root https:\/\/127\.0\.0\.1:\d+$/m, err)
   t.match(out, /^shard alpha https:\/\/127\.0\.0\.1:\d+$/m)
   t.match(out, new RegExp(`^mappingYaml ${dir}/mapping.yaml$`, 'm'))

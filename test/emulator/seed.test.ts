@@ -45,8 +45,9 @@ t.test('seedWorkspaces writes the same objects a scheduled workspace ends with, 
   t.equal((lcB.spec.owner as { uid: string }).uid, wsB.metadata.uid, 'the LC is owned by its Workspace')
   await get('alpha', `/clusters/${seeded.cluster}/api/v1/namespaces/default`)
 
-  // Nothing is scheduled afterwards: the Workspace keeps its first resourceVersion.
-  await new Promise((r) => setTimeout(r, 50))
+  // Nothing is scheduled afterwards: the Workspace keeps its first resourceVersion, even after the
+  // scheduler took a later workspace all the way to Ready.
+  await topo.createWorkspace('root', 'scheduled-after', { shard: 'alpha' })
   const again = await get('root', '/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces/seeded')
   t.equal(again.metadata.resourceVersion, wsB.metadata.resourceVersion, 'no Scheduling/Initializing writes follow')
 })

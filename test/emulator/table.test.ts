@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { startTopology } from '../../src/emulator/index.js'
 import { openWatch, requestURL } from '../../src/emulator/client.js'
 import { humanDuration } from '../../src/emulator/table.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 import { kubectlRunner } from './fixtures/kubectl.js'
 
 const TBL = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json'
@@ -98,9 +98,9 @@ t.test('kubectl get -w prints new objects under the Table columns', async (t) =>
   t.teardown(() => { child.kill('SIGKILL') })
   let out = ''
   child.stdout.on('data', (c: Buffer) => { out += c.toString() })
-  await until('the initial listing', () => /^org\s/m.test(out), { timeoutMs: 20_000 })
+  await eventually('the initial listing', () => /^org\s/m.test(out), { timeoutMs: 20_000 })
   await topo.createWorkspace('root', 'later')
-  await until('the watched workspace in Ready', () => /^later\s+universal\s+Ready\s/m.test(out), { timeoutMs: 20_000 })
+  await eventually('the watched workspace in Ready', () => /^later\s+universal\s+Ready\s/m.test(out), { timeoutMs: 20_000 })
   t.match(out, /^NAME\s+TYPE\s+REGION\s+PHASE\s+URL\s+AGE$/m)
 })
 

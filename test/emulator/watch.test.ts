@@ -3,7 +3,7 @@
 import t from 'tap'
 import { startTopology } from '../../src/emulator/index.js'
 import { openWatch, requestURL, type WatchStream } from '../../src/emulator/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const topo = await startTopology()
 t.teardown(() => topo.close())
@@ -111,7 +111,7 @@ t.test('invalid watch parameters are 422 before any stream', async (t) => {
 t.test('dropWatches ends every stream cleanly and stats count open watches', async (t) => {
   const w1 = await watch(t, 'resourceVersion=0&labelSelector=x%3Dy')
   const w2 = await watch(t, 'resourceVersion=0&labelSelector=x%3Dy')
-  await until('two open watches', () => topo.root.stats.openWatches === 2)
+  await eventually('two open watches', () => topo.root.stats.openWatches === 2)
   t.equal(topo.root.stats.openWatches, 2)
   topo.root.dropWatches()
   t.equal(await w1.next(), undefined)

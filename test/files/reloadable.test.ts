@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { clampMs, DEBOUNCE_MS, POLL_MS, ReloadableFile, type CheckOutcome, type ReloadProblem, type WatchFn } from '../../src/files/reloadable.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const REMOVE = Symbol('remove the file')
 
@@ -88,7 +88,7 @@ t.test('a burst of directory events within the debounce time is one check', asyn
   x.write('v1')
   for (let i = 0; i < 10; i++) x.fire()
   t.same(x.outcomes, [], 'nothing read before the quiet time')
-  await until('the debounced check', () => x.outcomes.length > 0)
+  await eventually('the debounced check', () => x.outcomes.length > 0)
   // An explicit check after it is the second; a burst checked per event would have queued more.
   await x.r.check()
   t.same(x.outcomes, ['changed', 'unchanged'])
@@ -113,7 +113,7 @@ t.test('when fs.watch throws, the problem is reported and polling still reloads'
   t.equal(x.r.watching, 0)
   t.same(x.problems.map((p) => [p.kind, p.dir]), [['watch-failed', join(x.file, '..')]])
   x.write('v1')
-  await until('the polled change', () => x.changes.length > 0)
+  await eventually('the polled change', () => x.changes.length > 0)
   t.equal(x.r.value, 'v1')
 })
 
@@ -126,7 +126,7 @@ t.test('a watcher that fails later is closed and reported, and polling takes ove
   t.equal(x.r.watching, 0)
   t.same(x.problems.map((p) => p.kind), ['watch-failed'])
   x.write('v1')
-  await until('the polled change', () => x.changes.length > 0)
+  await eventually('the polled change', () => x.changes.length > 0)
 })
 
 t.test('with the real fs.watch a write is noticed without the poll', async (t) => {
@@ -138,7 +138,7 @@ t.test('with the real fs.watch a write is noticed without the poll', async (t) =
   t.teardown(() => r.close())
   t.equal(r.watching, 1)
   writeFileSync(file, 'v1')
-  await until('the watched change', () => changes.length > 0)
+  await eventually('the watched change', () => changes.length > 0)
   t.same(changes, ['v1'])
 })
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { KubeClient } from '../../src/kube/client.js'
 import { Reflector, type EventInfo } from '../../src/kube/reflector.js'
 import { FakeAPIServer, sendStatus, type Obj } from './fixtures/fake-apiserver.js'
-import { eventually, delay } from './fixtures/eventually.js'
+import { eventually, elapse } from '../fixtures/eventually.js'
 
 const PATH = '/clusters/*/apis/example.io/v1/things'
 const fast = { backoff: { initialMs: 20, maxMs: 200, jitter: 0 }, minWatchMs: 200 }
@@ -44,7 +44,7 @@ t.test('paginated first list (limit=500 style, resourceVersion=0) then watch fro
   t.equal(lists[0].searchParams.get('resourceVersion'), '0')
   t.ok(lists[1].searchParams.get('continue'), 'next page uses continue')
   t.equal(lists[1].searchParams.get('resourceVersion'), null, 'no RV with continue')
-  const w = await eventually(() => api.watches()[0])
+  const w = await eventually('the first watch request', () => api.watches()[0])
   t.equal(w.searchParams.get('resourceVersion'), '105')
   t.equal(w.searchParams.get('allowWatchBookmarks'), 'true')
   const timeout = Number(w.searchParams.get('timeoutSeconds'))
@@ -54,28 +54,29 @@ t.test('paginated first list (limit=500 style, resourceVersion=0) then watch fro
 t.test('watch events become add/update/delete and every event (bookmarks too) advances the RV', async (t) => {
   const { api, r, log } = await setup(t, { seed: 1 })
   await r.whenSynced
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   api.upsert('new')
   api.upsert('obj-000', { changed: true })
   api.remove('new')
-  await eventually(() => log.length === 4)
+  await eventually('four events', () => log.length === 4)
   t.same(log.map((e) => e.type + ':' + e.name), ['add:obj-000', 'add:new', 'update:obj-000', 'delete:new'])
   t.equal(log[1].info!.source, 'watch')
   t.equal(r.items().size, 1)
   api.bookmark()
-  await eventually(() => r.resourceVersion === String(api.rv))
+  await eventually('the RV to advance to the bookmark', () => r.resourceVersion === String(api.rv))
   t.pass('bookmark advanced the RV')
 })
 
 t.test('a cleanly ended watch re-watches immediately from the last RV without relisting', async (t) => {
   const { api, r, relists, restarts, errors } = await setup(t, { seed: 2 })
   await r.whenSynced
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   api.upsert('x')
-  await eventually(() => r.items().has('c1||x'))
-  await delay(250) // the watch must outlive minWatchMs to count as healthy
+  await eventually('x to arrive through the watch', () => r.items().has('c1||x'))
+  // x arrived on this watch, so its end is a normal one whatever its age: minWatchMs only
+  // judges watches that delivered nothing (the short-watch test below covers those).
   api.dropWatches()
-  await eventually(() => api.watches().length === 2 && api.watchCount() === 1)
+  await eventually('a second watch, one open', () => api.watches().length === 2 && api.watchCount() === 1)
   t.equal(api.watches()[1].searchParams.get('resourceVersion'), String(api.rv))
   t.same(relists, ['initial'])
   t.same(restarts, ['timeout'])
@@ -85,20 +86,20 @@ t.test('a cleanly ended watch re-watches immediately from the last RV without re
 t.test('compaction while the watch was down: 410 ERROR leads to a relist with RV="" that replaces the store', async (t) => {
   const { api, r, log, relists } = await setup(t, { seed: 3 })
   await r.whenSynced
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   await api.stop()
   api.remove('obj-001') // deleted while the watch was down
   api.upsert('obj-002', { v: 2 })
   api.upsert('added-while-down')
   api.compact()
   await api.start(api.port)
-  await eventually(() => relists.length === 2, { message: 'relisted' })
+  await eventually('relisted', () => relists.length === 2)
   t.equal(relists[1], 'expired')
-  await eventually(() => !r.items().has('c1||obj-001'))
+  await eventually('obj-001 gone after the relist', () => !r.items().has('c1||obj-001'))
   t.same(api.lists().map((u) => u.searchParams.get('resourceVersion')), ['0', ''], 'consistent relist after expiry')
   const after = log.slice(3).map((e) => e.type + ':' + e.name).sort()
   t.same(after, ['add:added-while-down', 'delete:obj-001', 'update:obj-002'])
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
 })
 
 t.test('HTTP 410 on the watch request and 504 ResourceVersionTooLarge on the list both relist with RV=""', async (t) => {
@@ -114,7 +115,7 @@ t.test('HTTP 410 on the watch request and 504 ResourceVersionTooLarge on the lis
     return false
   }
   r.start()
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   t.same(relists, ['initial', 'expired', 'expired'])
   t.same(api.lists().map((u) => u.searchParams.get('resourceVersion')), ['0', '', ''])
 })
@@ -129,7 +130,7 @@ t.test('malformed watch lines: clear error, backoff, re-watch, no crash', async 
     return true
   }
   r.start()
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   t.equal(errors.length, 2)
   t.match(errors[0].message, /things: watch: malformed JSON on line 2/)
   t.ok(r.items().has('||ok'), 'the valid event before the garbage was applied')
@@ -157,7 +158,7 @@ t.test('a server that answers garbage (non-JSON list, nameless item, unknown eve
     return true
   }
   r.start()
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   t.match(errors.map((e) => e.message), [/list: response is not a list/, /list: item without metadata\.name/, /unknown event type "SURPRISE"/])
   t.equal(r.synced, true)
 })
@@ -171,44 +172,48 @@ t.test('a watch ending in under minWatchMs without events is a failure and backs
   }
   r.start()
   await r.whenSynced
-  await eventually(() => api.watches().length >= 2 && errors.length > 0, { message: 'a second watch after the short one' })
+  await eventually('a second watch after the short one', () => api.watches().length >= 2 && errors.length > 0)
   t.match(errors[0].message, /very short watch/)
   const before = api.watches().length
-  await delay(400)
-  // With 20 ms doubling to 200 ms, 400 ms allow only a handful of attempts; a tight loop would
-  // make hundreds. Timers never fire early, so a slow machine can only lower this count.
+  // The rate of attempts is the behaviour: with 20 ms doubling to 200 ms, 400 ms allow only a
+  // handful; a tight loop would make hundreds. Timers never fire early, so a slow machine can
+  // only lower this count.
+  const windowMs = 400
+  await elapse(windowMs)
   const n = api.watches().length - before
-  t.ok(n <= 6, `bounded re-watch attempts in 400 ms (${n})`)
+  t.ok(n <= 6, `bounded re-watch attempts in ${windowMs} ms (${n})`)
 })
 
 t.test('connection errors back off exponentially and recover when the server returns', async (t) => {
   const { api, r, errors } = await setup(t, { seed: 1 })
   await r.whenSynced
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   await api.stop()
-  await eventually(() => errors.length >= 3, { message: 'several failed attempts' })
+  await eventually('several failed attempts', () => errors.length >= 3)
   t.match(errors[0].message, /things: /)
   await api.start(api.port)
-  await eventually(() => api.watchCount() === 1, { message: 'watch re-established' })
+  await eventually('watch re-established', () => api.watchCount() === 1)
   api.upsert('after')
-  await eventually(() => r.items().has('c1||after'))
+  await eventually('the object created after recovery', () => r.items().has('c1||after'))
 })
 
 t.test('the watchdog restarts a watch that stays silent', async (t) => {
   const { api, r, restarts } = await setup(t, { seed: 1, watchdogMs: 300 })
   await r.whenSynced
-  await eventually(() => restarts.includes('watchdog'), { message: 'watchdog fired' })
-  await eventually(() => api.watches().length >= 2 && api.watchCount() === 1, { message: 'old watch closed, new one open' })
+  await eventually('watchdog fired', () => restarts.includes('watchdog'))
+  await eventually('old watch closed, new one open', () => api.watches().length >= 2 && api.watchCount() === 1)
   t.equal(api.lists().length, 1, 'no relist for a watchdog restart')
 })
 
 t.test('stop() aborts an open watch and ends the loop', async (t) => {
   const { api, r } = await setup(t, { seed: 1 })
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   await r.stop()
-  await eventually(() => api.watchCount() === 0)
+  await eventually('no open watch', () => api.watchCount() === 0)
   const n = api.requests.length
-  await delay(100)
+  // A window in which nothing may happen: five times the first backoff (20 ms), so a loop that
+  // survived stop() would have re-watched in it.
+  await elapse(5 * fast.backoff.initialMs)
   t.equal(api.requests.length, n, 'no requests after stop')
 })
 
@@ -258,7 +263,7 @@ t.test('with the default tuning, failures back off 0.8 s doubling to a 30 s cap 
     await client.close()
   })
   r.start()
-  await eventually(() => sleeps.length >= 9)
+  await eventually('nine backoff sleeps', () => sleeps.length >= 9)
   t.same(sleeps.slice(0, 9), [800, 1600, 3200, 6400, 12800, 25600, 30000, 30000, 30000])
   t.match(errors[0], /ECONNREFUSED/)
   t.equal(r.synced, false)
@@ -270,10 +275,10 @@ t.test('a throwing event handler is reported and does not stop the reflector', a
     if (o.metadata.name === 'boom') throw new Error('handler bug')
   })
   r.start()
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   api.upsert('boom')
   api.upsert('after')
-  await eventually(() => r.items().has('c1||after'))
+  await eventually('the object created after recovery', () => r.items().has('c1||after'))
   t.match(errors.map((e) => e.message), [/add handler threw: handler bug/])
 })
 
@@ -298,11 +303,11 @@ t.test('transform: listed and watched objects are stored and emitted as transfor
   })
   r.start()
   await r.whenSynced
-  await eventually(() => api.watchCount() === 1)
+  await eventually('one open watch', () => api.watchCount() === 1)
   api.upsert('watched', { big: 'y', keep: 2 })
   api.upsert('watched', { big: 'z', keep: 3 })
   api.remove('watched')
-  await eventually(() => seen.length === 4)
+  await eventually('four events', () => seen.length === 4)
   t.same(seen, ['add:listed:{"keep":1}', 'add:watched:{"keep":2}', 'update:watched:{"keep":3}', 'delete:watched:{"keep":3}'])
   t.same([...r.items().values()].map((o) => o.spec), [{ keep: 1 }], 'the store holds transformed objects')
 })

@@ -5,7 +5,7 @@ import { request } from 'node:https'
 import { connect } from 'node:http2'
 import type { ServerResponse } from 'node:http'
 import { startBackend, startProxy, twoShardIndex } from './fixtures/env.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 /** Makes the backend answer every request with watch headers and keep the response open for the test to write. */
 function holdWatchResponse(backend: Awaited<ReturnType<typeof startBackend>>): { res: ServerResponse | undefined } {
@@ -33,17 +33,17 @@ t.test('each watch event reaches an HTTP/1.1 client before the shard sends the n
   t.equal(res.statusCode, 200, 'headers arrive before any event')
   res.setEncoding('utf8')
   res.on('data', (c: string) => received.push(c))
-  await until('upstream', () => held.res !== undefined)
+  await eventually('upstream', () => held.res !== undefined)
   t.match(await env.proxy.registry.metrics(), /kcp_front_proxy_active_watches 1/)
   for (let i = 0; i < 3; i++) {
     held.res!.write(`{"type":"ADDED","n":${i}}\n`)
-    await until(`event ${i}`, () => received.join('').includes(`"n":${i}`))
+    await eventually(`event ${i}`, () => received.join('').includes(`"n":${i}`))
   }
   const ended = new Promise<void>((r) => res.on('end', () => r()))
   held.res!.end()
   await ended
   t.equal(received.join(''), '{"type":"ADDED","n":0}\n{"type":"ADDED","n":1}\n{"type":"ADDED","n":2}\n')
-  await until('gauge back to 0', async () => /kcp_front_proxy_active_watches 0/.test(await env.proxy.registry.metrics()))
+  await eventually('gauge back to 0', async () => /kcp_front_proxy_active_watches 0/.test(await env.proxy.registry.metrics()))
 })
 
 t.test('each watch event reaches an HTTP/2 client as it arrives', async (t) => {
@@ -56,11 +56,11 @@ t.test('each watch event reaches an HTTP/2 client as it arrives', async (t) => {
   let got = ''
   stream.setEncoding('utf8')
   stream.on('data', (c: string) => (got += c))
-  await until('upstream', () => held.res !== undefined)
+  await eventually('upstream', () => held.res !== undefined)
   held.res!.write('{"type":"ADDED"}\n')
-  await until('first event', () => got === '{"type":"ADDED"}\n')
+  await eventually('first event', () => got === '{"type":"ADDED"}\n')
   held.res!.write('{"type":"MODIFIED"}\n')
-  await until('second event', () => got.endsWith('{"type":"MODIFIED"}\n'))
+  await eventually('second event', () => got.endsWith('{"type":"MODIFIED"}\n'))
   held.res!.end()
   t.pass('events flushed')
 })
@@ -83,9 +83,9 @@ t.test('a client that disconnects mid-watch cancels the upstream request', async
     res.once('data', () => req.destroy())
   })
   req.end()
-  await until('upstream open', () => opened)
-  await until('upstream closed after the client left', () => upstreamClosed)
-  await until('active watch gauge back to 0', async () => /kcp_front_proxy_active_watches 0/.test(await env.proxy.registry.metrics()))
+  await eventually('upstream open', () => opened)
+  await eventually('upstream closed after the client left', () => upstreamClosed)
+  await eventually('active watch gauge back to 0', async () => /kcp_front_proxy_active_watches 0/.test(await env.proxy.registry.metrics()))
   const log = env.logs.lines().find((l) => l.msg === 'request')
   t.match(log, { aborted: true })
 })

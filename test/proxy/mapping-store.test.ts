@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http'
 import pino from 'pino'
 import { captureLogs, startBackend, startProxy, tmpDir, twoShardIndex, writeMapping } from './fixtures/env.js'
 import { h1 } from './fixtures/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 import { MappingStore } from '../../src/proxy/mapping-store.js'
 import type { WatchFn } from '../../src/files/reloadable.js'
 
@@ -27,15 +27,15 @@ t.test('a changed mapping file is swapped in; the in-flight request finishes on 
   b.handler = (_req, res) => res.end('b')
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: a.url }], index: twoShardIndex(a.url, a.url) })
   const slow = h1(`${env.proxy.url}/services/slow`, env.ca)
-  await until('slow request at a', async () => held !== undefined)
+  await eventually('slow request at a', async () => held !== undefined)
 
   await writeMapping(env.dir, [{ path: '/clusters/', backend: a.url }, { path: '/services/', backend: b.url }])
-  await until('new mapping in use', async () => (await h1(`${env.proxy.url}/services/x`, env.ca)).body === 'b')
+  await eventually('new mapping in use', async () => (await h1(`${env.proxy.url}/services/x`, env.ca)).body === 'b')
   held!.end('a-end')
   t.equal((await slow).body, 'a-start;a-end', 'the in-flight request kept its mapping')
 
   writeFileSync(env.mappingFile, '- path: /services/\n  backend: http://not-https\n')
-  await until('rejection logged', async () => env.logs.lines().some((l) => l.msg === 'mapping file rejected; keeping the current mappings'))
+  await eventually('rejection logged', async () => env.logs.lines().some((l) => l.msg === 'mapping file rejected; keeping the current mappings'))
   t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'b', 'the old mappings stay after a bad file')
   const rejected = env.logs.lines().find((l) => l.msg === 'mapping file rejected; keeping the current mappings')
   t.match(JSON.stringify(rejected), /mapping\.yaml:2 entry 0 backend: must be an https URL/)
@@ -61,7 +61,7 @@ t.test('a ConfigMap-style ..data symlink swap is picked up', async (t) => {
   t.equal((await h1(`${env2.proxy.url}/services/x`, env2.ca)).body, 'a')
   symlinkSync('..v2', join(cm, '..data_tmp'))
   renameSync(join(cm, '..data_tmp'), join(cm, '..data'))
-  await until('swap noticed', async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
+  await eventually('swap noticed', async () => (await h1(`${env2.proxy.url}/services/x`, env2.ca)).body === 'b')
   t.pass('swapped')
   t.equal((await h1(`${env.proxy.url}/services/x`, env.ca)).body, 'a', 'the other proxy is unaffected')
 })
@@ -78,7 +78,7 @@ t.test('when fs.watch throws, a changed mapping file is still picked up by polli
   t.teardown(() => store.close())
   t.ok(logs.lines().some((l) => l.msg === 'cannot watch the mapping file directory; polling for changes'), 'the watch failure is logged')
   await writeMapping(dir, [{ path: '/services/', backend: 'https://127.0.0.1:2' }])
-  await until('the polled reload', () => reloads.length > 0)
+  await eventually('the polled reload', () => reloads.length > 0)
   t.same(reloads, [true])
   t.equal(store.current.mappings[0].backend.port, '2')
 })

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { ProxyError } from '../../src/errors.js'
 import { MAX_CONNECTING, ShardGate, type Connections, type Waiter } from '../../src/proxy/shard-gate.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 /** Connections as numbers: `idle` ones to take, new ones opened on request (each starts a handshake). */
 class Conns implements Connections<number> {
@@ -110,7 +110,7 @@ t.test('a waiter that waits longer than the timeout gets a 429 naming the wait',
   t.teardown(() => g.close())
   enter(g)
   const late = enter(g)
-  await until('the waiter to expire', () => late.err !== undefined, { timeoutMs: 5000 })
+  await eventually('the waiter to expire', () => late.err !== undefined, { timeoutMs: 5000 })
   t.equal(late.err?.status, 429)
   t.match(late.err?.message, /no connection to the shard became free within/)
   t.equal(late.conn, undefined)
@@ -210,7 +210,7 @@ t.test('the deadline of a request moved to the idle-only queue still holds', asy
   resetting.add(flood)
   t.teardown(() => resetting.delete(flood))
   const w = enter(g, flood)
-  await until('the 429 after 30 ms', () => w.err !== undefined, { timeoutMs: 2000 })
+  await eventually('the 429 after 30 ms', () => w.err !== undefined, { timeoutMs: 2000 })
   t.equal(w.err?.status, 429)
   t.equal(g.queued, 0)
 })

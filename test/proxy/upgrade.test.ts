@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { AuthDecision } from '../../src/auth/types.js'
 import { startBackend, startProxy, twoShardIndex } from './fixtures/env.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const alice: AuthDecision = { kind: 'user', method: 'test', user: { name: 'alice', groups: ['dev'], extra: {} } }
 
@@ -114,7 +114,7 @@ t.test('bytes the client sends before the shard answered 101 reach the shard onl
   await new Promise((r) => s.once('secureConnect', r))
   s.write('POST /clusters/root:org/api/v1/namespaces/d/pods/p/exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\nearly-bytes')
   await new Promise<void>((resolve) => s.once('data', () => resolve()))
-  await until('the early bytes at the shard', () => order.some((o) => o.includes('early-bytes')))
+  await eventually('the early bytes at the shard', () => order.some((o) => o.includes('early-bytes')))
   const firstBytes = order.findIndex((o) => o.includes('early-bytes'))
   t.ok(firstBytes > order.indexOf('101'), `the shard saw the 101 before the client's bytes: ${order.join(' | ')}`)
   t.equal(order[0], 'head:', 'the request head reached the shard with no client bytes behind it')
@@ -133,7 +133,7 @@ t.test('a 101 for another protocol than the client asked for is refused (502) an
   t.match(r.head, /^HTTP\/1\.1 502 Bad Gateway\r\n/)
   t.match(r.head, /"reason":"BadGateway"/)
   r.socket.write('GET /clusters/root/api HTTP/1.1\r\nHost: x\r\n\r\n')
-  await until('the proxy to close the client connection', () => r.socket.destroyed || !r.socket.readable)
+  await eventually('the proxy to close the client connection', () => r.socket.destroyed || !r.socket.readable)
   t.notOk(shardGotBytes, 'nothing the client sent reached the shard')
 })
 
@@ -153,7 +153,7 @@ t.test('each upgrade gets its own shard connection, never reused; refusals are c
     t.match(r.head, /\r\nconnection: close\r\n/i, 'with Connection: close')
   }
   t.equal(opened, 3, `three upgrades, three shard connections (had ${before})`)
-  await until('three log lines', () => env.logs.lines().filter((l) => l.msg === 'request' && l.upgrade === 'SPDY/3.1').length === 3)
+  await eventually('three log lines', () => env.logs.lines().filter((l) => l.msg === 'request' && l.upgrade === 'SPDY/3.1').length === 3)
   const lines = env.logs.lines().filter((l) => l.msg === 'request' && l.upgrade === 'SPDY/3.1')
   t.same(lines.map((l) => l.status), [400, 400, 400])
   t.same(lines.map((l) => l.shard), ['alpha', 'alpha', 'alpha'])

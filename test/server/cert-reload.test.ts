@@ -10,7 +10,7 @@ import type { WatchFn } from '../../src/files/reloadable.js'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
 import { startTLSReload } from '../../src/server/cert-reload.js'
 import { ServingContexts } from '../../src/server/tls-contexts.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const silent = pino({ level: 'silent' })
 const refuse: WatchFn = () => {
@@ -61,7 +61,7 @@ t.test('a rotated serving certificate reaches new handshakes by polling when fs.
   t.equal(await served(port, ca.cert), fingerprint(first.cert))
   writeFileSync(keyFile, next.key)
   writeFileSync(certFile, next.cert)
-  await until('the rotated certificate served', async () => (await served(port, ca.cert)) === fingerprint(next.cert))
+  await eventually('the rotated certificate served', async () => (await served(port, ca.cert)) === fingerprint(next.cert))
   t.pass('served without a restart')
 })
 

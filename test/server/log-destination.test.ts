@@ -5,7 +5,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rm
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LogDestination } from '../../src/server/log-destination.js'
-import { within } from '../fixtures/until.js'
+import { elapse, eventually } from '../fixtures/eventually.js'
 
 const tmp = (t: Test): string => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-logdest-'))
@@ -21,7 +21,7 @@ t.test('lines other than request lines (startup, warnings, errors) are written o
   t.teardown(() => d.end())
   d.writeBatched(line(1))
   d.write(line('serving'))
-  t.ok(await within(() => readFileSync(file, 'utf8').length > 0, { timeoutMs: 10_000 }), 'written without waiting for a batch or the timer')
+  t.ok(await eventually('written without waiting for a batch or the timer', () => readFileSync(file, 'utf8').length > 0, { timeoutMs: 10_000 }), 'written without waiting for a batch or the timer')
   t.same(ns(readFileSync(file, 'utf8')), [1, 'serving'], 'in order, the request line first')
 })
 
@@ -29,10 +29,10 @@ t.test('request lines are written in batches, in order, and end() writes the res
   const file = join(tmp(t), 'a.log')
   const d = new LogDestination(file, { batchBytes: 1024, flushMs: 60_000, maxBufferedBytes: 1 << 20 })
   d.writeBatched(line(0))
-  await new Promise((r) => setTimeout(r, 30))
+  await elapse(30) // a window in which the short line must NOT be written (an immediate write lands within it)
   t.equal(readFileSync(file, 'utf8'), '', 'a short line waits for its batch')
   for (let i = 1; i <= 500; i++) d.writeBatched(line(i))
-  t.ok(await within(() => readFileSync(file, 'utf8').length > 0, { timeoutMs: 10_000 }), 'a full batch is written without waiting for the timer')
+  t.ok(await eventually('a full batch is written without waiting for the timer', () => readFileSync(file, 'utf8').length > 0, { timeoutMs: 10_000 }), 'a full batch is written without waiting for the timer')
   d.writeBatched(line('last'))
   await new Promise<void>((resolve) => { d.once('close', () => resolve()); d.end() })
   const got = ns(readFileSync(file, 'utf8'))
@@ -45,7 +45,7 @@ t.test('the flush interval writes a lone line', async (t) => {
   const d = new LogDestination(file, { batchBytes: 1 << 20, flushMs: 50, maxBufferedBytes: 1 << 20 })
   t.teardown(() => d.end())
   d.writeBatched(line(1))
-  t.ok(await within(() => readFileSync(file, 'utf8') === line(1), { timeoutMs: 10_000 }), 'written by the timer')
+  t.ok(await eventually('written by the timer', () => readFileSync(file, 'utf8') === line(1), { timeoutMs: 10_000 }), 'written by the timer')
 })
 
 t.test('a reader that stops reading (full non-blocking pipe) never blocks the writer: lines beyond the cap are dropped, counted and reported', async (t) => {
@@ -61,7 +61,7 @@ t.test('a reader that stops reading (full non-blocking pipe) never blocks the wr
   const total = 3000 // ~650 KB: more than the pipe (64 KiB) plus the cap
   for (let i = 0; i < total; i++) d.writeBatched(`{"n":${i},"p":"${payload}"}\n`)
   t.ok(performance.now() - started < 5000, 'writing never waited for the reader')
-  t.ok(await within(() => d.dropped > 0, { timeoutMs: 10_000 }), 'lines beyond the cap were dropped')
+  t.ok(await eventually('lines beyond the cap were dropped', () => d.dropped > 0, { timeoutMs: 10_000 }), 'lines beyond the cap were dropped')
   const dropped = d.dropped
   // Drain the pipe until the report line arrives; bounded in reads and time.
   let text = ''
@@ -72,7 +72,7 @@ t.test('a reader that stops reading (full non-blocking pipe) never blocks the wr
       const n = readSync(reader, buf)
       text += buf.toString('utf8', 0, n)
     } catch {
-      await new Promise((r) => setTimeout(r, 5))
+      await elapse(5) // EAGAIN: nothing to read yet; the loop is bounded by the deadline
     }
   }
   const report = text.split('\n').find((l) => l.includes('"dropped"'))
@@ -92,11 +92,11 @@ t.test('a destination that fails (reader gone) costs batches, not the process', 
   const d = new LogDestination(writer, { batchBytes: 64, flushMs: 20, maxBufferedBytes: 1 << 20 })
   t.teardown(() => d.end())
   for (let i = 0; i < 10; i++) d.writeBatched(line(i))
-  t.ok(await within(() => d.dropped >= 10, { timeoutMs: 10_000 }), 'the failed lines are counted as dropped')
+  t.ok(await eventually('the failed lines are counted as dropped', () => d.dropped >= 10, { timeoutMs: 10_000 }), 'the failed lines are counted as dropped')
   let closed = false
   d.once('close', () => { closed = true })
   d.end()
-  t.ok(await within(() => closed, { timeoutMs: 10_000 }), 'and end() still closes it')
+  t.ok(await eventually('and end() still closes it', () => closed, { timeoutMs: 10_000 }), 'and end() still closes it')
 })
 
 t.test('lines still gathered when the process exits are written before it ends', async (t) => {

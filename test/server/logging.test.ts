@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { createLogger, formatRequestText, levelForVerbosity, logDestination, requestLogWriter, LOG_BATCH_BYTES, LOG_FLUSH_MS } from '../../src/server/logging.js'
 import type { RequestLogRecord } from '../../src/proxy/accounting.js'
-import { within } from '../fixtures/until.js'
+import { elapse, eventually } from '../fixtures/eventually.js'
 
 const lines = (file: string): string[] => {
   try {
@@ -35,28 +35,30 @@ const logTo = (t: Test, flushMs: number) => {
   return { file, dest, logger, request: requestLogWriter(logger) }
 }
 const n = (i: number | string): string => JSON.stringify(i)
+/** A window in which a held line must NOT be written; an immediate write would land well within it. */
+const HELD_WINDOW_MS = 50
 
 t.test('a lone request line is held for its batch and written by the periodic flush (--log-flush-frequency)', async (t) => {
   const { file, dest, request } = logTo(t, 1000)
   t.teardown(() => dest.end())
   request(record({ path: n(0) }))
-  await new Promise((r) => setTimeout(r, 50))
+  await elapse(HELD_WINDOW_MS)
   t.equal(lines(file).length, 0, 'one short request line is held for the batch')
-  t.ok(await within(() => lines(file).length === 1, { timeoutMs: 5000 }), 'and written by the periodic flush')
+  t.ok(await eventually('and written by the periodic flush', () => lines(file).length === 1, { timeoutMs: 5000 }), 'and written by the periodic flush')
 })
 
 t.test('a warning is written at once behind the held request lines, full batches go without the timer, and end() writes the rest', async (t) => {
   // The flush interval is far beyond every wait here, so only an immediate write can pass.
   const { file, dest, logger, request } = logTo(t, 60_000)
   request(record({ path: n(0) }))
-  await new Promise((r) => setTimeout(r, 50))
+  await elapse(HELD_WINDOW_MS)
   t.equal(lines(file).length, 0, 'one short request line is held for the batch')
   logger.warn({ path: n('warning') }, 'something to see now')
-  t.ok(await within(() => lines(file).length === 2, { timeoutMs: 5000 }), 'a warning is written at once, the held line first')
+  t.ok(await eventually('a warning is written at once, the held line first', () => lines(file).length === 2, { timeoutMs: 5000 }), 'a warning is written at once, the held line first')
 
   const burst = Math.ceil((LOG_BATCH_BYTES * 3) / 150)
   for (let i = 1; i <= burst; i++) request(record({ path: n(i) }))
-  t.ok(await within(() => lines(file).length > 2, { timeoutMs: 5000 }), 'full batches are written without waiting for the timer')
+  t.ok(await eventually('full batches are written without waiting for the timer', () => lines(file).length > 2, { timeoutMs: 5000 }), 'full batches are written without waiting for the timer')
 
   request(record({ path: n('last') }))
   await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createFrontProxy } from '../../src/server/index.js'
 import { h1 } from '../proxy/fixtures/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 import { proxyTopology } from './fixtures/topology.js'
 
 const { topo, dir, files, tlsCertFile, tlsPrivateKeyFile, ca, admin } = await proxyTopology(t)
@@ -34,9 +34,9 @@ t.test('a running front-proxy keeps routing when the root shard stops and learns
   t.teardown(() => topo.root.start())
   await topo.addShard('delta')
   await topo.createWorkspace('root:org', 'team', { shard: 'delta' })
-  await until('root:org:team on the new shard routes', async () => (await status(`${proxy.url}/clusters/root:org:team/api/v1/namespaces/default`)) === 200)
+  await eventually('root:org:team on the new shard routes', async () => (await status(`${proxy.url}/clusters/root:org:team/api/v1/namespaces/default`)) === 200)
   t.equal(await status(`${proxy.url}/clusters/root:org/api/v1/namespaces/default`), 200, 'known workspaces still route')
-  await until('readiness names the peer', async () => /^\[\+\]discovery:peer-1 ok$/m.test(await verbose(proxy.url)))
+  await eventually('readiness names the peer', async () => /^\[\+\]discovery:peer-1 ok$/m.test(await verbose(proxy.url)))
   t.equal((await h1(`${proxy.url}/readyz`, ca)).status, 200)
 })
 

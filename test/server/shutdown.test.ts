@@ -6,7 +6,7 @@ import { request } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startBackend, startProxy, twoShardIndex } from '../proxy/fixtures/env.js'
 import { h1 } from '../proxy/fixtures/client.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('shutdown: readiness fails during the delay, watches end cleanly, the in-flight request completes, then the port closes', async (t) => {
   const root = await startBackend(t)
@@ -39,9 +39,9 @@ t.test('shutdown: readiness fails during the delay, watches end cleanly, the in-
   })
   watchReq.on('error', () => (watchOutcome ||= 'error'))
   watchReq.end()
-  await until('watch open', () => watchBody !== '')
+  await eventually('watch open', () => watchBody !== '')
   const slowAnswer = h1(`${url}/clusters/root/slow`, env.ca)
-  await until('slow request at the backend', () => slow !== undefined)
+  await eventually('slow request at the backend', () => slow !== undefined)
 
   // Generous: two TLS requests must finish inside the delay even on a loaded machine.
   const done = env.proxy.shutdown({ delayMs: 5000, timeoutMs: 20_000 })
@@ -53,9 +53,9 @@ t.test('shutdown: readiness fails during the delay, watches end cleanly, the in-
   t.match(ready.body, /\[-\]shutdown failed: reason withheld\nreadyz check failed\n/)
   t.equal((await h1(`${url}/clusters/root/fast`, env.ca)).body, 'fast', 'new connections are still served during the delay')
 
-  await until('watch ended', () => watchOutcome !== '')
+  await eventually('watch ended', () => watchOutcome !== '')
   t.equal(watchOutcome, 'end', 'the watch ended cleanly, so the client re-watches elsewhere')
-  await until('upstream watch closed', () => watchUpstreamClosed)
+  await eventually('upstream watch closed', () => watchUpstreamClosed)
   t.equal(finished, false, 'shutdown waits for the in-flight request')
   slow!.end('slow-done')
   t.equal((await slowAnswer).body, 'slow-done')
@@ -71,7 +71,7 @@ t.test('shutdown: a request that does not finish within the timeout is cut', asy
   }
   const env = await startProxy(t, { entries: [{ path: '/clusters/', backend: root.url }], index: twoShardIndex(root.url, root.url) })
   const stuck = h1(`${env.proxy.url}/clusters/root/stuck`, env.ca).then(() => 'completed', () => 'cut')
-  await until('request at backend', () => root.seen.length === 1)
+  await eventually('request at backend', () => root.seen.length === 1)
   const start = Date.now()
   await env.proxy.shutdown({ delayMs: 0, timeoutMs: 300 })
   t.ok(Date.now() - start < 3000, 'shutdown is bounded by the timeout')

@@ -11,6 +11,7 @@ import { issueLoopbackServerCert } from '../../src/pki/index.js'
 import { generateSelfSigned, resolveServingCert } from '../../src/server/tls.js'
 import { completeOptions } from '../../src/config/index.js'
 import { pki, startBackend, startProxy, tmpDir, twoShardIndex } from '../proxy/fixtures/env.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const silent = pino({ level: 'silent' })
 
@@ -71,13 +72,7 @@ t.test('a rotated serving certificate on disk is served without a restart', asyn
   writeFileSync(join(env.dir, 'serving.key'), next.key)
   writeFileSync(join(env.dir, 'serving.crt'), next.cert)
   const want = new X509Certificate(next.cert).fingerprint256
-  const deadline = Date.now() + 5000
-  let got = before
-  while (got !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100))
-    got = (await handshake(env.proxy.url, env.ca)).cert.fingerprint256
-  }
-  t.equal(got, want)
+  await eventually('the rotated certificate in a handshake', async () => (await handshake(env.proxy.url, env.ca)).cert.fingerprint256 === want, { timeoutMs: 5000, intervalMs: 100 })
   t.not(before, want)
   t.ok(readFileSync(join(env.dir, 'serving.crt')))
 })

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { h1 } from '../proxy/fixtures/client.js'
 import { startE2E } from '../e2e/fixtures/env.js'
-import { eventually } from '../kube/fixtures/eventually.js'
+import { eventually } from '../fixtures/eventually.js'
 
 t.test('WAC checks in /readyz: reported, never blocking; the gate is accepted', async (t) => {
   const env = await startE2E(t, { clientCertAuth: false, extra: { featureGates: { WorkspaceAuthentication: true } } })
@@ -14,14 +14,14 @@ t.test('WAC checks in /readyz: reported, never blocking; the gate is accepted', 
   const none = { headers: {} }
   const bad = `workspace-auth:alpha:${org.cluster}:bad`
   const good = `workspace-auth:alpha:${org.cluster}:good`
-  await eventually(async () => (await h1(`${proxy.url}/readyz?verbose`, ca, none)).body.includes(`[-]${bad} failed (not blocking)`), { message: 'the broken WAC is listed' })
+  await eventually('the broken WAC is listed', async () => (await h1(`${proxy.url}/readyz?verbose`, ca, none)).body.includes(`[-]${bad} failed (not blocking)`))
   const v = await h1(`${proxy.url}/readyz?verbose`, ca, none)
   t.equal(v.status, 200)
   t.match(v.body, /readyz check passed/)
   const one = await h1(`${proxy.url}/readyz/${bad}`, ca, none)
   t.equal(one.status, 500)
   t.match(one.body, /not built: spec\.jwt\[0\]\.issuer\.url: Invalid value: "http:\/\/idp": URL scheme must be https/)
-  await eventually(async () => /keys not loaded: /.test((await h1(`${proxy.url}/readyz/${good}`, ca, none)).body), { message: 'the unreachable issuer is named' })
+  await eventually('the unreachable issuer is named', async () => /keys not loaded: /.test((await h1(`${proxy.url}/readyz/${good}`, ca, none)).body))
   const m = await proxy.registry.metrics()
   t.match(m, /kcp_front_proxy_workspace_auth_configs\{state="failed"\} 1/)
   t.match(m, /kcp_front_proxy_workspace_auth_build_failures_total 1/)

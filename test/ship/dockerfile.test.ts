@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, posix, relative } from 'node:path'
 import { startTopology } from '../../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
+import { eventually } from '../fixtures/eventually.js'
 
 const repo = process.cwd()
 // The replay runs tsc and npm ci for real: ~40 s on an idle 2-core machine, more when it is busy.
@@ -183,11 +184,9 @@ t.test('replaying the Dockerfile builds an image tree whose CLI prints help and 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   t.teardown(async () => { if (child.exitCode === null) child.kill('SIGKILL'); await exited })
 
-  let url = ''
-  for (let i = 0; i < 450 && url === '' && child.exitCode === null; i++) {
-    url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(out)?.[1] ?? ''
-    if (url === '') await new Promise((r) => setTimeout(r, 200))
-  }
+  // An early exit ends the wait too; the assertion below then reports the output.
+  await eventually('the container\'s "serving" line', () => /"msg":"serving"/.test(out) || child.exitCode !== null, { timeoutMs: 90_000, intervalMs: 200 }).catch(() => false)
+  const url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(out)?.[1] ?? ''
   t.not(url, '', 'the image\'s CLI started serving', { output: out.slice(-2000) })
   if (url === '') return
   const status = await new Promise<number>((resolve) => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTopology } from '../../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
-import { until } from '../fixtures/until.js'
+import { eventually } from '../fixtures/eventually.js'
 
 /** A child compiling TypeScript on start (three processes here) is slow on a loaded machine. */
 const SLOW = { timeoutMs: 90_000, intervalMs: 200 }
@@ -67,7 +67,7 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
     await rm(dir, { recursive: true, force: true })
   })
   const failed = (): boolean => child.exitCode !== null
-  await until('"workers serving"', () => child.output().includes('"msg":"workers serving"') || failed(), SLOW)
+  await eventually('"workers serving"', () => child.output().includes('"msg":"workers serving"') || failed(), SLOW)
   t.notOk(failed(), 'running', { output: child.output().slice(-3000) })
   if (failed()) return
   const url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())?.[1] ?? ''
@@ -100,7 +100,7 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
 
   t.equal(await get('/readyz'), 200, 'ready')
   const ns = '/clusters/root/api/v1/namespaces'
-  await until('both workers answering', async () => {
+  await eventually('both workers answering', async () => {
     await get(ns)
     return servedBy(ns).size === 2
   }, SLOW)
@@ -108,12 +108,12 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
 
   // One set of watches: the Shards list on root, Workspaces and LogicalClusters on each shard.
   const watches = (): number => [...topo.shards.values()].reduce((n, s) => n + s.stats.openWatches, 0)
-  await until('the watches', () => watches() >= 5, SLOW)
+  await eventually('the watches', () => watches() >= 5, SLOW)
   t.equal(watches(), 5, 'the shards see the watches of one process')
 
   const ws = await topo.createWorkspace('root', 'team')
   const wsPath = '/clusters/root:team/api/v1/namespaces'
-  await until('the new workspace routable through every worker', async () => {
+  await eventually('the new workspace routable through every worker', async () => {
     await get(wsPath)
     return servedBy(wsPath).size === 2
   }, SLOW)
@@ -130,7 +130,7 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
   const sum = (text: string, family: string): number =>
     text.split('\n').filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
   let text = ''
-  await until('every proxied request counted', async () => {
+  await eventually('every proxied request counted', async () => {
     text = await metrics()
     return sum(text, 'proxy_request_duration_seconds_count') === proxied
   }, SLOW)
@@ -143,11 +143,11 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
   t.ok(victim !== undefined && alive(victim), 'a worker process')
   const before = workerIds()
   process.kill(victim, 'SIGKILL')
-  await until('the restarted worker serving', () => workerIds().length === 3, SLOW)
+  await eventually('the restarted worker serving', () => workerIds().length === 3, SLOW)
   t.match(child.output(), /"msg":"worker exited unexpectedly; restarting it"/, 'logged')
   const restarted = workerIds().find((id) => !before.includes(id))
   const again = '/clusters/root:team/api/v1/namespaces/default'
-  await until('the restarted worker answering', async () => {
+  await eventually('the restarted worker answering', async () => {
     await get(again)
     return restarted !== undefined && servedBy(again).has(restarted)
   }, SLOW)
@@ -163,7 +163,7 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
   t.equal(pids.filter(alive).length, 0, 'no worker left')
   t.equal(child.output().match(/"msg":"shutdown: done"/g)?.length, 2, 'both workers drained')
   t.match(child.output(), /"msg":"shutdown: watches stopped"/, 'then the watches stopped')
-  await until('the shards see no watch', () => watches() === 0)
+  await eventually('the shards see no watch', () => watches() === 0)
 })
 
 t.test('--workers 2: a worker that cannot start fails the command as a single process would (exit 1, the error printed)', async (t) => {
@@ -187,7 +187,7 @@ t.test('--workers 2: a worker that cannot start fails the command as a single pr
     await rm(dir, { recursive: true, force: true })
   })
   let pids: number[] = []
-  await until('the workers', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
+  await eventually('the workers', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
   const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs)
   const { code } = await child.closed
   clearTimeout(timer)

@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import { createWorkspaceAuthentication } from '../../../src/auth/workspace/index.js'
 import { AuthConfigIndex } from '../../../src/index/index.js'
 import { startHarness } from '../../controller/fixtures/harness.js'
-import { eventually } from '../../kube/fixtures/eventually.js'
+import { eventually } from '../../fixtures/eventually.js'
 import { LogCapture, tempDir, TestIssuer } from '../fixtures.js'
 import { bearer, jwtFor } from './fixtures.js'
 
@@ -35,16 +35,16 @@ t.test('WAC added, changed and deleted while in use', async (t) => {
   t.equal(await use(tokenA), 'no workspace authentication', 'the type names a WAC that does not exist yet')
 
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issA)] })
-  await eventually(async () => (await use(tokenA)) === 'oidc:a@example.com', { message: 'token A accepted once the WAC is stored' })
+  await eventually('token A accepted once the WAC is stored', async () => (await use(tokenA)) === 'oidc:a@example.com')
   t.equal(await use(tokenB), 'not ours', "issuer B's token is not this type's")
-  await eventually(() => workspace.readiness().some((c) => c.ok && c.name.endsWith(':my-auth')), { message: 'readiness reports it ready' })
+  await eventually('readiness reports it ready', () => workspace.readiness().some((c) => c.ok && c.name.endsWith(':my-auth')))
 
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issB)] })
-  await eventually(async () => (await use(tokenB)) === 'oidc:b@example.com', { message: 'token B accepted after the change' })
+  await eventually('token B accepted after the change', async () => (await use(tokenB)) === 'oidc:b@example.com')
   t.equal(await use(tokenA), 'not ours', 'token A no longer accepted, even though it was cached')
 
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issB, { claimMappings: { username: { claim: 'email' } } })] })
-  await eventually(() => workspace.readiness().some((c) => !c.ok && /not built: .*prefix is required/.test(c.message ?? '')), { message: 'a broken WAC is reported' })
+  await eventually('a broken WAC is reported', () => workspace.readiness().some((c) => !c.ok && /not built: .*prefix is required/.test(c.message ?? '')))
   t.equal(await use(tokenB), 'no workspace authentication', 'a WAC that cannot be built accepts nothing')
   t.match(log.text, /WorkspaceAuthenticationConfiguration cannot be built; its tokens are refused/)
   t.match(await registry.metrics(), /kcp_front_proxy_workspace_auth_build_failures_total 1/)
@@ -52,9 +52,9 @@ t.test('WAC added, changed and deleted while in use', async (t) => {
   t.equal(workspace.readiness().every((c) => c.blocking === false || c.ok), true, 'never blocking')
 
   await topo.putAuthConfig('root:org', 'my-auth', { jwt: [jwtFor(issB)] })
-  await eventually(async () => (await use(tokenB)) === 'oidc:b@example.com', { message: 'fixed again' })
+  await eventually('fixed again', async () => (await use(tokenB)) === 'oidc:b@example.com')
   await topo.deleteAuthConfig('root:org', 'my-auth')
-  await eventually(async () => (await use(tokenB)) === 'no workspace authentication', { message: 'deleted: no workspace authentication' })
+  await eventually('deleted: no workspace authentication', async () => (await use(tokenB)) === 'no workspace authentication')
   t.same(workspace.readiness(), [])
   t.notMatch(log.text, new RegExp(`${tokenA}|${tokenB}`), 'no token in the logs')
 })
