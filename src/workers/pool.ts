@@ -114,7 +114,9 @@ export class WorkerPool {
 
   #onMessage(i: number, w: Worker, m: Exclude<ToPrimary, { t: 'failed' }>): void {
     switch (m.t) {
-      case 'hello': return this.#feed(w)
+      // A worker that says hello after shutdown began had no message handler when it was asked
+      // to stop (IPC messages to a process without a listener are lost): ask it now.
+      case 'hello': return this.#stopping ? send(w, { t: 'shutdown' }) : this.#feed(w)
       case 'log': return this.#d.log(m.text, m.urgent)
       case 'listening': {
         const first = this.#firstStart

@@ -46,17 +46,6 @@ export async function runPrimary(options: CompletedOptions, count: number, flush
     // The primary's families first: where a family takes the first value, it is the primary's.
     aggregate: async (fromWorkers) => aggregateMetrics([await registry.getMetricsAsJSON(), ...fromWorkers]),
   })
-  await controller.start()
-  logger.info({ workers: count }, 'starting workers')
-  try {
-    await pool.start()
-  } catch (e) {
-    pool.kill()
-    await controller.stop()
-    throw e
-  }
-  logger.info({ workers: count }, 'workers serving')
-
   let signals = 0
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++
@@ -82,7 +71,23 @@ export async function runPrimary(options: CompletedOptions, count: number, flush
         process.exit(1)
       })
   }
+  // Installed before the workers start: a signal while one is still starting (another may already
+  // answer /readyz) drains them all like any other signal, instead of killing the primary.
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  await controller.start()
+  logger.info({ workers: count }, 'starting workers')
+  try {
+    await pool.start()
+  } catch (e) {
+    // A worker stopped by the shutdown in progress is not a start-up failure: that path exits.
+    if (signals > 0) return { workers: count }
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+    pool.kill()
+    await controller.stop()
+    throw e
+  }
+  logger.info({ workers: count }, 'workers serving')
   return { workers: count }
 }

@@ -195,3 +195,33 @@ t.test('--workers 2: a worker that cannot start fails the command as a single pr
   t.match(child.output(), /^Error: .*key/im, 'the worker’s start-up error, printed as the single process prints it')
   t.equal(pids.filter(alive).length, 0, 'no worker left behind')
 })
+
+t.test('--workers 2: SIGTERM while the workers are still starting drains them and exits 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-early-'))
+  const topo = await startTopology({ shards: ['root', 'alpha'] })
+  const f = await topo.writeFiles(dir)
+  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+  await writeFile(join(dir, 'tls.crt'), serving.cert)
+  await writeFile(join(dir, 'tls.key'), serving.key)
+  const child = runCli([
+    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
+    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',
+    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
+  ], dir)
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await child.closed
+    await topo.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  // Before any worker serves: the primary used to die of the signal (no handler yet, exit by signal).
+  await eventually('"starting workers"', () => child.output().includes('"msg":"starting workers"') || child.exitCode !== null, SLOW)
+  let pids: number[] = []
+  await eventually('the workers forked', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs)
+  const { code, signal } = await child.closed
+  clearTimeout(timer)
+  t.same({ code, signal }, { code: 0, signal: null }, 'a graceful exit 0, not death by the signal', { output: child.output().slice(-2000) })
+  t.equal(pids.filter(alive).length, 0, 'no worker left behind')
+})
