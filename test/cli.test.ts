@@ -11,6 +11,7 @@ import { parseArgs } from '../src/config/index.js'
 import { createFrontProxy } from '../src/server/index.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
+import { cliTopology } from './fixtures/cli-topology.js'
 import { eventually } from './fixtures/eventually.js'
 
 /** A child compiling TypeScript on start is slow on a loaded machine. */
@@ -149,12 +150,7 @@ function getStatus(url: string): Promise<number> {
 }
 
 t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'fp-cli-run-'))
-  const topo = await startTopology({ shards: ['root', 'alpha'] })
-  const f = await topo.writeFiles(dir)
-  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-  await writeFile(join(dir, 'tls.crt'), serving.cert)
-  await writeFile(join(dir, 'tls.key'), serving.key)
+  const { dir, topo, files: f } = await cliTopology('fp-cli-run-', ['root', 'alpha'])
   const child = runCli([
     '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
     `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTopology } from '../../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
+import { cliTopology } from '../fixtures/cli-topology.js'
 import { eventually } from '../fixtures/eventually.js'
 
 /** A child compiling TypeScript on start (three processes here) is slow on a loaded machine. */
@@ -45,12 +46,7 @@ function alive(pid: number): boolean {
 }
 
 t.test('--workers 2: one set of watches, both workers serve, metrics summed, a killed worker comes back, SIGTERM stops all', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-'))
-  const topo = await startTopology({ shards: ['root', 'alpha'] })
-  const f = await topo.writeFiles(dir)
-  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-  await writeFile(join(dir, 'tls.crt'), serving.cert)
-  await writeFile(join(dir, 'tls.key'), serving.key)
+  const { dir, topo, files: f } = await cliTopology('fp-workers-', ['root', 'alpha'])
   const child = runCli([
     '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', '--metrics-bind-address=127.0.0.1:0', `--root-directory=${dir}`,
     `--mapping-file=${f.mappingYaml}`, `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
@@ -197,12 +193,7 @@ t.test('--workers 2: a worker that cannot start fails the command as a single pr
 })
 
 t.test('--workers 2: SIGTERM while the workers are still starting drains them and exits 0', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-early-'))
-  const topo = await startTopology({ shards: ['root', 'alpha'] })
-  const f = await topo.writeFiles(dir)
-  const serving = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-  await writeFile(join(dir, 'tls.crt'), serving.cert)
-  await writeFile(join(dir, 'tls.key'), serving.key)
+  const { dir, topo, files: f } = await cliTopology('fp-workers-early-', ['root', 'alpha'])
   const child = runCli([
     '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
     `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',
