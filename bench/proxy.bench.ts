@@ -3,7 +3,7 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
-//          [--before <another checkout>] [--clients h1,h2,h2m10]
+//          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10]
 // ours-w<N> (not among the defaults): the CLI with --workers N, for the workers' scaling figure
 // (req/s against ours, one process); it is never pinned, so measure it with --no-pin.
 // --clients: h1 = autocannon (HTTP/1.1 keep-alive), h2 = h2load with 1 stream per connection,
@@ -26,6 +26,9 @@ const pin = args.get('no-pin') !== 'true'
 // --before <checkout>: also run that checkout's proxy as target `ours-before`, so a change is
 // measured against its predecessor in the same runs (paired ratio ours / ours-before).
 const beforeCheckout = args.get('before')
+// --ours <checkout>: run that checkout's proxy as `ours` instead of this one's, to measure one past
+// change alone (e.g. --ours <the change> --before <its parent>) with today's benchmark code.
+const oursCheckout = args.get('ours')
 const clientKinds = (args.get('clients') ?? 'h1').split(',')
 for (const k of clientKinds) if (!['h1', 'h2', 'h2m10'].includes(k)) throw new Error(`--clients: h1, h2 or h2m10, got ${k}`)
 if (clientKinds.some((k) => k !== 'h1') && !h2loadAvailable()) throw new Error('--clients h2: h2load is not installed (apt-get install nghttp2-client)')
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
     const topo = session.topo.info
     const targets: Target[] = []
     if (wanted.has('direct')) targets.push(directTarget(topo))
-    if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2 }))
+    if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, checkout: oursCheckout }))
     if (beforeCheckout !== undefined) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name: 'ours-before', checkout: beforeCheckout }))
     // ours-w<N>: the CLI with --workers N. Not pinned: its workers need more than the one server
     // CPU, so the scaling figure (ours-w2 / ours req/s) wants --no-pin, where ours runs unpinned too.

@@ -39,8 +39,8 @@ export interface Route {
   readonly dispatcher: Dispatcher
   /** Passed to undici so it never takes the TLS server name from the Host header (backends.ts). */
   readonly servername: string
-  /** Called once, when undici is done with the request (a gated connection goes back to its shard's set). */
-  readonly release?: () => void
+  /** Told once, when undici is done with the request, so a gated connection goes back to its shard's set. */
+  readonly owner?: { release(dispatcher: Dispatcher): void }
   /** The request has an HTTP/1.1 connection of its own: a client gone → drain it rather than cut it. */
   readonly drainable: boolean
 }
@@ -101,7 +101,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
     if (this.#finished) return
     this.#finished = true
     clearTimeout(this.#drainTimer)
-    this.route.release?.()
+    const r = this.route
+    r.owner?.release(r.dispatcher)
   }
 
   // The parsed headers are not used: responseHeaders() works on the raw list, which keeps

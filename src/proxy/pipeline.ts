@@ -24,7 +24,7 @@ import type { RoutingIndexReader } from '../index/types.js'
 import { createAccounting, type RequestLogRecord } from './accounting.js'
 import { CleanPathRedirect, createAdmission, type Admit, type Admitted, type RequestAuthenticator, type Verdict } from './admission.js'
 import type { Backend, BackendPools } from './backends.js'
-import { BodyReader, type Body } from './body.js'
+import { BodyReader, hasBody, type Body } from './body.js'
 import type { CorsCheck } from './cors.js'
 import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 import { forward } from './forward.js'
@@ -144,6 +144,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   // Step 10.
   function readBody(ex: Exchange, v: Admitted, backend: Backend): void {
+    // Most requests (GET, watch) have none: no callbacks to allocate.
+    if (!hasBody(ex)) return enter(ex, v, backend, null)
     bodies.read(
       ex,
       (body) => enter(ex, v, backend, body),
@@ -166,7 +168,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     const { gate, connections, servername } = backend
     const w = gate.enter(
-      (client) => forward(ex, { dispatcher: client, servername, drainable: true, release: () => connections.release(client) }, v.target.path, v.headers, body, metrics),
+      (client) => forward(ex, { dispatcher: client, servername, drainable: true, owner: connections }, v.target.path, v.headers, body, metrics),
       (err) => writeError(ex, err),
       ex.session,
     )
