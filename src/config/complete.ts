@@ -4,6 +4,7 @@
 // given and reported by validateOptions(), and so are the values that could not be parsed.
 
 import { isAbsolute, join, resolve } from 'node:path'
+import { DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from '../proxy/limits.js'
 import { deriveValues, primaryIssuer } from './derive.js'
 import { completeIssuer, loadOIDCIssuersFile } from './oidc-issuers.js'
 import type { CompletedOptions, FrontProxyInput, FrontProxyOptions } from './types.js'
@@ -117,11 +118,11 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       backendProtocol: ex.backendProtocol ?? (ex.backendHttp2 === true ? 'http2' : 'auto'),
       ...(ex.backendHttp2 !== undefined ? { backendHttp2: ex.backendHttp2 } : {}),
       ...(ex.workers !== undefined ? { workers: ex.workers } : {}),
-      backendMaxConnections: ex.backendMaxConnections ?? 128,
-      backendQueueSize: ex.backendQueueSize ?? 1000,
-      backendQueueTimeoutSeconds: ex.backendQueueTimeoutSeconds ?? 10,
-      requestBodyTimeoutSeconds: ex.requestBodyTimeoutSeconds ?? 60,
-      requestBodyBufferBytes: ex.requestBodyBufferBytes ?? 3 * 1024 * 1024,
+      backendMaxConnections: ex.backendMaxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      backendQueueSize: ex.backendQueueSize ?? DEFAULT_QUEUE_SIZE,
+      backendQueueTimeoutSeconds: ex.backendQueueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_MS / 1000,
+      requestBodyTimeoutSeconds: ex.requestBodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
+      requestBodyBufferBytes: ex.requestBodyBufferBytes ?? DEFAULT_BODY_BUFFER_BYTES,
       featureGates: { ...defaultFeatureGates, ...(ex.featureGates ?? {}) },
       oidcIssuersFile,
       shardPeerKubeconfigs: (ex.shardPeerKubeconfigs ?? []).map(abs),

@@ -23,6 +23,7 @@ import type { Route } from './forward.js'
 import type { BackendProtocol } from '../config/types.js'
 import type { BackendTLS } from './backend-tls.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
+import { DEFAULT_MAX_CONNECTIONS } from './limits.js'
 
 export interface BackendOptions {
   /** Protocol to the shards (see the header comment); default auto. */
@@ -33,7 +34,6 @@ export interface BackendOptions {
   queue?: Omit<GateOptions, 'limit'>
 }
 
-const DEFAULT_MAX_CONNECTIONS = 128
 /** Connect timeout (Go: 30 s dial + 10 s TLS handshake). */
 const CONNECT_TIMEOUT_MS = 10_000
 /** Idle keep-alive per connection (shards keep 90 s idle). */

@@ -7,6 +7,7 @@
 // within `timeoutMs` of the request's start, else the client gets a 408 and what it held is freed.
 import { ProxyError } from '../errors.js'
 import type { Exchange } from './exchange.js'
+import { DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS } from './limits.js'
 
 export interface BodyLimits {
   /** Largest body read completely before forwarding. */
@@ -17,7 +18,7 @@ export interface BodyLimits {
   timeoutMs: number
 }
 
-export const DEFAULT_BODY_LIMITS: Readonly<BodyLimits> = { bufferBytes: 3 << 20, budgetBytes: 256 << 20, timeoutMs: 60_000 }
+export const DEFAULT_BODY_LIMITS: Readonly<BodyLimits> = { bufferBytes: DEFAULT_BODY_BUFFER_BYTES, budgetBytes: DEFAULT_BODY_BUDGET_BYTES, timeoutMs: DEFAULT_BODY_TIMEOUT_MS }
 
 /** null = no body; a Buffer = read completely; an iterable = the first part read, the rest streamed. */
 export type Body = null | Buffer | AsyncIterable<Buffer>

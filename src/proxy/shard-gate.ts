@@ -12,6 +12,7 @@
 // own for an idle connection, so they never hold up a request that may open one.
 import { ProxyError } from '../errors.js'
 import { Fifo } from './fifo.js'
+import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from './limits.js'
 import { isResetting } from './resets.js'
 
 /** What the gate needs of the connections it hands out. */
@@ -42,8 +43,6 @@ export interface GateOptions {
   mayConnect?: (owner: object) => boolean
 }
 
-export const DEFAULT_QUEUE_SIZE = 1000
-export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000
 /** What the 429 tells clients (client-go waits this long, then retries). */
 export const RETRY_AFTER_SECONDS = 1
 
