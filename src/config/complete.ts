@@ -4,7 +4,7 @@
 // given and reported by validateOptions(), and so are the values that could not be parsed.
 
 import { isAbsolute, join, resolve } from 'node:path'
-import { DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from '../proxy/limits.js'
+import { DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_FLOW_QUEUE_LENGTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from '../proxy/limits.js'
 import { deriveValues, primaryIssuer } from './derive.js'
 import { completeIssuer, loadOIDCIssuersFile } from './oidc-issuers.js'
 import type { CompletedOptions, FrontProxyInput, FrontProxyOptions } from './types.js'
@@ -121,6 +121,9 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       backendMaxConnections: ex.backendMaxConnections ?? DEFAULT_MAX_CONNECTIONS,
       backendQueueSize: ex.backendQueueSize ?? DEFAULT_QUEUE_SIZE,
       backendQueueTimeoutSeconds: ex.backendQueueTimeoutSeconds ?? DEFAULT_QUEUE_TIMEOUT_MS / 1000,
+      enableFairQueuing: ex.enableFairQueuing ?? true,
+      fairQueuingFlowKey: ex.fairQueuingFlowKey ?? 'user',
+      fairQueuingQueueLength: ex.fairQueuingQueueLength ?? DEFAULT_FLOW_QUEUE_LENGTH,
       requestBodyTimeoutSeconds: ex.requestBodyTimeoutSeconds ?? DEFAULT_BODY_TIMEOUT_MS / 1000,
       requestBodyBufferBytes: ex.requestBodyBufferBytes ?? DEFAULT_BODY_BUFFER_BYTES,
       featureGates: { ...defaultFeatureGates, ...(ex.featureGates ?? {}) },

@@ -104,6 +104,9 @@ export interface LoggingOptions {
   logFlushFrequency: string
 }
 
+export const flowKeys = ['user', 'user-workspace'] as const
+export type FlowKey = (typeof flowKeys)[number]
+
 export const backendProtocols = ['auto', 'http1', 'http2'] as const
 export type BackendProtocol = (typeof backendProtocols)[number]
 
@@ -133,6 +136,12 @@ export interface ExtraOptions {
   backendQueueSize: number
   /** --backend-queue-timeout: longest such wait before a 429 (default 10 s). */
   backendQueueTimeoutSeconds: number
+  /** --enable-fair-queuing: short requests queue fairly between flows at each shard; system:masters and health checks are exempt (default true). */
+  enableFairQueuing: boolean
+  /** --fair-queuing-flow-key: what a flow is, `user` (default) or `user-workspace`. */
+  fairQueuingFlowKey: FlowKey
+  /** --fair-queuing-queue-length: requests of one flow that may wait per shard (default 100); more get 429. */
+  fairQueuingQueueLength: number
   /** --request-body-timeout: a request body must arrive completely within this of the request's start (default 60 s). */
   requestBodyTimeoutSeconds: number
   /** --request-body-buffer-size: bodies up to this many bytes are read before a shard connection is taken (default 3 MiB). */

@@ -8,7 +8,7 @@ import { defaultFeatureGates } from './complete.js'
 import { primaryIssuer } from './derive.js'
 import { validateTLS } from './tls.js'
 import { isJWTSigningAlg, jwtSigningAlgs } from './signing-algs.js'
-import { backendProtocols, type CompletedOptions, type OIDCIssuerOptions } from './types.js'
+import { backendProtocols, flowKeys, type CompletedOptions, type OIDCIssuerOptions } from './types.js'
 import { parseDurationSeconds } from './values.js'
 
 const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string')
@@ -187,6 +187,12 @@ export function validateOptions(o: CompletedOptions): string[] {
     errors.push(`--backend-queue-size must be 0 or more, got ${ex.backendQueueSize}`)
   }
   if (ok('backend-queue-timeout') && ex.backendQueueTimeoutSeconds <= 0) errors.push('--backend-queue-timeout must be positive')
+  if (ok('fair-queuing-flow-key') && !(flowKeys as readonly string[]).includes(ex.fairQueuingFlowKey)) {
+    errors.push(`--fair-queuing-flow-key: Unsupported value: ${JSON.stringify(ex.fairQueuingFlowKey)}: supported values: ${flowKeys.map((k) => JSON.stringify(k)).join(', ')}`)
+  }
+  if (ok('fair-queuing-queue-length') && (!Number.isInteger(ex.fairQueuingQueueLength) || ex.fairQueuingQueueLength < 1)) {
+    errors.push(`--fair-queuing-queue-length must be at least 1, got ${ex.fairQueuingQueueLength}`)
+  }
   if (ok('request-body-timeout') && ex.requestBodyTimeoutSeconds <= 0) errors.push('--request-body-timeout must be positive')
   if (ok('request-body-buffer-size') && (!Number.isInteger(ex.requestBodyBufferBytes) || ex.requestBodyBufferBytes < 0)) {
     errors.push(`--request-body-buffer-size must be 0 or more bytes, got ${ex.requestBodyBufferBytes}`)

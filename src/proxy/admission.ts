@@ -51,6 +51,8 @@ export interface Admitted {
   readonly headers: HeaderObject
   /** A watch or other stream the apiserver treats as long-running. */
   readonly longRunning: boolean
+  /** Who the proxy authenticated (undefined: passed on anonymously); fair queuing's flow (fairness/flows.ts). */
+  readonly user: UserInfo | undefined
 }
 
 /** Upstream's outer mux redirects an unclean path (`//`, `/./`, `/../`) to its clean form before anything else. */
@@ -84,7 +86,7 @@ export function createAdmission(deps: AdmissionDeps): Admit {
   function stamp(req: ProxyRequest, target: Target, longRunning: boolean, user: UserInfo | undefined): Admitted {
     const headers = forwardRequestHeaders(req.rawHeaders, req.socket?.remoteAddress)
     applyIdentityHeaders(headers, target.mapping.headers, user)
-    return { target, headers, longRunning }
+    return { target, headers, longRunning, user }
   }
 
   function decided(req: ProxyRequest, ticket: Ticket, target: Target, longRunning: boolean, d: AuthDecision): Verdict {

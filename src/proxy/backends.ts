@@ -10,6 +10,10 @@
 //   http1           both over HTTP/1.1.
 //   http2           one pool multiplexes both.
 //
+// With fair queuing on (--enable-fair-queuing), the HTTP/2 pool's short requests get the same
+// gate as HTTP/1.1's, over slots instead of connections (fairness/slots.ts): at most
+// maxConnections in flight per shard, the rest queued fairly.
+//
 // The TLS server name and the pool come from the shard URL only. undici would otherwise take
 // the server name from each request's Host header: a client's `Host: kcp.example.com` failed
 // the shard's certificate check, and alternating Host values forced a new handshake per request.
@@ -24,6 +28,8 @@ import type { BackendProtocol } from '../config/types.js'
 import type { BackendTLS } from './backend-tls.js'
 import { ShardGate, type GateOptions } from './shard-gate.js'
 import { DEFAULT_MAX_CONNECTIONS } from './limits.js'
+import { StreamSlots } from './fairness/slots.js'
+import { unobservedStats, type FlowControlStats } from './fairness/stats.js'
 
 export interface BackendOptions {
   /** Protocol to the shards (see the header comment); default auto. */
@@ -31,7 +37,11 @@ export interface BackendOptions {
   /** auto and http1: connections per origin for short (not long-running) requests; more wait in the gate's queue. Default 128. */
   maxConnections?: number
   /** auto and http1, short requests: how many may wait for a connection per origin, and for how long (see shard-gate.ts). */
-  queue?: Omit<GateOptions, 'limit'>
+  queue?: Omit<GateOptions, 'limit' | 'stats'>
+  /** Fair queuing on: the HTTP/2 pool's short requests are gated too (see the header comment). */
+  fairQueuing?: boolean
+  /** The flow-control counters of a shard (metrics); default: counted nowhere. */
+  flowControlStats?: (shard: string) => FlowControlStats
 }
 
 /** Connect timeout (Go: 30 s dial + 10 s TLS handshake). */
@@ -50,9 +60,19 @@ const HTTP2_MAX_STREAMS = 100
  * shard's bounded connections (`connections`) per request. Everything else: `dispatcher`, an
  * undici Pool (unbounded: watches; or HTTP/2, multiplexed).
  */
-export type Backend =
-  | { readonly kind: 'pool'; readonly dispatcher: Dispatcher; readonly servername: string; readonly route: Route }
-  | { readonly kind: 'gated'; readonly gate: ShardGate<Client>; readonly connections: ShortConnections; readonly servername: string }
+export type Backend = PoolBackend | GatedBackend | LimitedBackend
+
+export interface PoolBackend { readonly kind: 'pool'; readonly dispatcher: Dispatcher; readonly servername: string; readonly route: Route }
+export interface GatedBackend {
+  readonly kind: 'gated'
+  readonly gate: ShardGate<Client>
+  readonly connections: ShortConnections
+  readonly servername: string
+  /** The route for one request on `client`; its release hands the connection back through the gate. */
+  readonly route: (client: Client) => Route
+}
+/** HTTP/2 with fair queuing: short requests wait at `gate` for a slot on `pool` (long-running ones use `pool` directly). */
+export interface LimitedBackend { readonly kind: 'limited'; readonly gate: ShardGate<Route>; readonly pool: PoolBackend }
 
 // `servername` is passed with every request so undici never derives a server name from the Host
 // header (it reconnects whenever the name changes); the connector ignores it and uses the shard's own.
@@ -131,8 +151,11 @@ export class BackendPools {
     return this.#opts.protocol ?? 'auto'
   }
 
-  /** Backends are created lazily: a mount or a newly added shard needs no restart. */
-  get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false): Backend {
+  /**
+   * Backends are created lazily: a mount or a newly added shard needs no restart. `shard` names
+   * the gate's flow-control metrics (the first request's shard; '' for mappings without one).
+   */
+  get(fingerprint: string, tls: BackendTLS, origin: string, longRunning = false, shard = ''): Backend {
     let byOrigin = this.#backends.get(fingerprint)
     if (byOrigin === undefined) this.#backends.set(fingerprint, (byOrigin = new Map<string, Backend>()))
     const separate = longRunning && this.#protocol !== 'http2'
@@ -140,10 +163,18 @@ export class BackendPools {
     let backend = byOrigin.get(key)
     if (backend === undefined) {
       if (this.#closed) throw new Error('backend pools are closed')
-      backend = this.#create(fingerprint, tls, origin, separate)
+      backend = this.#create(fingerprint, tls, origin, separate, shard)
       byOrigin.set(key, backend)
     }
-    return backend
+    return longRunning && backend.kind === 'limited' ? backend.pool : backend
+  }
+
+  /** The shard's connections without a limit (those of long-running requests): for requests exempt from the gate. */
+  unlimited(fingerprint: string, tls: BackendTLS, origin: string, shard = ''): PoolBackend {
+    const b = this.get(fingerprint, tls, origin, true, shard)
+    // get() hands long-running requests a pool in every protocol.
+    if (b.kind !== 'pool') throw new Error(`no unlimited pool for ${origin}`)
+    return b
   }
 
   /**
@@ -181,10 +212,10 @@ export class BackendPools {
     return (o, cb) => base({ ...o, servername: undefined }, cb)
   }
 
-  #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean): Backend {
+  #create(fingerprint: string, tls: BackendTLS, origin: string, longRunning: boolean, shard: string): Backend {
     const protocol = this.#protocol
     const h2 = protocol === 'http2' || (protocol === 'auto' && longRunning)
-        const servername = new URL(origin).host
+    const servername = new URL(origin).host
     const common = {
       connect: this.#connector(fingerprint, tls, origin, h2),
       bodyTimeout: 0,
@@ -195,8 +226,10 @@ export class BackendPools {
     if (!h2 && !longRunning) {
       // Bounded: short HTTP/1.1 requests (see the header comment and shard-gate.ts).
       const connections = new ShortConnections(origin, common)
-      const gate = new ShardGate<Client>({ limit: this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, ...this.#opts.queue }, connections)
-      return { kind: 'gated', gate, connections, servername }
+      const gate = new ShardGate<Client>(this.#gateOptions(shard), connections)
+      // No closure per request: the gate itself is told when the connection is free (forward.ts).
+      const route = (client: Client): Route => ({ dispatcher: client, servername, drainable: true, owner: gate })
+      return { kind: 'gated', gate, connections, servername, route }
     }
     const dispatcher = new Pool(origin, {
       ...common,
@@ -205,7 +238,18 @@ export class BackendPools {
       maxConcurrentStreams: h2 ? HTTP2_MAX_STREAMS : undefined,
       factory: h2 ? multiplexingFactory(HTTP2_MAX_STREAMS) : undefined,
     })
-    return { kind: 'pool', dispatcher, servername, route: { dispatcher, servername, drainable: false } }
+    const pool: PoolBackend = { kind: 'pool', dispatcher, servername, route: { dispatcher, servername, drainable: false } }
+    if (longRunning || this.#opts.fairQueuing !== true) return pool
+    const options = this.#gateOptions(shard)
+    // Every slot is this one route; its release frees the slot through the gate.
+    const slot: Route = { dispatcher, servername, drainable: false, owner: { release: () => gate.release(slot) } }
+    const gate = new ShardGate<Route>(options, new StreamSlots(options.limit, slot))
+    return { kind: 'limited', gate, pool }
+  }
+
+  #gateOptions(shard: string): GateOptions {
+    const stats = this.#opts.flowControlStats?.(shard) ?? unobservedStats()
+    return { limit: this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, ...this.#opts.queue, stats }
   }
 
   /** Gracefully closes the pools of TLS identities no longer in use (after a mapping reload). */
@@ -238,5 +282,6 @@ export class BackendPools {
 function closeBackend(b: Backend, now: boolean): Promise<void> {
   if (b.kind === 'pool') return now ? b.dispatcher.destroy() : b.dispatcher.close()
   b.gate.close()
+  if (b.kind === 'limited') return closeBackend(b.pool, now)
   return now ? b.connections.destroy() : b.connections.close()
 }

@@ -14,3 +14,5 @@ export const DEFAULT_BODY_BUFFER_BYTES = 3 << 20
 export const DEFAULT_BODY_BUDGET_BYTES = 256 << 20
 /** --request-body-timeout: the whole body must arrive within this of the request's start. */
 export const DEFAULT_BODY_TIMEOUT_MS = 60_000
+/** --fair-queuing-queue-length: requests one flow (user, or user in a workspace) may have waiting per shard. */
+export const DEFAULT_FLOW_QUEUE_LENGTH = 100

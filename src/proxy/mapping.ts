@@ -20,6 +20,8 @@ export interface PathMappingEntry {
   user_header?: string
   group_header?: string
   extra_header_prefix?: string
+  /** Ours (upstream ignores unknown fields): this backend's bound on each flow's waiting requests. */
+  fair_queuing_queue_length?: number
 }
 
 /**
@@ -52,6 +54,8 @@ export interface Mapping {
   /** Identifies the TLS identity: mappings sharing it share connection pools. */
   readonly fingerprint: string
   readonly headers: IdentityHeaderNames
+  /** `fair_queuing_queue_length` (ours): waiters per flow at this backend's shard gate; undefined = --fair-queuing-queue-length. */
+  readonly flowQueueLength?: number | undefined
 }
 
 export interface MappingError {
@@ -79,6 +83,8 @@ export function formatMappingError(e: MappingError): string {
 
 const REQUIRED = ['path', 'backend', 'backend_server_ca', 'proxy_client_cert', 'proxy_client_key'] as const
 const OPTIONAL = ['user_header', 'group_header', 'extra_header_prefix'] as const
+/** Our integer fields; a mapping file using them stays valid upstream, which ignores fields it does not know. */
+const INTEGERS = ['fair_queuing_queue_length'] as const
 // RFC 7230 token: what Node accepts as a header name.
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/
@@ -91,6 +97,7 @@ export function patternSegments(path: string): string[] {
 
 interface RawEntry {
   values: Partial<Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], string>>
+  integers: Partial<Record<(typeof INTEGERS)[number], number>>
   lines: Record<string, number>
   line: number
 }
@@ -119,16 +126,22 @@ export function parseMappingYaml(text: string, file: string): { entries: RawEntr
       errors.push({ file, entry: i, line, field: '', message: 'expected a mapping object with path, backend, …' })
       return
     }
-    const raw: RawEntry = { values: {}, lines: {}, line }
+    const raw: RawEntry = { values: {}, integers: {}, lines: {}, line }
     for (const pair of (item as YAMLMap).items) {
       const key = (pair.key as { value?: unknown } | null)?.value
       if (typeof key !== 'string') continue
+      const integer = (INTEGERS as readonly string[]).includes(key)
       // Unknown keys are ignored, as sigs.k8s.io/yaml does upstream.
-      if (!(REQUIRED as readonly string[]).includes(key) && !(OPTIONAL as readonly string[]).includes(key)) continue
+      if (!integer && !(REQUIRED as readonly string[]).includes(key) && !(OPTIONAL as readonly string[]).includes(key)) continue
       const vnode = pair.value as YamlNode | null
       const v = (vnode as { value?: unknown } | null)?.value
       raw.lines[key] = lineOf(vnode ?? (pair.key as YamlNode), lc)
       if (v === null || v === undefined) continue
+      if (integer) {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) errors.push({ file, entry: i, line: raw.lines[key], field: key, message: `must be an integer of at least 1, got ${JSON.stringify(v)}` })
+        else raw.integers[key as keyof RawEntry['integers']] = v
+        continue
+      }
       if (typeof v !== 'string') {
         errors.push({ file, entry: i, line: raw.lines[key], field: key, message: `must be a string, got ${typeof v}` })
         continue
@@ -269,6 +282,7 @@ export async function buildMappings(text: string, file: string): Promise<Mapping
         group: v.group_header || defaultIdentityHeaderNames.group,
         extraPrefix: v.extra_header_prefix || defaultIdentityHeaderNames.extraPrefix,
       },
+      flowQueueLength: raw.integers.fair_queuing_queue_length,
     })
   }
   if (errors.length > 0) throw new MappingFileError(errors)

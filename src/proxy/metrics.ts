@@ -3,6 +3,10 @@
 // and no label hashing.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { hotCounter, hotHistogram, type HotCounter, type HotHistogram } from '../hot-metrics.js'
+import type { FlowControlStats, RejectReason } from './fairness/stats.js'
+
+/** Seconds in a shard's queue (kube-apiserver's apiserver_flowcontrol_request_wait_duration_seconds buckets up to 30 s). */
+export const WAIT_BUCKETS = [0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30]
 
 export const DURATION_BUCKETS = [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60]
 
@@ -19,6 +23,8 @@ export interface ProxyMetrics {
   upstreamError(shard: string, kind: string): void
   readonly activeWatches: Gauge
   readonly activeTunnels: Gauge
+  /** A shard's flow-control counters (fair queuing at its gate), one object per shard label; labelled by shard, never by user. */
+  readonly flowControl: (shard: string) => FlowControlStats
 }
 
 export function createProxyMetrics(registry: Registry): ProxyMetrics {
@@ -45,6 +51,8 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
   })
   const activeWatches = new Gauge({ name: 'kcp_front_proxy_active_watches', help: 'Watch requests currently streaming through this proxy.', registers: [registry] })
   const activeTunnels = new Gauge({ name: 'kcp_front_proxy_active_tunnels', help: 'Upgraded connections (exec, attach, port-forward) currently tunnelled.', registers: [registry] })
+
+  const flowControl = createFlowControlMetrics(registry)
 
   const durationChildren = new Map<string, HotHistogram>()
   const rqChildren = new Map<string, HotCounter>()
@@ -76,5 +84,61 @@ export function createProxyMetrics(registry: Registry): ProxyMetrics {
     },
     activeWatches,
     activeTunnels,
+    flowControl,
+  }
+}
+
+/** The flow-control metrics: gauges read from each shard's counters when scraped, a wait histogram, rejections. */
+function createFlowControlMetrics(registry: Registry): (shard: string) => FlowControlStats {
+  const byShard = new Map<string, FlowControlStats>()
+  new Gauge({
+    name: 'kcp_front_proxy_flowcontrol_current_executing_requests',
+    help: 'Short requests at a shard now, by class: fair (through its gate) or exempt (system:masters, health checks).',
+    labelNames: ['shard', 'class'],
+    registers: [registry],
+    collect() {
+      for (const [shard, s] of byShard) {
+        this.set({ shard, class: 'fair' }, s.executing)
+        this.set({ shard, class: 'exempt' }, s.exempt)
+      }
+    },
+  })
+  new Gauge({
+    name: 'kcp_front_proxy_flowcontrol_current_inqueue_requests',
+    help: 'Short requests waiting in a shard\'s queue now.',
+    labelNames: ['shard'],
+    registers: [registry],
+    collect() {
+      for (const [shard, s] of byShard) this.set({ shard }, s.queued)
+    },
+  })
+  const wait = new Histogram({
+    name: 'kcp_front_proxy_flowcontrol_request_wait_duration_seconds',
+    help: 'Time short requests waited at a shard\'s gate, and whether they were then executed.',
+    labelNames: ['shard', 'execute'],
+    buckets: WAIT_BUCKETS,
+    registers: [registry],
+  })
+  const rejected = new Counter({
+    name: 'kcp_front_proxy_flowcontrol_rejected_requests_total',
+    help: 'Short requests a shard\'s gate did not execute, by reason (queue-full, flow-queue-full, time-out, cancelled, closing).',
+    labelNames: ['shard', 'reason'],
+    registers: [registry],
+  })
+  return (name) => {
+    const shard = name || 'unknown'
+    let s = byShard.get(shard)
+    if (s !== undefined) return s
+    const executed = hotHistogram(wait, { shard, execute: 'true' })
+    const dropped = hotHistogram(wait, { shard, execute: 'false' })
+    s = {
+      executing: 0,
+      exempt: 0,
+      queued: 0,
+      waited: (seconds, execute) => (execute ? executed : dropped).observe(seconds),
+      rejected: (reason: RejectReason) => rejected.labels(shard, reason).inc(),
+    }
+    byShard.set(shard, s)
+    return s
   }
 }

@@ -17,6 +17,9 @@
 // 11. shard gate             at most --backend-max-connections short requests in flight per shard, a bounded
 //                            queue behind them, 429 + Retry-After beyond (shard-gate.ts); an HTTP/2 session that
 //                            keeps resetting its requests may not make us open shard connections (resets.ts).
+//                            With fair queuing the queue is shared fairly between flows (users), each flow's
+//                            bounded, so one tenant cannot fill it; system:masters and shard health checks skip
+//                            it (fairness/flows.ts), here and not earlier, because only short requests queue.
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
@@ -24,14 +27,16 @@ import type { RoutingIndexReader } from '../index/types.js'
 import { createAccounting, type RequestLogRecord } from './accounting.js'
 import { CleanPathRedirect, createAdmission, type Admit, type Admitted, type RequestAuthenticator, type Verdict } from './admission.js'
 import type { Backend, BackendPools } from './backends.js'
+import { EXEMPT, flowOf, type FlowKey } from './fairness/flows.js'
 import { BodyReader, hasBody, type Body } from './body.js'
 import type { CorsCheck } from './cors.js'
 import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
-import { forward } from './forward.js'
+import { forward, type Route } from './forward.js'
 import type { ProxyMetrics } from './metrics.js'
 import { noteReset } from './resets.js'
 import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
+import type { ShardGate } from './shard-gate.js'
 import { TurnQueue } from './turns.js'
 
 export type { RequestAuthenticator } from './admission.js'
@@ -55,6 +60,8 @@ export interface PipelineDeps {
   admit?: Admit
   /** Requests in flight, for graceful shutdown. */
   inflight: RequestTracker
+  /** Step 11's fair queuing (--enable-fair-queuing); undefined = off: one FIFO per shard, nobody exempt. */
+  fairness?: { readonly flowKey: FlowKey } | undefined
 }
 
 /**
@@ -75,12 +82,14 @@ interface Settling {
   readonly backend: Backend
 }
 
+const sameRoute = (r: Route): Route => r
+
 export interface Pipeline {
   handle(req: ProxyRequest, res: ProxyResponse): void
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { pools, metrics, logger, cors, inflight } = deps
+  const { pools, metrics, logger, cors, inflight, fairness } = deps
   const admit = deps.admit ?? createAdmission(deps)
   const account = createAccounting(metrics, logger, deps.logRequest)
   const bodies = deps.body ?? new BodyReader()
@@ -125,7 +134,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       metrics.activeWatches.inc()
     }
     const { target } = v
-    const backend = pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, v.longRunning)
+    const backend = pools.get(target.mapping.fingerprint, target.mapping.tls, target.origin, v.longRunning, target.shard)
     // Step 9.
     if (ex.req.httpVersionMajor === 2) settling.push({ ex, v, backend })
     else readBody(ex, v, backend)
@@ -166,14 +175,34 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       forward(ex, backend.route, v.target.path, v.headers, body, metrics)
       return
     }
-    const { gate, connections, servername } = backend
+    const { target } = v
+    // Fair queuing off: one flow, and the gate's queue is the FIFO it always was.
+    const flow = fairness === undefined ? '' : flowOf(v.user, target.cluster, target.path, fairness.flowKey)
+    const limit = fairness === undefined ? undefined : target.mapping.flowQueueLength
+    if (flow === EXEMPT) exempt(ex, v, body)
+    else if (backend.kind === 'limited') queue(ex, v, body, backend.gate, sameRoute, flow, limit)
+    else queue(ex, v, body, backend.gate, backend.route, flow, limit)
+  }
+
+  function queue<C>(ex: Exchange, v: Admitted, body: Body, gate: ShardGate<C>, route: (c: C) => Route, flow: string, flowLimit: number | undefined): void {
     const w = gate.enter(
-      (client) => forward(ex, { dispatcher: client, servername, drainable: true, owner: connections }, v.target.path, v.headers, body, metrics),
+      (c) => forward(ex, route(c), v.target.path, v.headers, body, metrics),
       (err) => writeError(ex, err),
       ex.session,
+      flow,
+      flowLimit,
     )
     if (w instanceof ProxyError) writeError(ex, w)
     else if (w !== undefined) ex.res.once('close', () => gate.cancel(w))
+  }
+
+  // Exempt: never queued, on the shard's unlimited connections (those of watches), still counted.
+  function exempt(ex: Exchange, v: Admitted, body: Body): void {
+    const { mapping, origin, shard } = v.target
+    const { route } = pools.unlimited(mapping.fingerprint, mapping.tls, origin, shard)
+    const stats = metrics.flowControl(shard)
+    stats.exempt++
+    forward(ex, { ...route, owner: { release: () => stats.exempt-- } }, v.target.path, v.headers, body, metrics)
   }
 
   function handle(req: ProxyRequest, res: ProxyResponse): void {

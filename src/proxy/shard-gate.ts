@@ -10,8 +10,14 @@
 // when the request arrived (a flood's first burst arrives before its first resets are counted):
 // a rapid-reset flood costs a few handshakes. Requests of such sessions wait in a queue of their
 // own for an idle connection, so they never hold up a request that may open one.
+// Fair sharing: the queue is fair across flows (fairness/fair-queue.ts): each flow (a user, or a
+// user in a workspace) waits in a FIFO of its own, bounded by `flowQueueLength`, and the flows
+// take turns, so a tenant with hundreds of waiting requests delays another by at most one
+// request per waiting flow. With one flow (every request's flow '', the default) it is one FIFO.
 import { ProxyError } from '../errors.js'
 import { Fifo } from './fifo.js'
+import { FairQueue, type FairItem } from './fairness/fair-queue.js'
+import { unobservedStats, type FlowControlStats, type RejectReason } from './fairness/stats.js'
 import { DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from './limits.js'
 import { isResetting } from './resets.js'
 
@@ -25,6 +31,8 @@ export interface Connections<C> {
   readonly size: number
   /** Handshakes in progress. */
   readonly connecting: number
+  /** The request on `c` is done: `c` is idle again (or dropped, when it is gone). */
+  release(c: C): void
   /** Called whenever an idle connection or handshake capacity may have appeared (the gate drains on the next turn). */
   onChange: (() => void) | undefined
 }
@@ -41,13 +49,17 @@ export interface GateOptions {
   timeoutMs?: number
   /** Whether requests of `owner` (their HTTP/2 session) may still make the gate open connections. Default: not resetting (resets.ts). */
   mayConnect?: (owner: object) => boolean
+  /** Waiters of one flow; one more of that flow is answered 429 (others still queue). Default: only `size` bounds them. */
+  flowQueueLength?: number
+  /** Where the gate counts executing, queued and rejected requests and waits (metrics). */
+  stats?: FlowControlStats
 }
 
 /** What the 429 tells clients (client-go waits this long, then retries). */
 export const RETRY_AFTER_SECONDS = 1
 
 /** A queued request: `go` runs with a connection, `expire` when it waited too long. */
-export interface Waiter<C> {
+export interface Waiter<C> extends FairItem {
   readonly go: (c: C) => void
   readonly expire: (err: ProxyError) => void
   readonly deadline: number
@@ -62,14 +74,18 @@ export function tooManyRequests(message = 'Too many requests, please try again l
   return new ProxyError('FP_TOO_MANY_REQUESTS', message, { details: { retryAfterSeconds: RETRY_AFTER_SECONDS } })
 }
 
+const FLOW_QUEUE_FULL = 'Too many requests of this client are waiting for the shard, please try again later.'
+
 export class ShardGate<C> {
   readonly limit: number
   readonly size: number
   readonly timeoutMs: number
+  readonly flowQueueLength: number
   readonly #conns: Connections<C>
   readonly #mayConnect: (owner: object) => boolean
-  /** Waiters that may open a connection, oldest first. Cancelled ones stay until reached. */
-  readonly #queue = new Fifo<Waiter<C>>()
+  readonly #stats: FlowControlStats
+  /** Waiters that may open a connection, fair across flows, each flow oldest first. */
+  readonly #queue = new FairQueue<Waiter<C>>()
   /** Waiters whose session was found resetting: they take idle connections only, oldest first. */
   readonly #idleOnly = new Fifo<Waiter<C>>()
   /** Waiters still waiting (the queues also hold cancelled ones until they reach a head). */
@@ -82,7 +98,9 @@ export class ShardGate<C> {
     this.limit = o.limit
     this.size = o.size ?? DEFAULT_QUEUE_SIZE
     this.timeoutMs = o.timeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS
+    this.flowQueueLength = o.flowQueueLength ?? Infinity
     this.#mayConnect = o.mayConnect ?? notResetting
+    this.#stats = o.stats ?? unobservedStats()
     this.#conns = conns
     conns.onChange = () => this.#drainSoon()
   }
@@ -92,23 +110,27 @@ export class ShardGate<C> {
   }
 
   /**
-   * Runs `go` at once with an idle connection (the caller hands it back with leave()), or queues
-   * the request. Returns the waiter (to cancel() if the client goes away), undefined when it ran,
-   * or the 429 to answer when the queue is full. `owner`: the request's HTTP/2 session, whose
-   * resets decide whether it may cause a new connection (resets.ts).
+   * Runs `go` at once with an idle connection (the caller hands it back with release()), or
+   * queues the request in `flow`. Returns the waiter (to cancel() if the client goes away),
+   * undefined when it ran, or the 429 to answer when the queue (or the flow's) is full. `owner`:
+   * the request's HTTP/2 session, whose resets decide whether it may cause a new connection
+   * (resets.ts). `flowLimit`: this request's bound on its flow's waiters (a mapping may set its own).
    */
-  enter(go: (c: C) => void, expire: (err: ProxyError) => void, owner?: object): Waiter<C> | undefined | ProxyError {
+  enter(go: (c: C) => void, expire: (err: ProxyError) => void, owner?: object, flow = '', flowLimit = this.flowQueueLength): Waiter<C> | undefined | ProxyError {
     if (this.#live === 0) {
       const c = this.#conns.takeIdle()
       if (c !== undefined) {
-        go(c)
+        this.#run(go, c, 0)
         return undefined
       }
     }
-    if (this.#closed || this.#live >= this.size) return tooManyRequests()
-    const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, owner, live: true }
-    this.#queue.push(w)
+    if (this.#closed) return this.#reject('closing', tooManyRequests())
+    if (this.#live >= this.size) return this.#reject('queue-full', tooManyRequests())
+    if (this.#queue.waitingIn(flow) >= flowLimit) return this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL))
+    const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, owner, live: true, flow: undefined }
+    this.#queue.push(flow, w)
     this.#live++
+    this.#stats.queued++
     this.#arm()
     // It would cost a handshake (or must wait anyway): look again next turn, when the waiters
     // whose clients reset them in the meantime have cancelled.
@@ -116,19 +138,27 @@ export class ShardGate<C> {
     return w
   }
 
+  /** The request that ran on `c` is done with it. */
+  release(c: C): void {
+    this.#stats.executing--
+    this.#conns.release(c)
+  }
+
   /** The client went away while waiting: its place is given up, no connection is used for it. */
   cancel(w: Waiter<C>): void {
     if (!w.live) return
-    w.live = false
-    this.#live--
+    this.#take(w)
+    this.#left(w, false)
+    this.#stats.rejected('cancelled')
   }
 
   /** Answers every waiter (pools are closing); later enter()s are refused. */
   close(): void {
     this.#closed = true
-    for (let w = this.#oldest(); w !== undefined; w = this.#oldest()) {
+    for (let w = this.#next(); w !== undefined; w = this.#next()) {
       this.#take(w)
-      w.expire(tooManyRequests('the front-proxy is closing its connections to this shard'))
+      this.#left(w, false)
+      w.expire(this.#reject('closing', tooManyRequests('the front-proxy is closing its connections to this shard')))
     }
     clearTimeout(this.#timer)
   }
@@ -146,49 +176,70 @@ export class ShardGate<C> {
   }
 
   #drain(): void {
-    // Idle connections go to the oldest live waiter of either queue.
-    for (let w = this.#oldest(); w !== undefined; w = this.#oldest()) {
+    // Idle connections go to the next waiter: the fair queue's, or an older one of the idle-only queue.
+    for (let w = this.#next(); w !== undefined; w = this.#next()) {
       const c = this.#conns.takeIdle()
       if (c === undefined) break
       this.#take(w)
-      w.go(c)
+      this.#run(w.go, c, this.#waitedMs(w))
     }
     // New connections only for waiters whose session is not resetting now; one found resetting
     // moves to the idle-only queue, once, instead of blocking those behind it.
-    for (let w = head(this.#queue); w !== undefined; w = head(this.#queue)) {
+    for (let w = this.#queue.peek(); w !== undefined; w = this.#queue.peek()) {
       if (w.owner !== undefined && !this.#mayConnect(w.owner)) {
-        this.#idleOnly.push(this.#queue.shift()!)
+        this.#queue.forget(w)
+        this.#idleOnly.push(w)
         continue
       }
       if (this.#conns.size >= this.limit || this.#conns.connecting >= MAX_CONNECTING) break
       this.#take(w)
-      w.go(this.#conns.open())
+      this.#run(w.go, this.#conns.open(), this.#waitedMs(w))
     }
   }
 
-  /** The oldest live waiter of both queues, left in place (cancelled ones before it are dropped). */
-  #oldest(): Waiter<C> | undefined {
-    const a = head(this.#queue)
+  #run(go: (c: C) => void, c: C, waitedMs: number): void {
+    this.#stats.executing++
+    this.#stats.waited(waitedMs / 1000, true)
+    go(c)
+  }
+
+  #waitedMs(w: Waiter<C>): number {
+    return Date.now() - (w.deadline - this.timeoutMs)
+  }
+
+  #reject(reason: RejectReason, err: ProxyError): ProxyError {
+    this.#stats.rejected(reason)
+    return err
+  }
+
+  /** A waiter left without a connection (`executed` false) after waiting. */
+  #left(w: Waiter<C>, executed: boolean): void {
+    this.#stats.waited(this.#waitedMs(w) / 1000, executed)
+  }
+
+  /** The next waiter to serve: the fair queue's turn, unless the idle-only queue's head is older. */
+  #next(): Waiter<C> | undefined {
+    const a = this.#queue.peek()
     const b = head(this.#idleOnly)
     if (a === undefined) return b
     if (b === undefined) return a
     return a.deadline <= b.deadline ? a : b
   }
 
-  /** Removes `w`, the head of its queue. */
+  /** `w` stops waiting; taken at its turn when it is the fair queue's next (so its flow's turn passes). */
   #take(w: Waiter<C>): void {
-    if (this.#queue.peek() === w) this.#queue.shift()
-    else this.#idleOnly.shift()
+    if (w.flow !== undefined && this.#queue.peek() === w) this.#queue.shift()
+    else this.#queue.forget(w)
     w.live = false
     this.#live--
+    this.#stats.queued--
   }
 
-  /** One timer for the oldest waiter (FIFO per queue: every later one has a later deadline). */
+  /** One timer for the oldest waiter (the head of some flow, or of the idle-only queue). */
   #arm(): void {
     if (this.#timer !== undefined || this.#live === 0) return
-    const first = this.#queue.find(isLive)
-    const other = this.#idleOnly.find(isLive)
-    const deadline = Math.min(first?.deadline ?? Infinity, other?.deadline ?? Infinity)
+    let deadline = head(this.#idleOnly)?.deadline ?? Infinity
+    for (const w of this.#queue.heads()) if (w.deadline < deadline) deadline = w.deadline
     if (deadline === Infinity) return
     this.#timer = setTimeout(() => this.#expire(), Math.max(0, deadline - Date.now()))
     this.#timer.unref()
@@ -197,15 +248,21 @@ export class ShardGate<C> {
   #expire(): void {
     this.#timer = undefined
     const now = Date.now()
-    for (let w = this.#oldest(); w !== undefined && w.deadline <= now; w = this.#oldest()) {
+    // Each flow's FIFO and the idle-only queue are in deadline order: only their heads can be due.
+    const expired = this.#queue.takeWhile((w) => w.deadline <= now)
+    for (const w of expired) this.#take(w)
+    for (let w = head(this.#idleOnly); w !== undefined && w.deadline <= now; w = head(this.#idleOnly)) {
       this.#take(w)
-      w.expire(tooManyRequests(`no connection to the shard became free within ${Math.round(this.timeoutMs / 1000)}s; please try again later.`))
+      expired.push(w)
+    }
+    const message = `no connection to the shard became free within ${Math.round(this.timeoutMs / 1000)}s; please try again later.`
+    for (const w of expired) {
+      this.#left(w, false)
+      w.expire(this.#reject('time-out', tooManyRequests(message)))
     }
     this.#arm()
   }
 }
-
-const isLive = (w: { live: boolean }): boolean => w.live
 
 /** The oldest live waiter of `q`, left in place; cancelled ones before it are dropped. */
 function head<C>(q: Fifo<Waiter<C>>): Waiter<C> | undefined {

@@ -72,7 +72,13 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
   const pools = new BackendPools({
     protocol: options.extra.backendProtocol,
     maxConnections: options.extra.backendMaxConnections,
-    queue: { size: options.extra.backendQueueSize, timeoutMs: options.extra.backendQueueTimeoutSeconds * 1000 },
+    queue: {
+      size: options.extra.backendQueueSize,
+      timeoutMs: options.extra.backendQueueTimeoutSeconds * 1000,
+      ...(options.extra.enableFairQueuing ? { flowQueueLength: options.extra.fairQueuingQueueLength } : {}),
+    },
+    fairQueuing: options.extra.enableFairQueuing,
+    flowControlStats: metrics.flowControl,
   })
   const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
   const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]

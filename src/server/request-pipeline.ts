@@ -57,6 +57,7 @@ export function wireRequestPath(parts: RequestParts, connections: Connections): 
     cors: compileCors(options.proxy.corsOrigins),
     body: new BodyReader({ bufferBytes: options.extra.requestBodyBufferBytes, timeoutMs: options.extra.requestBodyTimeoutSeconds * 1000 }),
     inflight: connections.inflight,
+    fairness: options.extra.enableFairQueuing ? { flowKey: options.extra.fairQueuingFlowKey } : undefined,
   })
   const onUpgrade = createUpgradeHandler({ admit, pools: parts.pools, metrics, logger, account, tunnels: connections.tunnels })
   return { handle: (req, res) => pipeline.handle(req, res), onUpgrade }

@@ -82,6 +82,8 @@ t.test('each invalid setting is reported, naming the flag', async (t) => {
     ['unknown backend protocol', ['--backend-protocol=h3'], /^--backend-protocol: Unsupported value: "h3": supported values: "auto", "http1", "http2"$/],
     ['older flag contradicts', ['--backend-http2=true', '--backend-protocol=http1'], /^--backend-http2=true contradicts --backend-protocol=http1; give only --backend-protocol$/],
     ['older flag contradicts http2', ['--backend-http2=false', '--backend-protocol=http2'], /^--backend-http2=false contradicts --backend-protocol=http2/],
+    ['unknown flow key', ['--fair-queuing-flow-key=group'], /^--fair-queuing-flow-key: Unsupported value: "group": supported values: "user", "user-workspace"$/],
+    ['no flow queue', ['--fair-queuing-queue-length=0'], /^--fair-queuing-queue-length must be at least 1, got 0$/],
   ]
   for (const [name, argv, want] of cases) {
     const errs = checkArgs(...argv)
@@ -103,6 +105,7 @@ t.test('accepted settings do not produce errors', async (t) => {
     ['--feature-gates=WorkspaceAuthentication=false'], ['--feature-gates=WorkspaceAuthentication=true'], ['--cors-allowed-origins=(?i)^https://.*\\.example\\.com$,localhost'],
     ['--metrics-bind-address=:9090'], ['--metrics-bind-address=127.0.0.1:9090'], ['--metrics-bind-address=[::1]:9090'],
     ['--backend-protocol=auto'], ['--backend-protocol=http1'], ['--backend-protocol=http2'], ['--backend-http2'], ['--backend-http2=false', '--backend-protocol=http1'],
+    ['--enable-fair-queuing=false'], ['--fair-queuing-flow-key=user-workspace', '--fair-queuing-queue-length=1'],
     ['--goaway-chance=0.02'], ['--log-flush-frequency=1s', '--service-account-max-token-expiration=1h'],
     ['--authentication-token-webhook-version=v1', '--authentication-token-webhook-cache-ttl=30s'],
   ]

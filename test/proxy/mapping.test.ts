@@ -100,6 +100,19 @@ t.test('every error is reported at once with file, entry, line and field', async
   t.match(errs.find((e) => e.entry === 4)!.message, /duplicates the path of entry 3/)
 })
 
+t.test('fair_queuing_queue_length: a positive integer per entry; anything else is reported with file, entry, line and field', async (t) => {
+  const dir = tmpDir(t)
+  await writeMapping(dir, [])
+  const file = join(dir, 'm.yaml')
+  const ms = await buildMappings(`- path: /clusters/\n  backend: https://shard:6443\n${TLS}  fair_queuing_queue_length: 7\n- path: /\n  backend: https://root:6443\n${TLS}`, file)
+  t.same(ms.map((m) => m.flowQueueLength), [7, undefined], 'absent: the flag decides')
+  const cases: [string, string][] = [['0', '0'], ['"7"', '"7"'], ['1.5', '1.5'], ['-2', '-2']]
+  for (const [value, shown] of cases) {
+    const errs = await errorsOf(`- path: /\n  backend: https://root:6443\n${TLS}  fair_queuing_queue_length: ${value}\n`, file)
+    t.same(errs, [{ file, entry: 0, line: 6, field: 'fair_queuing_queue_length', message: `must be an integer of at least 1, got ${shown}` }], value)
+  }
+})
+
 t.test('file-level problems: unreadable, empty, not a list, broken YAML', async (t) => {
   const dir = tmpDir(t)
   await t.rejects(loadMappingFile(join(dir, 'nope.yaml')), { errors: [{ entry: -1, message: /cannot read: ENOENT/ }] })

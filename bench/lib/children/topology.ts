@@ -64,6 +64,8 @@ serveChild<TopologyInfo>(async () => {
       stats: () => Object.fromEntries([...topo.shards].map(([n, s]) => [n, { ...s.stats }])),
       dropWatches: (a) => shard(a.shard).dropWatches(),
       compact: (a) => shard(a.shard).compact(),
+      /** Every request to the shard waits this long before it is handled (fairness.bench.ts's slow shard). */
+      setLatency: (a) => shard(a.shard).setLatency(Number(a.ms)),
       /** Creates `count` configmaps of `bytes` each in the bench workspace, `parallel` at a time. */
       seedConfigMaps: async (a) => {
         const count = Number(a.count), bytes = Number(a.bytes), parallel = Number(a.parallel ?? 8)

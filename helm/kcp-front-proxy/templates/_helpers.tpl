@@ -91,6 +91,7 @@ app.kubernetes.io/component: front-proxy
 {{- $args = append $args (printf "--backend-max-connections=%v" $v.backendMaxConnections) -}}
 {{- $args = append $args (printf "--workers=%v" (include "kcp-front-proxy.workers" $v)) -}}
 {{- $args = concat $args (list (printf "--backend-queue-size=%v" $v.backendQueue.size) (printf "--backend-queue-timeout=%vs" $v.backendQueue.timeoutSeconds)) -}}
+{{- $args = concat $args (list (printf "--enable-fair-queuing=%v" $v.fairQueuing.enabled) (printf "--fair-queuing-flow-key=%s" $v.fairQueuing.flowKey) (printf "--fair-queuing-queue-length=%v" $v.fairQueuing.queueLength)) -}}
 {{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}

@@ -1,0 +1,159 @@
+// Fair queuing through the whole proxy: real TLS clients, the proxy, and an HTTPS shard that
+// holds requests until the test lets them go, so the order in which the shard sees them is the
+// order in which the gate let them through (no timings are measured).
+import type { ServerResponse } from 'node:http'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import t, { type Test } from 'tap'
+import type { AuthDecision, AuthRequest } from '../../src/auth/types.js'
+import { eventually } from '../fixtures/eventually.js'
+import { h1, type Answer } from './fixtures/client.js'
+import { startBackend, startProxy, twoShardIndex, type ProxyEnv } from './fixtures/env.js'
+
+/** The user is the X-Test-User header, with the groups of X-Test-Groups; none: not authenticated here. */
+async function byHeader(r: AuthRequest): Promise<AuthDecision> {
+  const name = r.headers['x-test-user']
+  if (typeof name !== 'string') return { kind: 'anonymous' }
+  const groups = typeof r.headers['x-test-groups'] === 'string' ? r.headers['x-test-groups'].split(',') : []
+  return { kind: 'user', method: 'test', user: { name, groups, extra: {} } }
+}
+
+interface Shard {
+  /** Users of the requests the shard received, in order. */
+  arrivals: string[]
+  /** Answers the oldest held request. */
+  releaseOne(): void
+  /** Answers every held request and every later one at once. */
+  releaseAll(): void
+}
+
+/** A shard that holds every request of the users in `hold` until released and answers the rest at once. */
+async function holdingShard(t: Test, hold: readonly string[]): Promise<{ url: string; shard: Shard }> {
+  const backend = await startBackend(t)
+  const held: ServerResponse[] = []
+  let holding = true
+  const shard: Shard = {
+    arrivals: [],
+    releaseOne: () => held.shift()?.end('{}'),
+    releaseAll: () => {
+      holding = false
+      for (let r = held.shift(); r !== undefined; r = held.shift()) r.end('{}')
+    },
+  }
+  backend.handler = (req, res) => {
+    const user = String(req.headers['x-remote-user'] ?? '')
+    shard.arrivals.push(user)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    if (holding && hold.includes(user)) held.push(res)
+    else res.end('{}')
+  }
+  // Held requests would keep the shard's server from closing: answer them before it closes.
+  t.teardown(() => shard.releaseAll())
+  return { url: backend.url, shard }
+}
+
+async function proxyTo(t: Test, url: string, extra: Record<string, unknown>, entries?: { path: string; backend: string }[]): Promise<ProxyEnv> {
+  return startProxy(t, {
+    entries: entries ?? [{ path: '/clusters/', backend: url }],
+    index: twoShardIndex(url, url),
+    authentication: { authenticate: byHeader },
+    input: { extra },
+  })
+}
+
+const get = (env: ProxyEnv, user: string, groups = ''): Promise<Answer> =>
+  h1(`${env.proxy.url}/clusters/root/api/v1/namespaces`, env.ca, { headers: { 'x-test-user': user, ...(groups ? { 'x-test-groups': groups } : {}) } })
+
+async function queued(env: ProxyEnv): Promise<number> {
+  const text = await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_current_inqueue_requests')
+  return Number(/shard="root"\} (\d+)/.exec(text)?.[1] ?? 0)
+}
+
+t.test('a noisy tenant with a backlog of slow requests cannot starve a quiet one: at most one of its queued requests goes first', async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 2 })
+  const noisy = Array.from({ length: 12 }, () => get(env, 'bob'))
+  await eventually('two noisy requests at the shard, ten queued', async () => shard.arrivals.length === 2 && (await queued(env)) === 10)
+  const quiet = get(env, 'alice')
+  await eventually('the quiet request queued', async () => (await queued(env)) === 11)
+  for (let n = 3; n <= 4; n++) {
+    shard.releaseOne()
+    // alice is answered at once, so her connection may let the next bob in before this looks.
+    await eventually(`request ${n} at the shard`, () => shard.arrivals.length >= n)
+  }
+  t.same(shard.arrivals.slice(0, 4), ['bob', 'bob', 'bob', 'alice'], 'the quiet request is the second let through, not the eleventh')
+  t.equal((await quiet).status, 200)
+  shard.releaseAll()
+  t.same((await Promise.all(noisy)).map((a) => a.status), Array(12).fill(200), 'the noisy tenant is served too, only later')
+})
+
+t.test("a flow whose queue is full gets 429 with Retry-After; another tenant's requests still queue and are served", async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, fairQueuingQueueLength: 2 })
+  const first = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
+  await eventually('one at the shard, two queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const refused = await get(env, 'bob')
+  t.equal(refused.status, 429)
+  t.equal(refused.headers['retry-after'], '1')
+  t.match(JSON.parse(refused.body), { kind: 'Status', reason: 'TooManyRequests', code: 429 })
+  const quiet = get(env, 'alice')
+  await eventually("the other tenant's request queued", async () => (await queued(env)) === 3)
+  shard.releaseAll()
+  t.equal((await quiet).status, 200)
+  t.same((await Promise.all(first)).map((a) => a.status), [200, 200, 200])
+  const rejected = await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_rejected_requests_total')
+  t.match(rejected, /shard="root",reason="flow-queue-full"\} 1/)
+})
+
+t.test('system:masters and shard health checks bypass a full queue, and are counted', async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, fairQueuingQueueLength: 1 }, [
+    { path: '/clusters/', backend: url },
+    { path: '/', backend: url },
+  ])
+  const noisy = [get(env, 'bob'), get(env, 'bob')]
+  await eventually('the connection busy, one queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 1)
+  const admin = await get(env, 'admin', 'system:authenticated,system:masters')
+  t.equal(admin.status, 200, 'system:masters is answered while the only connection is held')
+  t.equal((await get(env, 'bob')).status, 429, 'where bob is refused')
+  const health = await h1(`${env.proxy.url}/readyz`, env.ca)
+  t.equal(health.status, 200, "the shard's /readyz is answered too")
+  t.equal(await queued(env), 1, 'neither waited in the queue')
+  const waits = await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_current_executing_requests')
+  t.match(waits, /shard="root",class="fair"\} 1/)
+  shard.releaseAll()
+  t.same((await Promise.all(noisy)).map((a) => a.status), [200, 200])
+})
+
+t.test("a mapping entry's fair_queuing_queue_length reloads with the file: new requests get the new bound, queued ones are kept", async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1 })
+  const before = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
+  await eventually('one at the shard, two queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const next = env.mappingFile + '.next'
+  writeFileSync(next, readFileSync(env.mappingFile, 'utf8') + '  fair_queuing_queue_length: 1\n')
+  renameSync(next, env.mappingFile)
+  await eventually('the mapping file reloaded', () => env.logs.text().includes('mapping file reloaded'))
+  t.equal((await get(env, 'bob')).status, 429, 'two waiting, one allowed: refused')
+  const quiet = get(env, 'alice')
+  await eventually('the other flow queued under the new bound', async () => (await queued(env)) === 3)
+  shard.releaseAll()
+  t.equal((await quiet).status, 200)
+  t.same((await Promise.all(before)).map((a) => a.status), [200, 200, 200], 'the requests queued before the reload were kept and served')
+})
+
+t.test('with --enable-fair-queuing=false the queue is one FIFO: the quiet tenant waits behind the backlog', async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, enableFairQueuing: false })
+  const noisy = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
+  await eventually('one at the shard, two queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const quiet = get(env, 'alice')
+  await eventually('the quiet request queued', async () => (await queued(env)) === 3)
+  for (let n = 2; n <= 4; n++) {
+    shard.releaseOne()
+    await eventually(`request ${n} at the shard`, () => shard.arrivals.length >= n)
+  }
+  t.same(shard.arrivals.slice(0, 4), ['bob', 'bob', 'bob', 'alice'])
+  shard.releaseAll()
+  t.equal((await quiet).status, 200)
+  await Promise.all(noisy)
+})
