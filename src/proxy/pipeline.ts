@@ -18,6 +18,8 @@
 //                            queue behind them, 429 + Retry-After beyond (shard-gate.ts); an HTTP/2 session that
 //                            keeps resetting its requests may not make us open shard connections (resets.ts).
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
+// Tracing (optional, trace-hook.ts): a sampled request's span starts once step 1 let it pass and ends
+// with step 3's accounting; steps 6–8 report to it from admission.
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import type { RoutingIndexReader } from '../index/types.js'
@@ -32,6 +34,7 @@ import type { ProxyMetrics } from './metrics.js'
 import { noteReset } from './resets.js'
 import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
+import type { RequestTracer } from './trace-hook.js'
 import { TurnQueue } from './turns.js'
 
 export type { RequestAuthenticator } from './admission.js'
@@ -55,6 +58,8 @@ export interface PipelineDeps {
   admit?: Admit
   /** Requests in flight, for graceful shutdown. */
   inflight: RequestTracker
+  /** --tracing-config-file: starts a span for each sampled request; undefined = tracing off. */
+  tracer?: RequestTracer | undefined
 }
 
 /**
@@ -80,7 +85,7 @@ export interface Pipeline {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { pools, metrics, logger, cors, inflight } = deps
+  const { pools, metrics, logger, cors, inflight, tracer } = deps
   const admit = deps.admit ?? createAdmission(deps)
   const account = createAccounting(metrics, logger, deps.logRequest)
   const bodies = deps.body ?? new BodyReader()
@@ -101,6 +106,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     if (ex.longRunning) metrics.activeWatches.dec()
     account(ex, aborted)
+    if (ex.trace !== undefined) ex.trace.end(ex, aborted)
   }
 
   function fail(ex: Exchange, e: unknown): void {
@@ -178,6 +184,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Step 1: CORS.
     if (cors !== undefined && cors(req, res)) return
     const ex = newExchange(req, res)
+    if (tracer !== undefined) ex.trace = tracer.start(req)
     // Step 3: accounting hooks.
     attachExchange(ex)
     inflight.add(ex)
