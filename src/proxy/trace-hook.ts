@@ -30,6 +30,6 @@ export interface RequestTrace {
   authenticated(since: number, result: AuthDecision['kind'] | 'error'): void
   /** Step 8: the headers for the shard carry our span as their traceparent. */
   inject(headers: HeaderObject): void
-  /** The response closed (finished or aborted). */
+  /** The response closed (finished or aborted), or an upgrade was answered without a tunnel. The first call counts. */
   end(o: TracedOutcome, aborted: boolean): void
 }

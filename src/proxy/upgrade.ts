@@ -76,13 +76,16 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
     const refuse = (err: ProxyError): void => {
       rec.status = err.status
       rejectRaw(socket, err, prettyFor(req))
+      // Answered: the span ends now, not whenever the client closes its socket.
+      rec.trace?.end(rec, false)
     }
     const proceed = (v: Verdict): void => {
       if (socket.destroyed) return
       if (v instanceof ProxyError) return refuse(v)
       if (v instanceof CleanPathRedirect) {
         rec.status = 307
-        return redirectRaw(socket, v.location, rec.method)
+        redirectRaw(socket, v.location, rec.method)
+        return rec.trace?.end(rec, false)
       }
       openTunnel({ req, client: socket, clientHead: head, admitted: v, pools, metrics, logger, record: rec })
     }

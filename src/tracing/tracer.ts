@@ -63,6 +63,7 @@ class Trace implements RequestTrace {
   /** The client's traceparent was valid, so its tracestate belongs to this trace and travels on. */
   readonly #hasParent: boolean
   #ctx: Context | undefined
+  #ended = false
 
   constructor(tracer: Tracer, req: ProxyRequest, parent: TraceParent | undefined) {
     this.#tracer = tracer
@@ -102,6 +103,8 @@ class Trace implements RequestTrace {
   }
 
   end(o: TracedOutcome, aborted: boolean): void {
+    if (this.#ended) return
+    this.#ended = true
     const s = this.#span
     s.setAttribute(ATTR.path, o.path)
     const ws = workspacePathOf(o.path)
