@@ -93,6 +93,7 @@ app.kubernetes.io/component: front-proxy
 {{- $args = concat $args (list (printf "--backend-queue-size=%v" $v.backendQueue.size) (printf "--backend-queue-timeout=%vs" $v.backendQueue.timeoutSeconds)) -}}
 {{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
+{{- if $v.tracing.enabled }}{{ $args = append $args "--tracing-config-file=/etc/kcp-front-proxy/tracing/tracing.yaml" }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}
 {{- toYaml $args -}}
 {{- end -}}
@@ -110,4 +111,9 @@ app.kubernetes.io/component: front-proxy
 {{- $n := ternary (divf (trimSuffix "m" $cpu | float64) 1000) ($cpu | float64) (hasSuffix "m" $cpu) -}}
 {{- max 1 (int (ceil $n)) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The tracing ConfigMap: the user's, or the one rendered from tracing.endpoint and samplingRatePerMillion. */}}
+{{- define "kcp-front-proxy.tracingConfigMap" -}}
+{{- default (printf "%s-tracing" (include "kcp-front-proxy.fullname" .)) .Values.tracing.existingConfigMap -}}
 {{- end -}}
