@@ -3,7 +3,9 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
-//          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10]
+//          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10] [--sampling 10000]
+// ours-traced (not among the defaults): ours with --tracing-config-file, --sampling per million
+// (default 1 %) exported to an in-process OTLP/gRPC receiver; adds ours-traced / ours per CPU-s.
 // ours-w<N> (not among the defaults): the CLI with --workers N, for the workers' scaling figure
 // (req/s against ours, one process); it is never pinned, so measure it with --no-pin.
 // --clients: h1 = autocannon (HTTP/1.1 keep-alive), h2 = h2load with 1 stream per connection,
@@ -14,6 +16,7 @@ import { h2loadAvailable, runH2load } from './lib/h2load.js'
 import { directTarget, startOurs, startOursWorkers, startNaive, startNginx, nginxAvailable, type OursName, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
+import { startOursTraced, type TracedTarget } from './lib/traced.js'
 import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
@@ -43,6 +46,13 @@ async function main(): Promise<void> {
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, checkout: oursCheckout }))
     if (beforeCheckout !== undefined) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name: 'ours-before', checkout: beforeCheckout }))
+    let traced: TracedTarget | undefined
+    if (wanted.has('ours-traced')) {
+      traced = await startOursTraced(session.dir, topo, session.serving, numberArg(args, 'sampling', 10_000))
+      const receiver = traced.receiver
+      session.defer(() => receiver.close())
+      targets.push(traced.target)
+    }
     // ours-w<N>: the CLI with --workers N. Not pinned: its workers need more than the one server
     // CPU, so the scaling figure (ours-w2 / ours req/s) wants --no-pin, where ours runs unpinned too.
     const oursWorkers = [...wanted].filter((n) => /^ours-w\d+$/.test(n))
@@ -129,6 +139,8 @@ async function main(): Promise<void> {
     const rpsRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.rps)
     const scalingRows = oursWorkers.length === 0 ? [] : connectionLevels.map((c) => [String(c),
       ...oursWorkers.flatMap((w) => [fmtRatioSpread(perRunRatios(rpsRuns(w, c), rpsRuns('ours', c))), cpu(w, 'ours', c)])])
+    // Tracing: requests per proxy CPU-second with tracing on (sampled at --sampling) / off (target ≥ 0.9 at 1 %).
+    const tracedRows = traced === undefined ? [] : connectionLevels.map((c) => [String(c), cpu('ours-traced', 'ours', c)])
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
       `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}`,
@@ -151,6 +163,8 @@ async function main(): Promise<void> {
         markdownTable(['connections', ...h2Kinds.map((k) => `ours[${k}] / ours`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
       ...(scalingRows.length === 0 ? [] : ['', `Workers (the CLI with --workers N, unpinned${session.pinned ? ' while ours is pinned to one CPU: use --no-pin for the scaling figure' : ''}): req/s of N workers / req/s of ours (target ≥ 1.7 at 500 connections with 2), and their requests per CPU-second (all processes) / ours:`, '',
         markdownTable(['connections', ...oursWorkers.flatMap((w) => [`${w} / ours req/s`, `${w} / ours per CPU-s`])], scalingRows)]),
+      ...(traced === undefined ? [] : ['', `Tracing (ours-traced: sampling ${numberArg(args, 'sampling', 10_000)} per million, OTLP/gRPC to an in-process receiver that took ${traced.receiver.spans.length} spans): requests per proxy CPU-second, ours-traced / ours (target ≥ 0.9 at 1 %):`, '',
+        markdownTable(['connections', 'ours-traced / ours'], tracedRows)]),
       beforeCheckout !== undefined ? `\nours-before: the proxy of ${beforeCheckout}; its added p50 over direct ${fmt(added('ours-before'))} µs` : '',
       nginxAvailable() ? '' : '\n(nginx not installed: its column is empty)',
     ].join('\n')

@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS, DEFAULT_FLOW_QUEUE_LENGTH, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_MS } from '../proxy/limits.js'
 import { deriveValues, primaryIssuer } from './derive.js'
 import { completeIssuer, loadOIDCIssuersFile } from './oidc-issuers.js'
+import { loadTracingFile } from './tracing-file.js'
 import type { CompletedOptions, FrontProxyInput, FrontProxyOptions } from './types.js'
 
 export type Mode = 'cli' | 'embedded'
@@ -43,6 +44,8 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
   const oidcIssuersFile = abs(ex.oidcIssuersFile ?? '')
   // Read once; its errors (file, line, field) are reported by validateOptions().
   const fromFile = oidcIssuersFile ? loadOIDCIssuersFile(oidcIssuersFile) : { issuers: [], errors: [] }
+  const tracingConfigFile = abs(ex.tracingConfigFile ?? '')
+  const tracingFile = tracingConfigFile ? loadTracingFile(tracingConfigFile) : { config: undefined, errors: [] }
   const oidcIssuers = [...(au.oidcIssuers ?? []).map((i) => completeIssuer(i)), ...fromFile.issuers]
 
   const o: FrontProxyOptions = {
@@ -129,6 +132,7 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
       featureGates: { ...defaultFeatureGates, ...(ex.featureGates ?? {}) },
       oidcIssuersFile,
       shardPeerKubeconfigs: (ex.shardPeerKubeconfigs ?? []).map(abs),
+      ...(tracingConfigFile ? { tracingConfigFile } : {}),
     },
   }
   const d = deriveValues(o)
@@ -138,7 +142,11 @@ export function completeOptions(input: FrontProxyInput, mode: Mode, env: Complet
     authentication: { ...o.authentication, allOIDCIssuers: [...primaryIssuer(o.authentication), ...oidcIssuers] },
     proxy: { ...o.proxy, corsOrigins: d.corsOrigins },
     logging: { ...o.logging, logFlushSeconds: d.logFlushSeconds },
-    extra: { ...o.extra, metricsListen: d.metricsListen },
-    problems: [...d.problems, ...fromFile.errors.map((message) => ({ flag: 'oidc-issuers-file', message }))],
+    extra: { ...o.extra, metricsListen: d.metricsListen, tracing: tracingFile.config },
+    problems: [
+      ...d.problems,
+      ...fromFile.errors.map((message) => ({ flag: 'oidc-issuers-file', message })),
+      ...tracingFile.errors.map((message) => ({ flag: 'tracing-config-file', message: `--tracing-config-file: ${message}` })),
+    ],
   }
 }

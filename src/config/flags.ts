@@ -236,6 +236,9 @@ export const flags: readonly FlagDef[] = [
   { name: 'shard-peer-kubeconfig', type: 'stringArray', section: ex, defaultText: '[]', target: ['extra', 'shardPeerKubeconfigs'], support: 'extension',
     help: "Kubeconfig of a peer shard (repeatable; its current context, server without a path). Shards and APIExport identities are then read from the peers' and the root shard's Admin workspace (/services/admin, needs group system:kcp:admin), round-robin with failover, so discovery survives the root shard being down. Empty = from the root shard only.",
     note: 'kcp adds this flag to its front-proxy in PR #4373, after the version this proxy follows; there every cluster of a peer kubeconfig is a peer, here each kubeconfig is one peer (docs/controller.md).' },
+  { name: 'tracing-config-file', type: 'string', section: ex, defaultText: '', target: ['extra', 'tracingConfigFile'], optional: true, support: 'extension',
+    help: 'File with kube-apiserver\'s TracingConfiguration (apiserver.config.k8s.io/v1alpha1, v1beta1 or v1: endpoint, an OTLP/gRPC collector as host:port, default localhost:4317; samplingRatePerMillion, default 0). Enables OpenTelemetry tracing: a server span per proxied request, W3C traceparent to the shard. Empty = no tracing.',
+    note: 'The flag and format of kube-apiserver and kcp (kcp#3463); the Go front-proxy does not trace.' },
 ]
 
 const byName = new Map<string, FlagDef>()

@@ -3,6 +3,7 @@
 // defaulting live in src/config, the server only consumes CompletedOptions.
 
 import type { NodeTLSSettings } from './tls.js'
+import type { TracingConfig } from './tracing-file.js'
 
 export interface SecureServingOptions {
   /** --bind-address, default 0.0.0.0 */
@@ -154,6 +155,8 @@ export interface ExtraOptions {
   oidcIssuersFile?: string
   /** --shard-peer-kubeconfig (repeatable, absolute): shards whose Admin workspace serves Shards besides the root shard's. */
   shardPeerKubeconfigs: string[]
+  /** --tracing-config-file: kube-apiserver's TracingConfiguration; absent = no tracing. complete() loads it into `tracing`. */
+  tracingConfigFile?: string
 }
 
 export interface FrontProxyOptions {
@@ -209,6 +212,8 @@ export interface CompletedOptions extends FrontProxyOptions {
   extra: ExtraOptions & {
     /** --metrics-bind-address split; undefined = no plain metrics listener. */
     metricsListen: HostPort | undefined
+    /** --tracing-config-file loaded; undefined = tracing off (no flag, or a file validateOptions() refuses). */
+    tracing: TracingConfig | undefined
   }
   /** Reported by validateOptions(); the typed fields above leave out what could not be derived. */
   readonly problems: readonly CompletionProblem[]

@@ -129,6 +129,7 @@ export function validateOptions(o: CompletedOptions): string[] {
     for (const i of primaryIssuer(au)) validateIssuer(i, '--oidc-issuer-url', errors)
   }
   errors.push(...problems('oidc-issuers-file'))
+  errors.push(...problems('tracing-config-file'))
   if (Array.isArray(au.oidcIssuers)) {
     const urls = new Set<string>(au.oidcIssuerURL ? [au.oidcIssuerURL] : [])
     au.oidcIssuers.forEach((i, idx) => {

@@ -11,7 +11,7 @@ import { ShardCore, type WriteHooks } from './core.js'
 import { handle } from './handler.js'
 import { ensureHeadersDistinct } from './headers.js'
 import { Store } from './store.js'
-import type { EmulatedShard, ShardStats } from './types.js'
+import type { EmulatedShard, ReceivedRequest, ShardStats } from './types.js'
 import { WatchRegistry } from './watch.js'
 
 export interface ShardTLS {
@@ -61,6 +61,7 @@ export class Shard implements EmulatedShard, ShardContext {
   private listenPort = 0
   private latencyMs = 0
   private requests = 0
+  private taps = new Set<(r: ReceivedRequest) => void>()
   private connections = 0
   private advertised: string | undefined
   /** Per-request debug lines (method, URL, status; never headers with credentials). */
@@ -99,6 +100,11 @@ export class Shard implements EmulatedShard, ShardContext {
     return `${urlHost(this.host)}:${this.listenPort}`
   }
 
+  tapRequests(fn: (r: ReceivedRequest) => void): () => void {
+    this.taps.add(fn)
+    return () => this.taps.delete(fn)
+  }
+
   get stats(): ShardStats {
     return { requests: this.requests, openWatches: this.watches.size, connections: this.connections }
   }
@@ -118,6 +124,7 @@ export class Shard implements EmulatedShard, ShardContext {
     // The h2 compatibility API gives the handler request/response objects shaped like node:http's.
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.requests++
+      if (this.taps.size > 0) for (const tap of this.taps) tap({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers })
       // Http2ServerRequest has no headersDistinct (requestheader auth and impersonation read it).
       ensureHeadersDistinct(req)
       if (this.trace) res.on('finish', () => this.logger.debug({ method: req.method, url: req.url, status: res.statusCode, accept: req.headers.accept, contentType: req.headers['content-type'] }, 'request'))

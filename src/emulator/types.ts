@@ -149,6 +149,18 @@ export interface EmulatedShard {
   /** Delays every response by `ms`. */
   setLatency(ms: number): void
   readonly stats: ShardStats
+  /**
+   * Calls `fn` with the method, path and headers of every request this shard receives from now on
+   * (a test asserting what reached the shard, e.g. the traceparent a proxy sent); returns the untap.
+   */
+  tapRequests(fn: (r: ReceivedRequest) => void): () => void
+}
+
+/** A request as a shard received it. */
+export interface ReceivedRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
 }
 
 export interface Topology {

@@ -15,6 +15,7 @@ import { authRequestOf, peerCertificates } from './peer.js'
 import { describeMiss } from './miss.js'
 import { route, WorkspaceMiss, type RouteTable, type Target } from './router.js'
 import { inClusterServiceAccountPath } from './sa-rewrite.js'
+import type { RequestTrace } from './trace-hook.js'
 
 /** A workspace's own authenticator (kcp WorkspaceAuthentication), unioned after the global ones. */
 export interface AuthenticateOptions {
@@ -42,6 +43,8 @@ export interface Ticket {
   cluster: string
   /** The authenticated user's name ('' = anonymous or not yet known). */
   user: string
+  /** Set when the request is sampled for tracing (trace-hook.ts); steps 6–8 report to it. */
+  readonly trace?: RequestTrace | undefined
 }
 
 /** A request the proxy will forward: where, and with exactly which headers. */
@@ -83,17 +86,19 @@ export function createAdmission(deps: AdmissionDeps): Admit {
   const { index, authenticator, workspaceAuthentication, logger } = deps
 
   // Step 8: strip every inbound identity header, then stamp the authenticated one (if any).
-  function stamp(req: ProxyRequest, target: Target, longRunning: boolean, user: UserInfo | undefined): Admitted {
+  function stamp(req: ProxyRequest, ticket: Ticket, target: Target, longRunning: boolean, user: UserInfo | undefined): Admitted {
     const headers = forwardRequestHeaders(req.rawHeaders, req.socket?.remoteAddress)
     applyIdentityHeaders(headers, target.mapping.headers, user)
+    ticket.trace?.inject(headers)
     return { target, headers, longRunning, user }
   }
 
-  function decided(req: ProxyRequest, ticket: Ticket, target: Target, longRunning: boolean, d: AuthDecision): Verdict {
+  function decided(req: ProxyRequest, ticket: Ticket, target: Target, longRunning: boolean, d: AuthDecision, since: number): Verdict {
+    ticket.trace?.authenticated(since, d.kind)
     if (d.kind === 'unauthorized') return UNAUTHORIZED()
     const user = d.kind === 'user' ? d.user : undefined
     if (user !== undefined) ticket.user = user.name
-    return stamp(req, target, longRunning, user)
+    return stamp(req, ticket, target, longRunning, user)
   }
 
   // A workspace that does not resolve: upstream's 403, naming the caller (upstream says `User ""`,
@@ -125,7 +130,10 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     const h = req.headers
     const path = inClusterServiceAccountPath(rawPath, h.authorization, h['x-kubernetes-sharded-request']) ?? rawPath
     // Step 6: route — before authentication, as upstream: unknown workspaces cost no token review.
+    const trace = ticket.trace
+    const routing = trace === undefined ? 0 : performance.now()
     const target = route(deps.routes(), index, ticket.method, path, query)
+    trace?.routed(routing, target)
     if (target instanceof WorkspaceMiss) return missed(req, ticket, target)
     if (target instanceof ProxyError) return target
     ticket.shard = target.shard
@@ -134,15 +142,17 @@ export function createAdmission(deps: AdmissionDeps): Admit {
     // Step 7: authentication — 401 for a bad credential; what passes anonymously is src/auth's
     // decision. A workspace whose type brings its own authenticators (kcp WorkspaceAuthentication,
     // upstream's WithWorkspaceAuthResolver) adds them to the union and forces authentication.
-    if (authenticator === undefined) return stamp(req, target, longRunning, undefined)
+    if (authenticator === undefined) return stamp(req, ticket, target, longRunning, undefined)
+    const authenticating = trace === undefined ? 0 : performance.now()
     const ar = authRequestOf(req, peerCertificates(req))
     const wa = workspaceAuthentication !== undefined && target.type !== '' ? workspaceAuthentication.authenticatorFor(target.type, target.cluster) : undefined
     const opts = wa === undefined ? undefined : { workspaceAuthenticator: wa }
     const known = authenticator.authenticateCached?.(ar, opts)
-    if (known !== undefined) return decided(req, ticket, target, longRunning, known)
+    if (known !== undefined) return decided(req, ticket, target, longRunning, known, authenticating)
     return authenticator.authenticate(ar, opts).then(
-      (d) => decided(req, ticket, target, longRunning, d),
+      (d) => decided(req, ticket, target, longRunning, d, authenticating),
       (e: unknown) => {
+        trace?.authenticated(authenticating, 'error')
         logger.warn({ err: e }, 'Unable to authenticate the request')
         return UNAUTHORIZED()
       },

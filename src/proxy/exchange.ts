@@ -3,6 +3,7 @@
 // functions that find it through a symbol, so no closures are allocated per request.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { RequestTrace } from './trace-hook.js'
 
 export type ProxyRequest = IncomingMessage | Http2ServerRequest
 export type ProxyResponse = ServerResponse | Http2ServerResponse
@@ -32,6 +33,8 @@ export interface Exchange {
   error: string | undefined
   /** The HTTP/2 session the request came on (Node forgets it once the stream closes); undefined for HTTP/1.1. */
   readonly session: object | undefined
+  /** The request's trace when tracing is on and it is sampled (trace-hook.ts). */
+  trace: RequestTrace | undefined
 }
 
 export interface Upstream {
@@ -49,7 +52,7 @@ export function newExchange(req: ProxyRequest, res: ProxyResponse): Exchange {
   return {
     req, res, start: process.hrtime.bigint(), method: req.method ?? 'GET', path: '', shard: '', cluster: '', user: '',
     status: 0, bytesIn: 0, bytesOut: 0, longRunning: false, done: false, upstream: undefined, error: undefined,
-    session: (req as { stream?: { session?: object } }).stream?.session,
+    session: (req as { stream?: { session?: object } }).stream?.session, trace: undefined,
   }
 }
 

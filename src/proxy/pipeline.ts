@@ -21,6 +21,8 @@
 //                            bounded, so one tenant cannot fill it; system:masters and shard health checks skip
 //                            it (fairness/flows.ts), here and not earlier, because only short requests queue.
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
+// Tracing (optional, trace-hook.ts): a sampled request's span starts once step 1 let it pass and ends
+// with step 3's accounting; steps 6–8 report to it from admission.
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import type { RoutingIndexReader } from '../index/types.js'
@@ -37,6 +39,7 @@ import { noteReset } from './resets.js'
 import { writeError, writeRedirect } from './respond.js'
 import type { RouteTable } from './router.js'
 import type { ShardGate } from './shard-gate.js'
+import type { RequestTracer } from './trace-hook.js'
 import { TurnQueue } from './turns.js'
 
 export type { RequestAuthenticator } from './admission.js'
@@ -62,6 +65,8 @@ export interface PipelineDeps {
   inflight: RequestTracker
   /** Step 11's fair queuing (--enable-fair-queuing); undefined = off: one FIFO per shard, nobody exempt. */
   fairness?: { readonly flowKey: FlowKey } | undefined
+  /** --tracing-config-file: starts a span for each sampled request; undefined = tracing off. */
+  tracer?: RequestTracer | undefined
 }
 
 /**
@@ -89,7 +94,7 @@ export interface Pipeline {
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { pools, metrics, logger, cors, inflight, fairness } = deps
+  const { pools, metrics, logger, cors, inflight, fairness, tracer } = deps
   const admit = deps.admit ?? createAdmission(deps)
   const account = createAccounting(metrics, logger, deps.logRequest)
   const bodies = deps.body ?? new BodyReader()
@@ -110,6 +115,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     if (ex.longRunning) metrics.activeWatches.dec()
     account(ex, aborted)
+    if (ex.trace !== undefined) ex.trace.end(ex, aborted)
   }
 
   function fail(ex: Exchange, e: unknown): void {
@@ -209,6 +215,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     // Step 1: CORS.
     if (cors !== undefined && cors(req, res)) return
     const ex = newExchange(req, res)
+    if (tracer !== undefined) ex.trace = tracer.start(req)
     // Step 3: accounting hooks.
     attachExchange(ex)
     inflight.add(ex)

@@ -14,6 +14,7 @@ import { CleanPathRedirect, type Admit, type Ticket, type Verdict } from './admi
 import type { BackendPools } from './backends.js'
 import type { ProxyMetrics } from './metrics.js'
 import { prettyFor, redirectRaw, rejectRaw } from './respond.js'
+import type { RequestTrace, RequestTracer } from './trace-hook.js'
 import { openTunnel } from './tunnel.js'
 
 export interface UpgradeDeps {
@@ -24,6 +25,8 @@ export interface UpgradeDeps {
   account: Account
   /** Client sockets of upgrades in progress or tunnelled, so shutdown can close them. */
   tunnels: Set<Duplex>
+  /** --tracing-config-file: a span per sampled upgrade, as for requests (trace-hook.ts). */
+  tracer?: RequestTracer | undefined
 }
 
 interface TunnelEnd {
@@ -43,17 +46,19 @@ class UpgradeRecord implements Ticket, Outcome {
   bytesIn = 0
   bytesOut = 0
   error: string | undefined = undefined
+  readonly trace: RequestTrace | undefined
 
-  constructor(req: IncomingMessage) {
+  constructor(req: IncomingMessage, tracer: RequestTracer | undefined) {
     this.method = req.method ?? 'GET'
+    this.trace = tracer?.start(req)
   }
 }
 
 export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { admit, pools, metrics, logger, account, tunnels } = deps
+  const { admit, pools, metrics, logger, account, tunnels, tracer } = deps
 
   return function onUpgrade(req, socket, head) {
-    const rec = new UpgradeRecord(req)
+    const rec = new UpgradeRecord(req, tracer)
     const protocol = String(req.headers.upgrade ?? '')
     let ended = false
     const end = (e: TunnelEnd): void => {
@@ -62,6 +67,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
       tunnels.delete(socket)
       rec.status = e.status
       account(rec, e.aborted, protocol)
+      rec.trace?.end(rec, e.aborted)
     }
     tunnels.add(socket)
     socket.on('error', () => socket.destroy())
@@ -70,13 +76,16 @@ export function createUpgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, 
     const refuse = (err: ProxyError): void => {
       rec.status = err.status
       rejectRaw(socket, err, prettyFor(req))
+      // Answered: the span ends now, not whenever the client closes its socket.
+      rec.trace?.end(rec, false)
     }
     const proceed = (v: Verdict): void => {
       if (socket.destroyed) return
       if (v instanceof ProxyError) return refuse(v)
       if (v instanceof CleanPathRedirect) {
         rec.status = 307
-        return redirectRaw(socket, v.location, rec.method)
+        redirectRaw(socket, v.location, rec.method)
+        return rec.trace?.end(rec, false)
       }
       openTunnel({ req, client: socket, clientHead: head, admitted: v, pools, metrics, logger, record: rec })
     }

@@ -15,6 +15,7 @@ import { startServer } from './app.js'
 import type { ConnectionLimits } from './connection-limits.js'
 import type { MetricsAuthorizer } from './metrics-endpoint.js'
 import { registerProcessMetrics } from './process-metrics.js'
+import { startTracing } from './tracing.js'
 
 export interface FrontProxy {
   readonly url: string
@@ -81,7 +82,8 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
     flowControlStats: metrics.flowControl,
   })
   const mappings = await MappingStore.open({ file: options.proxy.mappingFile, logger, pools })
-  const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy()]
+  const tracing = await startTracing(options, registry, logger)
+  const cleanups: (() => unknown)[] = [() => mappings.close(), () => pools.destroy(), () => tracing?.shutdown(0)]
   try {
     if (controller !== undefined) {
       await controller.start()
@@ -107,11 +109,17 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
       pools,
       ...(workspaceAuthentication !== undefined ? { workspaceAuthentication } : {}),
       ...(p.connectionLimits !== undefined ? { connectionLimits: p.connectionLimits } : {}),
+      tracer: tracing?.tracer,
     })
     let done: Promise<void> | undefined
     const shutdown = (o?: { delayMs?: number; timeoutMs?: number }): Promise<void> =>
       (done ??= (async () => {
+        const started = performance.now()
         await server.shutdown(o)
+        // Spans of the drained requests leave within what the drain left of the shutdown timeout.
+        const timeoutMs = o?.timeoutMs ?? options.extra.shutdownTimeoutSeconds * 1000
+        const drainMs = performance.now() - started - (o?.delayMs ?? options.extra.shutdownDelaySeconds * 1000)
+        await tracing?.shutdown(timeoutMs - drainMs)
         mappings.close()
         await controller?.stop()
         await authentication?.close?.()

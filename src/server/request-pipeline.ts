@@ -15,6 +15,7 @@ import type { ProxyRequest, ProxyResponse } from '../proxy/exchange.js'
 import type { MappingStore } from '../proxy/mapping-store.js'
 import type { ProxyMetrics } from '../proxy/metrics.js'
 import { createPipeline } from '../proxy/pipeline.js'
+import type { RequestTracer } from '../proxy/trace-hook.js'
 import { createUpgradeHandler } from '../proxy/upgrade.js'
 import { compileCors } from '../proxy/cors.js'
 import { requestLogWriter } from './logging.js'
@@ -31,6 +32,8 @@ export interface RequestParts {
   workspaceAuthentication?: WorkspaceAuthenticators
   mappings: MappingStore
   pools: BackendPools
+  /** --tracing-config-file (src/tracing); undefined = tracing off. */
+  tracer?: RequestTracer | undefined
 }
 
 export interface RequestPath {
@@ -58,7 +61,8 @@ export function wireRequestPath(parts: RequestParts, connections: Connections): 
     body: new BodyReader({ bufferBytes: options.extra.requestBodyBufferBytes, timeoutMs: options.extra.requestBodyTimeoutSeconds * 1000 }),
     inflight: connections.inflight,
     fairness: options.extra.enableFairQueuing ? { flowKey: options.extra.fairQueuingFlowKey } : undefined,
+    tracer: parts.tracer,
   })
-  const onUpgrade = createUpgradeHandler({ admit, pools: parts.pools, metrics, logger, account, tunnels: connections.tunnels })
+  const onUpgrade = createUpgradeHandler({ admit, pools: parts.pools, metrics, logger, account, tunnels: connections.tunnels, tracer: parts.tracer })
   return { handle: (req, res) => pipeline.handle(req, res), onUpgrade }
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import { parseArgs } from '../../src/config/parse.js'
+import { parseTracingConfig } from '../../src/config/tracing-file.js'
 import { startTopology } from '../../src/emulator/index.js'
 import { createFrontProxy } from '../../src/server/index.js'
 
@@ -87,6 +88,8 @@ const badSets: [string, Json, RegExp][] = [
   ['plain-http OIDC issuer', { authentication: { oidc: { issuerURL: 'http://idp' } } }, /issuerURL: "http:\/\/idp" does not match/],
   ['empty root kubeconfig secret', { kubeconfigs: { rootSecret: '' } }, /\$\.kubeconfigs\.rootSecret: shorter than 1/],
   ['a shard peer secret that is no Secret name', { kubeconfigs: { shardPeerSecrets: ['Peer_A'] } }, /\$\.kubeconfigs\.shardPeerSecrets\[0\]: "Peer_A" does not match/],
+  ['a tracing rate above a million', { tracing: { enabled: true, samplingRatePerMillion: 1000001 } }, /\$\.tracing\.samplingRatePerMillion: 1000001 > maximum 1000000/],
+  ['a tracing endpoint with a scheme', { tracing: { enabled: true, endpoint: 'https://otel:4317' } }, /\$\.tracing\.endpoint: "https:\/\/otel:4317" does not match/],
   ['replicas as a string', { replicaCount: 'two' }, /\$\.replicaCount: expected integer, got string/],
   ['extraArgs not flags', { extraArgs: ['serve'] }, /\$\.extraArgs\[0\]: "serve" does not match/],
 ]
@@ -239,6 +242,12 @@ t.test('helm lint and helm template with several value sets', { skip: noHelm }, 
     t.ok((dig(pod, 'volumes') as { name: string; secret?: { secretName: string } }[]).some((v) => v.name === `shard-peer-${i}` && v.secret?.secretName === secret), `full: peer secret ${secret} mounted`)
   }
   t.notOk(defArgs.some((a) => a.startsWith('--shard-peer-kubeconfig')), 'defaults: no peers')
+  t.ok(args.includes('--tracing-config-file=/etc/kcp-front-proxy/tracing/tracing.yaml'), 'full: --tracing-config-file')
+  t.ok((dig(pod, 'volumes') as { name: string; configMap?: { name: string } }[]).some((v) => v.name === 'tracing' && v.configMap?.name === 'fp-kcp-front-proxy-tracing'), 'full: tracing ConfigMap mounted')
+  const tracingFile = parseTracingConfig(dig(all['ConfigMap/fp-kcp-front-proxy-tracing'], 'data', 'tracing.yaml') as string, 'tracing.yaml')
+  t.same(tracingFile, { config: { endpoint: 'otel-collector.observability.svc:4317', samplingRatePerMillion: 10000 }, errors: [] }, 'full: the rendered TracingConfiguration is one the proxy accepts')
+  t.notOk(defArgs.some((a) => a.startsWith('--tracing-config-file')), 'defaults: no tracing')
+  t.notOk(def['ConfigMap/fp-kcp-front-proxy-tracing'], 'defaults: no tracing ConfigMap')
   const dashboardCM = Object.values(await render('dashboard', ['--set', 'grafanaDashboard.enabled=true', '--show-only', 'templates/dashboard-configmap.yaml']))[0]
   t.equal(dig(dashboardCM, 'metadata', 'labels', 'grafana_dashboard'), '1', 'dashboard ConfigMap has the sidecar label')
   t.equal(dig(JSON.parse(dig(dashboardCM, 'data', 'kcp-front-proxy.json') as string), 'uid'), 'kcp-front-proxy', 'dashboard JSON shipped intact')

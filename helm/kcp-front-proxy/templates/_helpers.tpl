@@ -94,6 +94,7 @@ app.kubernetes.io/component: front-proxy
 {{- $args = concat $args (list (printf "--enable-fair-queuing=%v" $v.fairQueuing.enabled) (printf "--fair-queuing-flow-key=%s" $v.fairQueuing.flowKey) (printf "--fair-queuing-queue-length=%v" $v.fairQueuing.queueLength)) -}}
 {{- $args = concat $args (list (printf "--request-body-timeout=%vs" $v.requestBody.timeoutSeconds) (printf "--request-body-buffer-size=%v" (int64 $v.requestBody.bufferBytes))) -}}
 {{- if $v.metrics.port }}{{ $args = append $args (printf "--metrics-bind-address=0.0.0.0:%v" $v.metrics.port) }}{{ end -}}
+{{- if $v.tracing.enabled }}{{ $args = append $args "--tracing-config-file=/etc/kcp-front-proxy/tracing/tracing.yaml" }}{{ end -}}
 {{- $args = concat $args $v.extraArgs -}}
 {{- toYaml $args -}}
 {{- end -}}
@@ -111,4 +112,9 @@ app.kubernetes.io/component: front-proxy
 {{- $n := ternary (divf (trimSuffix "m" $cpu | float64) 1000) ($cpu | float64) (hasSuffix "m" $cpu) -}}
 {{- max 1 (int (ceil $n)) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The tracing ConfigMap: the user's, or the one rendered from tracing.endpoint and samplingRatePerMillion. */}}
+{{- define "kcp-front-proxy.tracingConfigMap" -}}
+{{- default (printf "%s-tracing" (include "kcp-front-proxy.fullname" .)) .Values.tracing.existingConfigMap -}}
 {{- end -}}
