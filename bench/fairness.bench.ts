@@ -6,6 +6,7 @@
 // cluster for requests the proxy does not authenticate): noisy = root:bench, quiet = root.
 // Target: quiet p99 with the noisy tenant ≤ 2 × quiet p99 alone, with fair queuing on.
 // Usage: npx tsx bench/fairness.bench.ts [--runs 3] [--noisy 500] [--quiet 200] [--latency 200] [--no-pin]
+//          [--ignore-retry-after] (the noisy tenant resends refused requests at once instead of after Retry-After)
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
 import { openSession } from './lib/session.js'
@@ -18,6 +19,7 @@ const noisy = numberArg(args, 'noisy', 500)
 const quietRequests = numberArg(args, 'quiet', 200)
 const latencyMs = numberArg(args, 'latency', 200)
 const pin = args.get('no-pin') !== 'true'
+const ignoreRetryAfter = args.get('ignore-retry-after') === 'true'
 
 interface Round { alone: number; withNoisy: number; noisyServed: number; noisyRefused: number }
 
@@ -51,15 +53,21 @@ async function main(): Promise<void> {
         }
         await session.topo.request('setLatency', { shard, ms: latencyMs })
         const alone = await quietP99()
-        // The noisy tenant: `noisy` concurrent clients, each sending again as soon as answered (429s included).
+        // The noisy tenant: `noisy` concurrent clients, each sending again as soon as answered; after a 429
+        // it waits Retry-After as client-go does (--ignore-retry-after: at once, a client that floods).
         let stop = false, served = 0, refused = 0
         const client = async (): Promise<void> => {
           while (!stop) {
             const r = await request(target.objectURL, { dispatcher: noisyAgent, headers }).catch(() => undefined)
             if (r === undefined) continue
             await r.body.text()
-            if (r.statusCode === 429) refused++
-            else served++
+            if (r.statusCode !== 429) {
+              served++
+              continue
+            }
+            refused++
+            const after = Number(r.headers['retry-after'])
+            if (!ignoreRetryAfter && after > 0) await new Promise((resolve) => setTimeout(resolve, after * 1000))
           }
         }
         const clients = Array.from({ length: noisy }, client)

@@ -121,9 +121,13 @@ t.test('the Grafana dashboard uses only metrics and labels a running proxy regis
   const topo = await startTopology({ shards: ['root'] })
   t.teardown(async () => { await topo.close(); rmSync(dir, { recursive: true, force: true }) })
   const f = await topo.writeFiles(dir)
+  // Tracing on (sampling 0, nothing exported) so its metric families are registered too.
+  const tracing = join(dir, 'tracing.yaml')
+  writeFileSync(tracing, 'apiVersion: apiserver.config.k8s.io/v1\nkind: TracingConfiguration\nendpoint: 127.0.0.1:4317\nsamplingRatePerMillion: 0\n')
   const proxy = await createFrontProxy({
     proxy: { mappingFile: f.mappingYaml, rootKubeconfig: f.rootKubeconfig, shardsKubeconfig: f.shardsKubeconfig, rootDirectory: dir },
     authentication: { clientCAFile: f.clientCACert },
+    extra: { tracingConfigFile: tracing },
   })
   t.teardown(() => proxy.close())
 
@@ -148,6 +152,7 @@ t.test('the Grafana dashboard uses only metrics and labels a running proxy regis
     'proxy_request_duration_seconds', 'kcp_listener_tls_connection_error', 'kcp_backend_rq_body_bytes', 'kcp_backend_rs_body_bytes',
     'kcp_indexed_logicalclusters', 'kcp_front_proxy_active_watches', 'kcp_front_proxy_active_tunnels', 'kcp_front_proxy_upstream_errors_total',
     'kcp_front_proxy_watch_restarts_total', 'kcp_front_proxy_relists_total', 'kcp_front_proxy_index_propagation_seconds', 'kcp_front_proxy_authentication_total',
+    'kcp_front_proxy_flowcontrol_rejected_requests_total', 'kcp_front_proxy_tracing_spans_dropped_total',
   ]) t.ok(all.includes(needed), `dashboard shows ${needed}`)
 })
 
