@@ -3,7 +3,8 @@
 
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Node } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, type Node } from 'yaml'
+import { parseYAMLFile } from './yaml-file.js'
 import type { OIDCIssuerOptions } from './types.js'
 
 const stringFields = ['issuerURL', 'clientID', 'caFile', 'usernameClaim', 'usernamePrefix', 'groupsClaim', 'groupsPrefix'] as const
@@ -37,15 +38,8 @@ export function loadOIDCIssuersFile(file: string): IssuersFile {
 }
 
 export function parseOIDCIssuers(text: string, file: string): IssuersFile {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
-  const at = (n: Node | null | undefined): string => {
-    const off = n?.range?.[0]
-    return off === undefined ? file : `${file}:${lines.linePos(off).line}`
-  }
-  const errors: string[] = doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.replace(/\s+/g, ' ')}`)
-  if (errors.length > 0) return { issuers: [], errors }
-  const root = doc.contents
+  const { root, at, errors } = parseYAMLFile(text, file)
+  if (root === undefined) return { issuers: [], errors }
   if (root === null) return { issuers: [], errors: [] }
   if (!isSeq(root)) return { issuers: [], errors: [`${at(root)}: expected a list of issuers`] }
   const issuers: OIDCIssuerOptions[] = []

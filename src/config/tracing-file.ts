@@ -4,7 +4,8 @@
 // Errors name file, line and field, like the mapping and OIDC issuers files.
 
 import { readFileSync } from 'node:fs'
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Node } from 'yaml'
+import { isMap, isNode, isScalar } from 'yaml'
+import { parseYAMLFile } from './yaml-file.js'
 
 /** What the file says, defaults filled in. */
 export interface TracingConfig {
@@ -44,15 +45,8 @@ export function normalizeEndpoint(raw: string): { endpoint: string } | { error: 
 }
 
 export function parseTracingConfig(text: string, file: string): TracingFile {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
-  const at = (n: Node | null | undefined): string => {
-    const off = n?.range?.[0]
-    return off === undefined ? file : `${file}:${lines.linePos(off).line}`
-  }
-  const errors: string[] = doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: ${e.message.replace(/\s+/g, ' ')}`)
-  if (errors.length > 0) return { config: undefined, errors }
-  const root = doc.contents
+  const { root, at, errors } = parseYAMLFile(text, file)
+  if (root === undefined) return { config: undefined, errors }
   if (!isMap(root)) return { config: undefined, errors: [`${at(root)}: expected a TracingConfiguration object`] }
   const config: TracingConfig = { endpoint: DEFAULT_TRACING_ENDPOINT, samplingRatePerMillion: 0 }
   const seen = new Set<string>()
