@@ -18,7 +18,7 @@
 //                            queue behind them, 429 + Retry-After beyond (shard-gate.ts); an HTTP/2 session that
 //                            keeps resetting its requests may not make us open shard connections (resets.ts).
 //                            With fair queuing the queue is shared fairly between flows (users), each flow's
-//                            bounded, so one tenant cannot fill it; system:masters and shard health checks skip
+//                            bounded, so one tenant cannot fill it (shard health checks are one flow); system:masters skips
 //                            it (fairness/flows.ts), here and not earlier, because only short requests queue.
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 // Tracing (optional, trace-hook.ts): a sampled request's span starts once step 1 let it pass and ends

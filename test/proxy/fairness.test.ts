@@ -63,9 +63,9 @@ async function proxyTo(t: Test, url: string, extra: Record<string, unknown>, ent
 const get = (env: ProxyEnv, user: string, groups = ''): Promise<Answer> =>
   h1(`${env.proxy.url}/clusters/root/api/v1/namespaces`, env.ca, { headers: { 'x-test-user': user, ...(groups ? { 'x-test-groups': groups } : {}) } })
 
-async function queued(env: ProxyEnv): Promise<number> {
+async function queued(env: ProxyEnv, shard = 'root'): Promise<number> {
   const text = await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_current_inqueue_requests')
-  return Number(/shard="root"\} (\d+)/.exec(text)?.[1] ?? 0)
+  return Number(new RegExp(`shard="${shard}"\\} (\\d+)`).exec(text)?.[1] ?? 0)
 }
 
 t.test('a noisy tenant with a backlog of slow requests cannot starve a quiet one: at most one of its queued requests goes first', async (t) => {
@@ -156,4 +156,18 @@ t.test('with --enable-fair-queuing=false the queue is one FIFO: the quiet tenant
   shard.releaseAll()
   t.equal((await quiet).status, 200)
   await Promise.all(noisy)
+})
+
+t.test('attack: a flood of shard health checks (/healthz through a / mapping, no credential) opens no connections beyond --backend-max-connections', async (t) => {
+  // Health checks are a flow of their own, not exempt: an exempt request would use the shard's
+  // unlimited connections, and anyone may send GET /healthz.
+  const { url, shard } = await holdingShard(t, [''])
+  const env = await proxyTo(t, url, { backendMaxConnections: 2, backendProtocol: 'http1' }, [{ path: '/', backend: url }])
+  const flood = Array.from({ length: 10 }, () => h1(`${env.proxy.url}/healthz`, env.ca))
+  // A mapping outside /clusters/ names no shard: its gate's series is labelled "unknown".
+  await eventually('two health checks at the shard, eight queued', async () => shard.arrivals.length === 2 && (await queued(env, 'unknown')) === 8)
+  t.equal(shard.arrivals.length, 2, 'the shard saw only as many health checks as the proxy may open connections')
+  shard.releaseAll()
+  const answers = await Promise.all(flood)
+  t.same(answers.map((a) => a.status), Array(10).fill(200), 'every health check is answered in turn')
 })

@@ -8,7 +8,7 @@ export type RejectReason = 'queue-full' | 'flow-queue-full' | 'time-out' | 'canc
 export interface FlowControlStats {
   /** Short requests holding one of the shard's connections (or HTTP/2 slots) now. */
   executing: number
-  /** Exempt requests (system:masters, shard health checks) at the shard now: never queued, still counted. */
+  /** Exempt requests (system:masters) at the shard now: never queued, still counted. */
   exempt: number
   /** Requests waiting in the shard's queue now. */
   queued: number

@@ -1,7 +1,7 @@
 // Which flow a request belongs to, and which requests are exempt from queuing.
 import t from 'tap'
 import type { UserInfo } from '../../../src/auth/types.js'
-import { EXEMPT, flowOf, isHealthPath } from '../../../src/proxy/fairness/flows.js'
+import { EXEMPT, HEALTH_FLOW, flowOf, isHealthPath } from '../../../src/proxy/fairness/flows.js'
 
 const user = (name: string, ...groups: string[]): UserInfo => ({ name, groups, extra: {} })
 
@@ -12,8 +12,8 @@ t.test('flows and exemptions', async (t) => {
     { name: 'by user and workspace: both', user: user('alice'), cluster: 'c1', path: '/clusters/c1/api', key: 'user-workspace', want: 'alice\0c1' },
     { name: 'not authenticated here: one flow per workspace', user: undefined, cluster: 'c1', path: '/clusters/c1/api', key: 'user', want: '\0c1' },
     { name: 'system:masters is exempt', user: user('admin', 'system:authenticated', 'system:masters'), cluster: 'c1', path: '/clusters/c1/api', key: 'user', want: EXEMPT },
-    { name: 'a shard health check is exempt', user: undefined, cluster: '', path: '/readyz?verbose', key: 'user', want: EXEMPT },
-    { name: 'a health check below /livez is exempt', user: user('alice'), cluster: '', path: '/livez/ping', key: 'user-workspace', want: EXEMPT },
+    { name: 'a shard health check is its own flow (bounded, served in turn; anyone may send one)', user: undefined, cluster: '', path: '/readyz?verbose', key: 'user', want: HEALTH_FLOW },
+    { name: 'a health check below /livez is the health flow', user: user('alice'), cluster: '', path: '/livez/ping', key: 'user-workspace', want: HEALTH_FLOW },
   ]
   for (const c of cases) t.equal(flowOf(c.user, c.cluster, c.path, c.key), c.want, c.name)
 })
