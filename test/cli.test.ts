@@ -1,5 +1,4 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
@@ -11,7 +10,7 @@ import { parseArgs } from '../src/config/index.js'
 import { createFrontProxy } from '../src/server/index.js'
 import { startTopology } from '../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../src/pki/index.js'
-import { cliTopology } from './fixtures/cli-topology.js'
+import { cliTopology, runCli, startCli } from './fixtures/cli-topology.js'
 import { eventually } from './fixtures/eventually.js'
 
 /** A child compiling TypeScript on start is slow on a loaded machine. */
@@ -126,19 +125,6 @@ t.test('main() returns the exit code instead of exiting for help and errors', as
   t.equal(await main(['--bogus'], io()), 2)
 })
 
-// The real binary, as users run it (through tsx here; test/ship runs the built dist/cli.js).
-// cwd stays the repository (tsx resolves from there); HOME isolates anything the CLI might write.
-type Exit = { code: number | null; signal: NodeJS.Signals | null }
-
-function runCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}): ChildProcess & { output: () => string; closed: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-  // 'close', not 'exit': only then has everything the process wrote been read.
-  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
-  return Object.assign(child, { output: () => out, closed })
-}
 
 function getStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
@@ -150,18 +136,8 @@ function getStatus(url: string): Promise<number> {
 }
 
 t.test('the binary with flags serves /readyz and stops cleanly on SIGTERM', async (t) => {
-  const { dir, topo, files: f } = await cliTopology('fp-cli-run-', ['root', 'alpha'])
-  const child = runCli([
-    '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
-    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',
-    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`, `--client-ca-file=${f.clientCACert}`,
-  ], dir)
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await child.closed
-    await topo.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const c = await cliTopology('fp-cli-run-', ['root', 'alpha'])
+  const child = startCli(t, c, ['--shutdown-timeout=5s', `--client-ca-file=${c.files.clientCACert}`])
   let url = ''
   await eventually('the "serving" log line', () => {
     const m = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())

@@ -1,31 +1,17 @@
 // --workers over real sockets: the CLI as a child process (through tsx) with 2 workers in front
 // of emulated shards, driven and stopped by the test.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { request } from 'node:https'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startTopology } from '../../src/emulator/index.js'
 import { caFromPair, issueLoopbackServerCert } from '../../src/pki/index.js'
-import { cliTopology } from '../fixtures/cli-topology.js'
+import { cliTopology, startCli } from '../fixtures/cli-topology.js'
 import { eventually } from '../fixtures/eventually.js'
 
 /** A child compiling TypeScript on start (three processes here) is slow on a loaded machine. */
 const SLOW = { timeoutMs: 90_000, intervalMs: 200 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null }
-
-function runCli(args: string[], home: string): ChildProcess & { output: () => string; closed: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
-  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
-  return Object.assign(child, { output: () => out, closed })
-}
 
 /** The worker processes of the primary (Linux: /proc lists a process's children). */
 function childPids(pid: number): number[] {
@@ -46,22 +32,11 @@ function alive(pid: number): boolean {
 }
 
 t.test('--workers 2: one set of watches, both workers serve, metrics summed, a killed worker comes back, SIGTERM stops all', async (t) => {
-  const { dir, topo, files: f } = await cliTopology('fp-workers-', ['root', 'alpha'])
-  const child = runCli([
-    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', '--metrics-bind-address=127.0.0.1:0', `--root-directory=${dir}`,
-    `--mapping-file=${f.mappingYaml}`, `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
-    '--shutdown-timeout=5s', '--log-flush-frequency=50ms', `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
-    `--client-ca-file=${f.clientCACert}`,
-  ], dir)
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      for (const pid of childPids(child.pid ?? 0)) if (alive(pid)) process.kill(pid, 'SIGKILL')
-      child.kill('SIGKILL')
-    }
-    await child.closed
-    await topo.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const c = await cliTopology('fp-workers-', ['root', 'alpha'])
+  const { topo, files: f } = c
+  const child = startCli(t, c, [
+    '--workers=2', '--metrics-bind-address=127.0.0.1:0', '--shutdown-timeout=5s', '--log-flush-frequency=50ms', `--client-ca-file=${f.clientCACert}`,
+  ], { alsoKill: () => childPids(child.pid ?? 0) })
   const failed = (): boolean => child.exitCode !== null
   await eventually('"workers serving"', () => child.output().includes('"msg":"workers serving"') || failed(), SLOW)
   t.notOk(failed(), 'running', { output: child.output().slice(-3000) })
@@ -163,25 +138,10 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
 })
 
 t.test('--workers 2: a worker that cannot start fails the command as a single process would (exit 1, the error printed)', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'fp-workers-fail-'))
-  const topo = await startTopology({ shards: ['root'] })
-  const f = await topo.writeFiles(dir)
-  // A certificate with another pair's key: only the server, in each worker, finds out.
-  const a = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-  const b = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
-  await writeFile(join(dir, 'tls.crt'), a.cert)
-  await writeFile(join(dir, 'tls.key'), b.key)
-  const child = runCli([
-    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
-    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`,
-    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
-  ], dir)
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await child.closed
-    await topo.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const c = await cliTopology('fp-workers-fail-', ['root'])
+  // The serving certificate with another pair's key: only the server, in each worker, finds out.
+  await writeFile(c.tlsKey, (await issueLoopbackServerCert(caFromPair(c.topo.pki.servingCA))).key)
+  const child = startCli(t, c, ['--workers=2'])
   let pids: number[] = []
   await eventually('the workers', () => (pids = childPids(child.pid ?? 0)).length > 0 || child.exitCode !== null, SLOW)
   const timer = setTimeout(() => child.kill('SIGKILL'), SLOW.timeoutMs)
@@ -193,18 +153,7 @@ t.test('--workers 2: a worker that cannot start fails the command as a single pr
 })
 
 t.test('--workers 2: SIGTERM while the workers are still starting drains them and exits 0', async (t) => {
-  const { dir, topo, files: f } = await cliTopology('fp-workers-early-', ['root', 'alpha'])
-  const child = runCli([
-    '--workers=2', '--bind-address=127.0.0.1', '--secure-port=0', `--root-directory=${dir}`, `--mapping-file=${f.mappingYaml}`,
-    `--tls-cert-file=${join(dir, 'tls.crt')}`, `--tls-private-key-file=${join(dir, 'tls.key')}`, '--shutdown-timeout=5s',
-    `--root-kubeconfig=${f.rootKubeconfig}`, `--shards-kubeconfig=${f.shardsKubeconfig}`,
-  ], dir)
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await child.closed
-    await topo.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const child = startCli(t, await cliTopology('fp-workers-early-', ['root', 'alpha']), ['--workers=2', '--shutdown-timeout=5s'])
   // Before any worker serves: the primary used to die of the signal (no handler yet, exit by signal).
   await eventually('"starting workers"', () => child.output().includes('"msg":"starting workers"') || child.exitCode !== null, SLOW)
   let pids: number[] = []
