@@ -93,7 +93,7 @@ function createFlowControlMetrics(registry: Registry): (shard: string) => FlowCo
   const byShard = new Map<string, FlowControlStats>()
   new Gauge({
     name: 'kcp_front_proxy_flowcontrol_current_executing_requests',
-    help: 'Short requests at a shard now, by class: fair (through its gate) or exempt (system:masters, health checks).',
+    help: 'Short requests at a shard now, by class: fair (through its gate, shard health checks included) or exempt (system:masters).',
     labelNames: ['shard', 'class'],
     registers: [registry],
     collect() {
@@ -131,12 +131,18 @@ function createFlowControlMetrics(registry: Registry): (shard: string) => FlowCo
     if (s !== undefined) return s
     const executed = hotHistogram(wait, { shard, execute: 'true' })
     const dropped = hotHistogram(wait, { shard, execute: 'false' })
+    // Resolved once per reason: a client flooding past its share makes this as hot as any request.
+    const byReason = new Map<RejectReason, HotCounter>()
     s = {
       executing: 0,
       exempt: 0,
       queued: 0,
       waited: (seconds, execute) => (execute ? executed : dropped).observe(seconds),
-      rejected: (reason: RejectReason) => rejected.labels(shard, reason).inc(),
+      rejected: (reason: RejectReason) => {
+        let c = byReason.get(reason)
+        if (c === undefined) byReason.set(reason, (c = hotCounter(rejected, { shard, reason })))
+        c.inc()
+      },
     }
     byShard.set(shard, s)
     return s
