@@ -62,12 +62,11 @@ const HTTP2_MAX_STREAMS = 100
  */
 export type Backend = PoolBackend | GatedBackend | LimitedBackend
 
-export interface PoolBackend { readonly kind: 'pool'; readonly dispatcher: Dispatcher; readonly servername: string; readonly route: Route }
+export interface PoolBackend { readonly kind: 'pool'; readonly dispatcher: Dispatcher; readonly route: Route }
 export interface GatedBackend {
   readonly kind: 'gated'
   readonly gate: ShardGate<Client>
   readonly connections: ShortConnections
-  readonly servername: string
   /** The route for one request on `client`; its release hands the connection back through the gate. */
   readonly route: (client: Client) => Route
 }
@@ -229,7 +228,7 @@ export class BackendPools {
       const gate = new ShardGate<Client>(this.#gateOptions(shard), connections)
       // No closure per request: the gate itself is told when the connection is free (forward.ts).
       const route = (client: Client): Route => ({ dispatcher: client, servername, drainable: true, owner: gate })
-      return { kind: 'gated', gate, connections, servername, route }
+      return { kind: 'gated', gate, connections, route }
     }
     const dispatcher = new Pool(origin, {
       ...common,
@@ -238,7 +237,7 @@ export class BackendPools {
       maxConcurrentStreams: h2 ? HTTP2_MAX_STREAMS : undefined,
       factory: h2 ? multiplexingFactory(HTTP2_MAX_STREAMS) : undefined,
     })
-    const pool: PoolBackend = { kind: 'pool', dispatcher, servername, route: { dispatcher, servername, drainable: false } }
+    const pool: PoolBackend = { kind: 'pool', dispatcher, route: { dispatcher, servername, drainable: false } }
     if (longRunning || this.#opts.fairQueuing !== true) return pool
     const options = this.#gateOptions(shard)
     // Every slot is this one route; its release frees the slot through the gate.
