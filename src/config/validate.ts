@@ -168,7 +168,7 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('logging-format') && lg.loggingFormat === 'text') {
     errors.push('--logging-format=text: not supported by this front-proxy (logs are JSON lines); use --logging-format=json')
   } else if (ok('logging-format') && lg.loggingFormat !== 'json') {
-    errors.push(`--logging-format: Unsupported value: ${JSON.stringify(lg.loggingFormat)}: supported values: "json"`)
+    errors.push(unsupported('logging-format', lg.loggingFormat, ['json']))
   }
 
   // 8. Our extensions.
@@ -177,7 +177,7 @@ export function validateOptions(o: CompletedOptions): string[] {
   if (ok('shutdown-timeout') && ex.shutdownTimeoutSeconds < 0) errors.push('--shutdown-timeout must not be negative')
   if (ok('shard-sync-timeout') && ex.shardSyncTimeoutSeconds <= 0) errors.push('--shard-sync-timeout must be positive')
   if (ok('backend-protocol') && !(backendProtocols as readonly string[]).includes(ex.backendProtocol)) {
-    errors.push(`--backend-protocol: Unsupported value: ${JSON.stringify(ex.backendProtocol)}: supported values: ${backendProtocols.map((p) => JSON.stringify(p)).join(', ')}`)
+    errors.push(unsupported('backend-protocol', ex.backendProtocol, backendProtocols))
   } else if (ok('backend-protocol') && ok('backend-http2') && ex.backendHttp2 !== undefined && ex.backendHttp2 !== (ex.backendProtocol === 'http2')) {
     errors.push(`--backend-http2=${ex.backendHttp2} contradicts --backend-protocol=${ex.backendProtocol}; give only --backend-protocol`)
   }
@@ -189,7 +189,7 @@ export function validateOptions(o: CompletedOptions): string[] {
   }
   if (ok('backend-queue-timeout') && ex.backendQueueTimeoutSeconds <= 0) errors.push('--backend-queue-timeout must be positive')
   if (ok('fair-queuing-flow-key') && !(flowKeys as readonly string[]).includes(ex.fairQueuingFlowKey)) {
-    errors.push(`--fair-queuing-flow-key: Unsupported value: ${JSON.stringify(ex.fairQueuingFlowKey)}: supported values: ${flowKeys.map((k) => JSON.stringify(k)).join(', ')}`)
+    errors.push(unsupported('fair-queuing-flow-key', ex.fairQueuingFlowKey, flowKeys))
   }
   if (ok('fair-queuing-queue-length') && (!Number.isInteger(ex.fairQueuingQueueLength) || ex.fairQueuingQueueLength < 1)) {
     errors.push(`--fair-queuing-queue-length must be at least 1, got ${ex.fairQueuingQueueLength}`)
@@ -204,4 +204,9 @@ export function validateOptions(o: CompletedOptions): string[] {
   }
   if (ok('shard-peer-kubeconfig') && ex.shardPeerKubeconfigs.includes('')) errors.push('--shard-peer-kubeconfig must name a file, got ""')
   return errors
+}
+
+/** Kubernetes' wording (field.NotSupported) for a value outside a flag's fixed set. */
+function unsupported(flag: string, value: string, supported: readonly string[]): string {
+  return `--${flag}: Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((v) => JSON.stringify(v)).join(', ')}`
 }
