@@ -4,6 +4,11 @@
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
 //          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10] [--sampling 10000]
+//          [--shard-http2] [--targets …,ours-http1,ours-http2]
+// --shard-http2: the emulated shard offers HTTP/2 (ALPN h2 + http/1.1), as real kcp shards do; ours
+// then runs its default shard transport (auto: short requests on HTTP/1.1, watches on HTTP/2).
+// ours-http1 / ours-http2 (not among the defaults): ours with --backend-protocol=http1 / http2; adds
+// ours / ours-http1 (issue 15: the default transport ≥ HTTP/1.1 to the shard).
 // ours-traced (not among the defaults): ours with --tracing-config-file, --sampling per million
 // (default 1 %) exported to an in-process OTLP/gRPC receiver; adds ours-traced / ours per CPU-s.
 // ours-w<N> (not among the defaults): the CLI with --workers N, for the workers' scaling figure
@@ -26,6 +31,9 @@ const probeCount = numberArg(args, 'probe', 2000)
 const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
 const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,minimal-undici,nginx').split(',') as TargetName[])
 const pin = args.get('no-pin') !== 'true'
+const shardHttp2 = args.get('shard-http2') === 'true'
+/** Targets that are ours with another --backend-protocol than the default. */
+const transportTargets = (['ours-http1', 'ours-http2'] as const).filter((n) => wanted.has(n))
 // --before <checkout>: also run that checkout's proxy as target `ours-before`, so a change is
 // measured against its predecessor in the same runs (paired ratio ours / ours-before).
 const beforeCheckout = args.get('before')
@@ -39,13 +47,14 @@ if (clientKinds.some((k) => k !== 'h1') && !h2loadAvailable()) throw new Error('
 const keyOf = (name: string, kind: string): string => (kind === 'h1' ? name : `${name}[${kind}]`)
 
 async function main(): Promise<void> {
-  const session = await openSession({ pin })
+  const session = await openSession({ pin, topologyArgs: shardHttp2 ? ['--http2', 'true'] : [] })
   try {
     const topo = session.topo.info
     const targets: Target[] = []
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, checkout: oursCheckout }))
     if (beforeCheckout !== undefined) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name: 'ours-before', checkout: beforeCheckout }))
+    for (const name of transportTargets) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, name, extra: { backendProtocol: name === 'ours-http1' ? 'http1' : 'http2' } }))
     let traced: TracedTarget | undefined
     if (wanted.has('ours-traced')) {
       traced = await startOursTraced(session.dir, topo, session.serving, numberArg(args, 'sampling', 10_000))
@@ -126,6 +135,7 @@ async function main(): Promise<void> {
     })
     const cpuRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.reqPerProxyCpuSec)
     const cpu = (a: string, b: string, c: number): string => fmtRatioSpread(perRunRatios(cpuRuns(a, c), cpuRuns(b, c)))
+    const cpu2 = (a: string, ca: number, b: string, cb: number): string => fmtRatioSpread(perRunRatios(cpuRuns(a, ca), cpuRuns(b, cb)))
     const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const added = (name: string): number => pairedDifference(p50s(name), p50s('direct'))
     const ratioRows = connectionLevels.map((c) => [String(c),
@@ -139,6 +149,12 @@ async function main(): Promise<void> {
     const rpsRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.rps)
     const scalingRows = oursWorkers.length === 0 ? [] : connectionLevels.map((c) => [String(c),
       ...oursWorkers.flatMap((w) => [fmtRatioSpread(perRunRatios(rpsRuns(w, c), rpsRuns('ours', c))), cpu(w, 'ours', c)])])
+    // Load levels: each ours row at every level / itself at the first level, paired per run
+    // (issue 15: ours at 500 connections ≥ 0.9× ours at 50).
+    const oursRows = rowNames.filter((r) => r.name.startsWith('ours')).map((r) => r.name)
+    const levelRows = connectionLevels.length < 2 ? [] : connectionLevels.slice(1).map((c) => [`${c} / ${connectionLevels[0]}`,
+      ...oursRows.map((n) => cpu2(n, c, n, connectionLevels[0]))])
+    const transportRows = transportTargets.length === 0 ? [] : connectionLevels.map((c) => [String(c), ...transportTargets.map((n) => cpu('ours', n, c))])
     // Tracing: requests per proxy CPU-second with tracing on (sampled at --sampling) / off (target ≥ 0.9 at 1 %).
     const tracedRows = traced === undefined ? [] : connectionLevels.map((c) => [String(c), cpu('ours-traced', 'ours', c)])
     const report = [
@@ -161,6 +177,10 @@ async function main(): Promise<void> {
       ...(clientRows.length === 0 ? [] : ['', 'HTTP/2 clients (h2load; [h2] = 1 stream per connection, [h2m10] = 10): requests per proxy CPU-second, ours with HTTP/2 clients / ours with HTTP/1.1 clients (target ≥ 0.9 at 50 and 500)' +
         (beforeCheckout !== undefined ? ', and against ours-before with the same clients' : '') + '; the p50 column of h2load rows is its mean:', '',
         markdownTable(['connections', ...h2Kinds.map((k) => `ours[${k}] / ours`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
+      ...(levelRows.length === 0 ? [] : ['', 'Load levels: requests per proxy CPU-second at each level / the same row at the first level (target: ours at 500 ≥ 0.9× ours at 50):', '',
+        markdownTable(['connections', ...oursRows], levelRows)]),
+      ...(transportRows.length === 0 ? [] : ['', `Shard transport (the shard ${shardHttp2 ? 'offers HTTP/2' : 'speaks HTTP/1.1 only: use --shard-http2'}): requests per proxy CPU-second, ours (default --backend-protocol=auto) / ours with another protocol (target ≥ 1 against ours-http1):`, '',
+        markdownTable(['connections', ...transportTargets.map((n) => `ours / ${n}`)], transportRows)]),
       ...(scalingRows.length === 0 ? [] : ['', `Workers (the CLI with --workers N, unpinned${session.pinned ? ' while ours is pinned to one CPU: use --no-pin for the scaling figure' : ''}): req/s of N workers / req/s of ours (target ≥ 1.7 at 500 connections with 2), and their requests per CPU-second (all processes) / ours:`, '',
         markdownTable(['connections', ...oursWorkers.flatMap((w) => [`${w} / ours req/s`, `${w} / ours per CPU-s`])], scalingRows)]),
       ...(traced === undefined ? [] : ['', `Tracing (ours-traced: sampling ${numberArg(args, 'sampling', 10_000)} per million, OTLP/gRPC to an in-process receiver that took ${traced.receiver.spans.length} spans): requests per proxy CPU-second, ours-traced / ours (target ≥ 0.9 at 1 %):`, '',

@@ -37,6 +37,17 @@ export class Fifo<T> {
     return item
   }
 
+  /** Removes and returns the newest item. */
+  pop(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const item = this.#items.pop()
+    if (this.#head === this.#items.length) {
+      this.#items = []
+      this.#head = 0
+    }
+    return item
+  }
+
   /** The first item from the head that `pred` accepts, without removing anything; undefined if none. */
   find(pred: (item: T) => boolean): T | undefined {
     for (let i = this.#head; i < this.#items.length; i++) {

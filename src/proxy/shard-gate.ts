@@ -11,9 +11,12 @@
 // a rapid-reset flood costs a few handshakes. Requests of such sessions wait in a queue of their
 // own for an idle connection, so they never hold up a request that may open one.
 // Fair sharing: the queue is fair across flows (fairness/fair-queue.ts): each flow (a user, or a
-// user in a workspace) waits in a FIFO of its own, bounded by `flowQueueLength`, and the flows
-// take turns, so a tenant with hundreds of waiting requests delays another by at most one
-// request per waiting flow. With one flow (every request's flow '', the default) it is one FIFO.
+// user in a workspace) waits in a FIFO of its own, and the flows take turns, so a tenant with
+// hundreds of waiting requests delays another by at most one request per waiting flow. Any flow
+// may fill the queue while it has it to itself (fair queuing changes nothing until tenants
+// compete); once it is full, a flow with fewer than `flowQueueLength` waiting takes the place of
+// the newest waiter of the longest flow, which gets the 429, so a tenant's backlog can never
+// keep another out. With one flow (every request's flow '', the default) it is one FIFO.
 import { ProxyError } from '../errors.js'
 import { Fifo } from './fifo.js'
 import { FairQueue, type FairItem } from './fairness/fair-queue.js'
@@ -49,7 +52,11 @@ export interface GateOptions {
   timeoutMs?: number
   /** Whether requests of `owner` (their HTTP/2 session) may still make the gate open connections. Default: not resetting (resets.ts). */
   mayConnect?: (owner: object) => boolean
-  /** Waiters of one flow; one more of that flow is answered 429 (others still queue). Default: only `size` bounds them. */
+  /**
+   * Waiters of one flow that a full queue still makes room for, by refusing the newest waiter of
+   * the longest flow; past it, the flow's own request is refused. Default: unbounded (fair queuing
+   * off gives every request one flow, so no other flow is there to give up room).
+   */
   flowQueueLength?: number
   /** Where the gate counts executing, queued and rejected requests and waits (metrics). */
   stats?: FlowControlStats
@@ -112,9 +119,10 @@ export class ShardGate<C> {
   /**
    * Runs `go` at once with an idle connection (the caller hands it back with release()), or
    * queues the request in `flow`. Returns the waiter (to cancel() if the client goes away),
-   * undefined when it ran, or the 429 to answer when the queue (or the flow's) is full. `owner`:
-   * the request's HTTP/2 session, whose resets decide whether it may cause a new connection
-   * (resets.ts). `flowLimit`: this request's bound on its flow's waiters (a mapping may set its own).
+   * undefined when it ran, or the 429 to answer when the queue is full and no room is made for
+   * it. `owner`: the request's HTTP/2 session, whose resets decide whether it may cause a new
+   * connection (resets.ts). `flowLimit`: the waiters of its flow a full queue still makes room
+   * for (a mapping may set its own).
    */
   enter(go: (c: C) => void, expire: (err: ProxyError) => void, owner?: object, flow = '', flowLimit = this.flowQueueLength): Waiter<C> | undefined | ProxyError {
     if (this.#live === 0) {
@@ -125,8 +133,10 @@ export class ShardGate<C> {
       }
     }
     if (this.#closed) return this.#reject('closing', tooManyRequests())
-    if (this.#live >= this.size) return this.#reject('queue-full', tooManyRequests())
-    if (this.#queue.waitingIn(flow) >= flowLimit) return this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL))
+    if (this.#live >= this.size) {
+      const refused = this.#makeRoom(flow, flowLimit)
+      if (refused !== undefined) return refused
+    }
     const w: Waiter<C> = { go, expire, deadline: Date.now() + this.timeoutMs, owner, live: true, flow: undefined }
     this.#queue.push(flow, w)
     this.#live++
@@ -161,6 +171,24 @@ export class ShardGate<C> {
       w.expire(this.#reject('closing', tooManyRequests('the front-proxy is closing its connections to this shard')))
     }
     clearTimeout(this.#timer)
+  }
+
+  /**
+   * The queue is full. A flow with fewer than `flowLimit` waiting takes the place of the newest
+   * waiter of the flow with the most (more than it would have), which is answered 429 instead;
+   * returns the 429 for the arriving request when no room is made.
+   */
+  #makeRoom(flow: string, flowLimit: number): ProxyError | undefined {
+    const mine = this.#queue.waitingIn(flow)
+    if (mine >= flowLimit) return this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL))
+    const victim = this.#queue.evictNewest(mine + 1)
+    if (victim === undefined) return this.#reject('queue-full', tooManyRequests())
+    victim.live = false
+    this.#live--
+    this.#stats.queued--
+    this.#left(victim, false)
+    victim.expire(this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL)))
+    return undefined
   }
 
   /** Drains on the next turn, once. */

@@ -86,27 +86,39 @@ t.test('a noisy tenant with a backlog of slow requests cannot starve a quiet one
   t.same((await Promise.all(noisy)).map((a) => a.status), Array(12).fill(200), 'the noisy tenant is served too, only later')
 })
 
-t.test("a flow whose queue is full gets 429 with Retry-After; another tenant's requests still queue and are served", async (t) => {
+t.test('one tenant alone may fill the whole queue: however low --fair-queuing-queue-length, no 429 before --backend-queue-size', async (t) => {
   const { url, shard } = await holdingShard(t, ['bob'])
-  const env = await proxyTo(t, url, { backendMaxConnections: 1, fairQueuingQueueLength: 2 })
-  const first = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
-  await eventually('one at the shard, two queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, backendQueueSize: 3, fairQueuingQueueLength: 1 })
+  const bulk = Array.from({ length: 4 }, () => get(env, 'bob'))
+  await eventually('one at the shard, three queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 3)
   const refused = await get(env, 'bob')
-  t.equal(refused.status, 429)
+  t.equal(refused.status, 429, 'the queue is full')
+  shard.releaseAll()
+  t.same((await Promise.all(bulk)).map((a) => a.status), Array(4).fill(200), 'every request that found room was served')
+})
+
+t.test("attack: a tenant that fills the whole queue cannot keep another out: the newest request of the longest backlog gets 429 with Retry-After, and that tenant's next too", async (t) => {
+  const { url, shard } = await holdingShard(t, ['bob'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, backendQueueSize: 2, fairQueuingQueueLength: 2 })
+  const first = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
+  await eventually('one at the shard, two queued: full', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const quiet = get(env, 'alice')
+  const refused = await Promise.race(first.map(async (p) => { const a = await p; if (a.status !== 429) await new Promise(() => undefined); return a }))
   t.equal(refused.headers['retry-after'], '1')
   t.match(JSON.parse(refused.body), { kind: 'Status', reason: 'TooManyRequests', code: 429 })
-  const quiet = get(env, 'alice')
-  await eventually("the other tenant's request queued", async () => (await queued(env)) === 3)
+  t.equal(await queued(env), 2, "alice waits in bob's place")
+  t.equal((await get(env, 'bob')).status, 429, 'bob, now no longer than alice by two, is refused himself')
   shard.releaseAll()
   t.equal((await quiet).status, 200)
-  t.same((await Promise.all(first)).map((a) => a.status), [200, 200, 200])
+  t.same((await Promise.all(first)).map((a) => a.status).sort(), [200, 200, 429])
   const rejected = await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_rejected_requests_total')
   t.match(rejected, /shard="root",reason="flow-queue-full"\} 1/)
+  t.match(rejected, /shard="root",reason="queue-full"\} 1/)
 })
 
 t.test('system:masters and shard health checks bypass a full queue, and are counted', async (t) => {
   const { url, shard } = await holdingShard(t, ['bob'])
-  const env = await proxyTo(t, url, { backendMaxConnections: 1, fairQueuingQueueLength: 1 }, [
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, backendQueueSize: 1, fairQueuingQueueLength: 1 }, [
     { path: '/clusters/', backend: url },
     { path: '/', backend: url },
   ])
@@ -125,20 +137,23 @@ t.test('system:masters and shard health checks bypass a full queue, and are coun
 })
 
 t.test("a mapping entry's fair_queuing_queue_length reloads with the file: new requests get the new bound, queued ones are kept", async (t) => {
-  const { url, shard } = await holdingShard(t, ['bob'])
-  const env = await proxyTo(t, url, { backendMaxConnections: 1 })
-  const before = [get(env, 'bob'), get(env, 'bob'), get(env, 'bob')]
-  await eventually('one at the shard, two queued', async () => shard.arrivals.length === 1 && (await queued(env)) === 2)
+  const { url, shard } = await holdingShard(t, ['bob', 'alice'])
+  const env = await proxyTo(t, url, { backendMaxConnections: 1, backendQueueSize: 4, fairQueuingQueueLength: 1 })
+  const bob = Array.from({ length: 5 }, () => get(env, 'bob'))
+  await eventually('one at the shard, four queued: full', async () => shard.arrivals.length === 1 && (await queued(env)) === 4)
+  const alice = [get(env, 'alice')]
+  await eventually("alice's first in one of bob's places", async () => (await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_rejected_requests_total')).includes('flow-queue-full"} 1'))
+  t.equal((await get(env, 'alice')).status, 429, 'her second is past the bound of 1')
   const next = env.mappingFile + '.next'
-  writeFileSync(next, readFileSync(env.mappingFile, 'utf8') + '  fair_queuing_queue_length: 1\n')
+  writeFileSync(next, readFileSync(env.mappingFile, 'utf8') + '  fair_queuing_queue_length: 2\n')
   renameSync(next, env.mappingFile)
   await eventually('the mapping file reloaded', () => env.logs.text().includes('mapping file reloaded'))
-  t.equal((await get(env, 'bob')).status, 429, 'two waiting, one allowed: refused')
-  const quiet = get(env, 'alice')
-  await eventually('the other flow queued under the new bound', async () => (await queued(env)) === 3)
+  alice.push(get(env, 'alice'))
+  await eventually('under the new bound of 2 it takes another of bob\'s places', async () => (await env.proxy.registry.getSingleMetricAsString('kcp_front_proxy_flowcontrol_rejected_requests_total')).includes('flow-queue-full"} 3'))
+  t.equal(await queued(env), 4)
   shard.releaseAll()
-  t.equal((await quiet).status, 200)
-  t.same((await Promise.all(before)).map((a) => a.status), [200, 200, 200], 'the requests queued before the reload were kept and served')
+  t.same((await Promise.all(alice)).map((a) => a.status), [200, 200])
+  t.same((await Promise.all(bob)).map((a) => a.status).sort(), [200, 200, 200, 429, 429], 'of bob\'s queued requests, only the two whose places alice took were refused')
 })
 
 t.test('with --enable-fair-queuing=false the queue is one FIFO: the quiet tenant waits behind the backlog', async (t) => {

@@ -32,3 +32,15 @@ t.test('find returns the first match from the head without removing anything', a
   t.equal(q.find((n) => n > 9), undefined)
   t.equal(q.length, 3)
 })
+
+t.test('pop takes the newest item; the queue stays in order for shift', async (t) => {
+  const q = new Fifo<number>()
+  t.equal(q.pop(), undefined, 'empty')
+  for (const n of [1, 2, 3, 4]) q.push(n)
+  q.shift()
+  t.equal(q.pop(), 4)
+  t.same([q.shift(), q.pop(), q.pop(), q.shift()], [2, 3, undefined, undefined])
+  t.equal(q.length, 0)
+  q.push(5)
+  t.same([q.peek(), q.length], [5, 1], 'usable again after being emptied from both ends')
+})

@@ -87,6 +87,23 @@ export class FairQueue<T extends FairItem> {
     if (f !== undefined) this.#leave(item, f as Flow<T>)
   }
 
+  /**
+   * Removes and returns the newest waiting item of the flow with the most waiting, if that is
+   * more than `than`: the full queue's room for another flow is taken from the longest one.
+   */
+  evictNewest(than: number): T | undefined {
+    let victim: Flow<T> | undefined
+    for (const f of this.#flows.values()) if (f.waiting > (victim?.waiting ?? than)) victim = f
+    if (victim === undefined) return undefined
+    // waiting > 0, so a live item is in its FIFO (forgotten ones may follow it).
+    for (let item = victim.items.pop(); item !== undefined; item = victim.items.pop()) {
+      if (item.flow !== victim) continue
+      this.#leave(item, victim)
+      return item
+    }
+    return undefined
+  }
+
   /** The oldest waiting item of each flow (each flow's FIFO is in arrival order), forgotten ones dropped. */
   *heads(): IterableIterator<T> {
     for (const f of this.#flows.values()) {

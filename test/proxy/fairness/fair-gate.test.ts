@@ -69,23 +69,38 @@ t.test('without flows (fair queuing off) the queue is first in, first out', asyn
   t.same(served, [0, 1, 2, 3, 4])
 })
 
-t.test("a flow whose queue is full gets a retryable 429; another flow still queues", async (t) => {
+t.test('one flow alone may fill the whole queue: the flow bound changes nothing until another flow competes', async (t) => {
   const s = stats()
-  const conns = new Busy(1)
-  const g = new ShardGate({ limit: 1, flowQueueLength: 2, stats: s }, conns)
+  const g = new ShardGate({ limit: 1, size: 5, flowQueueLength: 2, stats: s }, new Busy(1))
   t.teardown(() => g.close())
-  const ok = (): void => undefined
-  t.notOk(g.enter(ok, ok, undefined, 'noisy') instanceof ProxyError)
-  t.notOk(g.enter(ok, ok, undefined, 'noisy') instanceof ProxyError)
-  const third = g.enter(ok, ok, undefined, 'noisy')
-  t.ok(third instanceof ProxyError)
-  t.match(third, { code: 'FP_TOO_MANY_REQUESTS', details: { retryAfterSeconds: 1 } })
-  t.notOk(g.enter(ok, ok, undefined, 'quiet') instanceof ProxyError, 'the quiet flow queues')
-  t.notOk(g.enter(ok, ok, undefined, 'noisy', 3) instanceof ProxyError, "a request's own bound (its mapping's) admits one more")
-  t.ok(g.enter(ok, ok, undefined, 'noisy', 3) instanceof ProxyError, 'and then refuses')
-  t.same(s.reasons, ['flow-queue-full', 'flow-queue-full'])
-  t.equal(s.queued, 4)
-  t.equal(g.queued, 4)
+  let expired = 0
+  for (let i = 0; i < 5; i++) t.notOk(g.enter(none, () => expired++, undefined, 'bulk') instanceof ProxyError, `waiter ${i} queues`)
+  t.match(g.enter(none, none, undefined, 'bulk'), { code: 'FP_TOO_MANY_REQUESTS', details: { retryAfterSeconds: 1 } }, 'the sixth: the queue is full')
+  t.same([s.reasons, expired], [['flow-queue-full'], 0], 'no waiter was refused to make room')
+  t.equal(g.queued, 5)
+})
+
+t.test('a full queue makes room for a flow within its bound: the newest waiter of the longest flow gets the 429', async (t) => {
+  const s = stats()
+  const g = new ShardGate({ limit: 1, size: 4, flowQueueLength: 2, stats: s }, new Busy(1))
+  t.teardown(() => g.close())
+  const refused: string[] = []
+  const enter = (flow: string, name: string, limit?: number): boolean => {
+    const r = g.enter(none, (e) => refused.push(`${name} ${e.code}`), undefined, flow, limit)
+    if (r instanceof ProxyError) refused.push(`${name} at once`)
+    return !(r instanceof ProxyError)
+  }
+  for (let i = 0; i < 4; i++) enter('noisy', `n${i}`)
+  t.ok(enter('quiet', 'q0'), 'the quiet flow queues in a full queue')
+  t.ok(enter('quiet', 'q1'), 'twice (its bound)')
+  t.notOk(enter('quiet', 'q2'), 'past its bound it is refused itself')
+  t.ok(enter('other', 'o0'), 'a third flow takes the place of the longest flow (noisy, first of the two with 2)')
+  t.notOk(enter('other', 'o1'), 'no flow has more than one more than it would: the queue is shared evenly')
+  t.notOk(enter('noisy', 'n4', 3), "within its own (mapping's) larger bound, but no flow is longer")
+  t.notOk(enter('noisy', 'n5', 1), "past its own (mapping's) smaller bound")
+  t.same(refused, ['n3 FP_TOO_MANY_REQUESTS', 'n2 FP_TOO_MANY_REQUESTS', 'q2 at once', 'n1 FP_TOO_MANY_REQUESTS', 'o1 at once', 'n4 at once', 'n5 at once'])
+  t.same(s.reasons, ['flow-queue-full', 'flow-queue-full', 'flow-queue-full', 'flow-queue-full', 'queue-full', 'queue-full', 'flow-queue-full'])
+  t.same([g.queued, s.queued], [4, 4])
 })
 
 t.test('the counters: executing while a connection is held, queued while waiting, waits observed', async (t) => {

@@ -78,3 +78,19 @@ t.test('takeWhile takes the due items from the head of every flow, in arrival or
   t.equal(q.length, 3)
   t.same([...q.heads()].map((i) => i.name).sort(), ['a3', 'b1'])
 })
+
+t.test('evictNewest takes the newest live item of the longest flow, and only from a flow longer than asked', async (t) => {
+  const q = new FairQueue<Item>()
+  const a3 = item('a3')
+  for (const it of [item('a1'), item('a2'), a3]) q.push('a', it)
+  q.push('b', item('b1'))
+  q.push('b', item('b2'))
+  q.forget(a3)
+  t.equal(q.evictNewest(3), undefined, 'no flow has more than 3 waiting')
+  t.equal(q.evictNewest(1)?.name, 'a2', 'a and b both have 2 waiting: the first found; the forgotten a3 is skipped')
+  t.same([q.length, q.waitingIn('a'), q.waitingIn('b')], [3, 1, 2])
+  t.equal(q.evictNewest(1)?.name, 'b2', 'now b is the longest')
+  const out: string[] = []
+  for (let it = q.shift(); it !== undefined; it = q.shift()) out.push(it.name)
+  t.same(out, ['a1', 'b1'], 'the rest keep their turns')
+})
