@@ -5,6 +5,7 @@
 // write; a larger one streams once its first `bufferBytes` are in. All buffered bytes together
 // stay under `budgetBytes`; past it, bodies stream. Whatever the size, the whole body must arrive
 // within `timeoutMs` of the request's start, else the client gets a 408 and what it held is freed.
+import type { ServerResponse } from 'node:http'
 import { ProxyError } from '../errors.js'
 import type { Exchange } from './exchange.js'
 import { DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_BUFFER_BYTES, DEFAULT_BODY_TIMEOUT_MS } from './limits.js'
@@ -94,7 +95,7 @@ export class BodyReader {
       if (phase === 'done') return
       finish()
       // The unread rest of the body makes the connection unusable for another request.
-      if (req.httpVersionMajor === 1 && !ex.res.headersSent) ex.res.setHeader('connection', 'close')
+      if (req.httpVersionMajor === 1 && !ex.res.headersSent) (ex.res as ServerResponse).setHeader('connection', 'close')
       expired(new ProxyError('FP_REQUEST_TIMEOUT', `the request body was not received within ${Math.round(timeoutMs / 1000)}s`))
     }, Math.max(0, left))
     const stream = (): void => {

@@ -1,12 +1,38 @@
 // Per-request state shared by the pipeline steps, the forwarder and the accounting that
 // runs when the response closes. One object per request; listeners are module-level
 // functions that find it through a symbol, so no closures are allocated per request.
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2'
+import type { H2StreamRequest } from './h2-stream.js'
 import type { RequestTrace } from './trace-hook.js'
 
-export type ProxyRequest = IncomingMessage | Http2ServerRequest
-export type ProxyResponse = ServerResponse | Http2ServerResponse
+/** HTTP/1.1, HTTP/2 through Node's compatibility API, or HTTP/2 on its core stream API (h2-stream.ts). */
+export type ProxyRequest = IncomingMessage | Http2ServerRequest | H2StreamRequest
+/** A core-API request's response is its stream (answered with writeHead() below). */
+export type ProxyResponse = ServerResponse | Http2ServerResponse | ServerHttp2Stream
+
+/** Whether `res` is an HTTP/2 stream answered on the core API. */
+export function isCoreStream(res: ProxyResponse): res is ServerHttp2Stream {
+  return (res as { respond?: unknown }).respond !== undefined
+}
+
+/**
+ * Whether the response closed before the proxy ended it (the client reset or left). Not
+ * writableFinished: after an HTTP/2 reset Node 20 reports a compatibility response as finished
+ * although it was never ended; and a core stream's writable side is ended by the reset itself,
+ * which Node marks as `aborted`.
+ */
+export function closedUnended(res: ProxyResponse): boolean {
+  return !res.writableEnded || (isCoreStream(res) && res.aborted)
+}
+
+/** Sends the status and headers (`headers` is taken over: a core stream's gets `:status` added). */
+export function writeHead(res: ProxyResponse, status: number, headers: OutgoingHttpHeaders = {}): void {
+  if (isCoreStream(res)) {
+    headers[':status'] = status
+    res.respond(headers)
+  } else res.writeHead(status, headers)
+}
 
 export interface Exchange {
   readonly req: ProxyRequest

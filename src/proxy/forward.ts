@@ -8,7 +8,7 @@ import { errors, type Dispatcher } from 'undici'
 import type { HeaderObject } from '../auth/headers.js'
 import { ProxyError } from '../errors.js'
 import type { Body } from './body.js'
-import type { Exchange, Upstream } from './exchange.js'
+import { writeHead, type Exchange, type Upstream } from './exchange.js'
 import { responseHeaders } from './headers.js'
 import type { ProxyMetrics } from './metrics.js'
 import { recordUpstreamError } from './tls-errors.js'
@@ -116,7 +116,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler, Upstream {
       return
     }
     this.ex.status = statusCode
-    res.writeHead(statusCode, responseHeaders(controller.rawHeaders as readonly (Buffer | string)[]))
+    writeHead(res, statusCode, responseHeaders(controller.rawHeaders as readonly (Buffer | string)[]))
     if (this.ex.longRunning) {
       // Watches: push the headers out now, before the first event (client-go times the first bytes).
       ;(res as { flushHeaders?: () => void }).flushHeaders?.()

@@ -23,6 +23,7 @@
 // 12. forward                stream to the backend with the mapping's client certificate (forward.ts).
 // Tracing (optional, trace-hook.ts): a sampled request's span starts once step 1 let it pass and ends
 // with step 3's accounting; steps 6–8 report to it from admission.
+import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import { ProxyError } from '../errors.js'
 import type { RoutingIndexReader } from '../index/types.js'
@@ -32,7 +33,7 @@ import type { Backend, BackendPools } from './backends.js'
 import { EXEMPT, flowOf, type FlowKey } from './fairness/flows.js'
 import { BodyReader, hasBody, type Body } from './body.js'
 import type { CorsCheck } from './cors.js'
-import { attachExchange, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
+import { attachExchange, closedUnended, exchangeOf, newExchange, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 import { forward, type Route } from './forward.js'
 import type { ProxyMetrics } from './metrics.js'
 import { noteReset } from './resets.js'
@@ -105,9 +106,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (ex === undefined || ex.done) return
     ex.done = true
     inflight.delete(ex)
-    // writableEnded, not writableFinished: after an HTTP/2 stream reset Node 20 reports the
-    // response as finished although we never ended it, which would leave the watch open upstream.
-    const aborted = !this.writableEnded
+    // Judged wrong, a reset watch would stay open upstream (exchange.ts).
+    const aborted = closedUnended(this)
     if (aborted) {
       ex.upstream?.cancel(true)
       // Step 11 judges HTTP/2 sessions by how often they reset their own requests.
@@ -220,7 +220,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     attachExchange(ex)
     inflight.add(ex)
     res.once('close', onClose)
-    if (inflight.draining && req.httpVersionMajor === 1) res.setHeader('connection', 'close')
+    if (inflight.draining && req.httpVersionMajor === 1) (res as ServerResponse).setHeader('connection', 'close')
     // Step 2: recovery.
     try {
       // Steps 4–8.

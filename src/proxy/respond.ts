@@ -3,7 +3,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { ProxyError, serializeStatus } from '../errors.js'
-import type { Exchange, ProxyRequest, ProxyResponse } from './exchange.js'
+import { writeHead, type Exchange, type ProxyRequest, type ProxyResponse } from './exchange.js'
 
 // Go's strconv.ParseBool, which the apiserver applies to `pretty`.
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
@@ -42,7 +42,7 @@ export function writeStatus(res: ProxyResponse, err: ProxyError, extraHeaders?: 
   // A retryable refusal says when to retry, as the apiserver's 429s do (client-go honours it).
   const retry = err.details?.retryAfterSeconds
   if (retry !== undefined) headers['retry-after'] = String(retry)
-  res.writeHead(err.status, headers)
+  writeHead(res, err.status, headers)
   res.end(body)
   return Buffer.byteLength(body)
 }
@@ -74,7 +74,7 @@ export function writeRedirect(ex: Exchange, location: string): void {
   const a = redirectAnswer(location, ex.method)
   ex.status = 307
   ex.bytesOut += Buffer.byteLength(a.body)
-  ex.res.writeHead(307, a.headers)
+  writeHead(ex.res, 307, a.headers)
   ex.res.end(a.body)
 }
 

@@ -4,17 +4,18 @@
 // node:http's connection tracking, so a client trickling request headers was never timed out
 // there; a node:http server enforces headers timeout, keep-alive idle time and header size itself.
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2'
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { Logger } from 'pino'
+import { H2StreamRequest } from '../proxy/h2-stream.js'
 import type { ListenerTLS } from './tls-contexts.js'
 import { boundHttp2Session, onClientError, MAX_HEADER_BYTES, TLS_HANDSHAKE_TIMEOUT_MS, type ConnectionLimits } from './connection-limits.js'
 
-export type AnyReq = IncomingMessage | Http2ServerRequest
-export type AnyRes = ServerResponse | Http2ServerResponse
+export type AnyReq = IncomingMessage | Http2ServerRequest | H2StreamRequest
+export type AnyRes = ServerResponse | Http2ServerResponse | ServerHttp2Stream
 
 export interface ListenerOptions {
   /** Serving certificate, client-CA request, SNI and cipher settings. */
@@ -25,6 +26,11 @@ export interface ListenerOptions {
   limits: ConnectionLimits
   logger: Logger
   onRequest: (req: AnyReq, res: AnyRes) => void
+  /**
+   * HTTP/2 requests (by their headers) that onRequest gets on Node's core stream API: an
+   * H2StreamRequest and the stream as response. The rest get Http2ServerRequest/Response.
+   */
+  coreStream?: (headers: IncomingHttpHeaders) => boolean
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   /** Where accepted TLS connections and HTTP/2 sessions are kept while open (the shutdown module owns them). */
   connections: { sockets: Set<Socket>; sessions: Set<ServerHttp2Session> }
@@ -64,6 +70,19 @@ export function createListener(o: ListenerOptions): Listener {
       { ...tlsOptions, allowHTTP1: true, settings: { maxConcurrentStreams: o.maxStreams, maxHeaderListSize: MAX_HEADER_BYTES }, maxSessionMemory: 64 },
       o.onRequest as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
     )
+    const coreStream = o.coreStream
+    if (coreStream !== undefined) {
+      // The request handler made Node listen for streams with its compatibility layer: that
+      // listener now serves only the streams not taken here on the core API.
+      type OnStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void
+      const compat = h2.listeners('stream') as OnStream[]
+      if (compat.length !== 1) throw new Error(`node:http2 has ${compat.length} stream listeners, expected its compatibility layer's`)
+      h2.removeAllListeners('stream')
+      h2.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+        if (coreStream(headers)) o.onRequest(new H2StreamRequest(stream, headers, rawHeaders), stream)
+        else compat[0].call(h2, stream, headers, flags, rawHeaders)
+      })
+    }
     const h1 = createHttp1Server(http1Options(o.limits), o.onRequest as (req: IncomingMessage, res: ServerResponse) => void)
     h1.on('upgrade', o.onUpgrade)
     h1.on('clientError', clientError)

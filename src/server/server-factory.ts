@@ -4,10 +4,11 @@
 // proxy chain and because fastify's router, body parsing and Reply objects would only add cost
 // to a path that must stream raw bytes.
 import type { Server as HttpServer } from 'node:http'
-import type { Http2ServerRequest } from 'node:http2'
+import type { Http2ServerRequest, IncomingHttpHeaders } from 'node:http2'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createListener, type AnyReq, type AnyRes, type Listener, type ListenerOptions } from './listener.js'
 import type { RequestPath } from './request-pipeline.js'
+import { plainStream } from '../proxy/h2-stream.js'
 import { isServerPath } from './routes.js'
 
 export interface AppOptions {
@@ -46,7 +47,10 @@ export function createApp(o: AppOptions): { app: FastifyInstance; listener: List
         }
         requests.handle(req, res)
       }
-      listener = createListener({ ...o.listener, onRequest, onUpgrade: requests.onUpgrade })
+      // Plain HTTP/2 requests to the proxy skip Node's compatibility layer (h2-stream.ts); fastify's
+      // routes need its objects.
+      const coreStream = (h: IncomingHttpHeaders): boolean => plainStream(h) && !isServerPath(h[':path'] ?? '/')
+      listener = createListener({ ...o.listener, onRequest, onUpgrade: requests.onUpgrade, coreStream })
       return listener.server as unknown as HttpServer
     },
   })

@@ -58,6 +58,14 @@ for (const p of protocols) {
   })
 }
 
+// Plain HTTP/2 requests take Node's core stream API; these keep its compatibility layer
+// (src/proxy/h2-stream.ts). Both paths must strip the forged headers.
+for (const [why, extra] of [['Origin', { origin: 'https://console.example.com' }], ['Expect', { expect: '100-continue' }]] as const) {
+  t.test(`forged identity headers (HTTP/2 on Node's compatibility layer, a request with ${why}): the shard sees the token's user`, async (t) => {
+    await servedAs(t, full, 'HTTP/2', { headers: { ...forged, ...bearer('bob-token'), ...extra } }, { username: 'bob', groups: ['system:authenticated'] })
+  })
+}
+
 // The emulator does not implement upgrades: it answers them as normal requests. bob may not list
 // namespaces, admin in system:masters may: the shard's answer says whom it believed.
 const forgedUpgrade = { 'X-Remote-User': 'admin', 'X-Remote-Group': 'system:masters', 'X-Remote-Extra-Scopes': 'cluster:*' }
