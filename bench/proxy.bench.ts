@@ -134,8 +134,9 @@ async function main(): Promise<void> {
       return [t.name, fmt(median(ps.map((p) => p.p50us))), fmt(median(ps.map((p) => p.p99us)))]
     })
     const cpuRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.reqPerProxyCpuSec)
-    const cpu = (a: string, b: string, c: number): string => fmtRatioSpread(perRunRatios(cpuRuns(a, c), cpuRuns(b, c)))
+    /** Paired ratio of requests per proxy CPU-second: row `a` at `ca` connections / row `b` at `cb`. */
     const cpu2 = (a: string, ca: number, b: string, cb: number): string => fmtRatioSpread(perRunRatios(cpuRuns(a, ca), cpuRuns(b, cb)))
+    const cpu = (a: string, b: string, c: number): string => cpu2(a, c, b, c)
     const p50s = (name: string): number[] => (probes.get(name) ?? []).map((p) => p.p50us)
     const added = (name: string): number => pairedDifference(p50s(name), p50s('direct'))
     const ratioRows = connectionLevels.map((c) => [String(c),

@@ -183,9 +183,8 @@ export class ShardGate<C> {
     if (mine >= flowLimit) return this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL))
     const victim = this.#queue.evictNewest(mine + 1)
     if (victim === undefined) return this.#reject('queue-full', tooManyRequests())
-    victim.live = false
-    this.#live--
-    this.#stats.queued--
+    // Already out of its flow (as the expired ones of #expire): #take does the rest of the bookkeeping.
+    this.#take(victim)
     this.#left(victim, false)
     victim.expire(this.#reject('flow-queue-full', tooManyRequests(FLOW_QUEUE_FULL)))
     return undefined

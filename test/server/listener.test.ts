@@ -1,8 +1,8 @@
 // The listener hands plain HTTP/2 requests to the proxy on Node's core stream API and the rest
 // (and HTTP/1.1) on the objects they always had: real TLS, real clients, the request's class seen.
 import t from 'tap'
-import type { AddressInfo } from 'node:net'
-import { Http2ServerRequest, type IncomingHttpHeaders } from 'node:http2'
+import type { AddressInfo, Socket } from 'node:net'
+import { Http2ServerRequest, type IncomingHttpHeaders, type ServerHttp2Session } from 'node:http2'
 import { IncomingMessage } from 'node:http'
 import pino from 'pino'
 import { createCA, issueLoopbackServerCert } from '../../src/pki/index.js'
@@ -21,7 +21,7 @@ t.test('plain HTTP/2 requests arrive on the core stream API; the others, and HTT
     writeHead(res, 200, { 'content-type': 'text/plain' })
     res.end(req.url ?? '')
   }
-  const connections = { sockets: new Set<never>(), sessions: new Set<never>() }
+  const connections = { sockets: new Set<Socket>(), sessions: new Set<ServerHttp2Session>() }
   const l = createListener({
     tls: { cert: serving.cert, key: serving.key, requestCert: false, rejectUnauthorized: false },
     http2: true, maxStreams: 100, limits: DEFAULT_CONNECTION_LIMITS, logger: pino({ level: 'silent' }),
@@ -31,7 +31,7 @@ t.test('plain HTTP/2 requests arrive on the core stream API; the others, and HTT
   await new Promise<void>((resolve) => l.server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => {
     l.close()
-    for (const s of connections.sockets) (s as { destroy(): void }).destroy()
+    for (const s of connections.sockets) s.destroy()
     return new Promise<void>((resolve) => l.server.close(() => resolve()))
   })
   const url = `https://127.0.0.1:${(l.server.address() as AddressInfo).port}/clusters/root/x`
