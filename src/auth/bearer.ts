@@ -60,19 +60,18 @@ function websocketToken(req: AuthRequest): string | null {
 }
 
 type BearerKey = { token: string; key: string } | null
-const keysOfRequests = new WeakMap<AuthRequest, BearerKey>()
 
 /**
- * The request's bearer token and its cache key (tokenKey), null when it has none; memoised per
- * request object, so the global and the workspace authenticators extract and hash it once.
- * Throws AuthError like extractBearerToken (never memoised: it is rare and must stay an error).
+ * The request's bearer token and its cache key (tokenKey), null when it has none; memoised in the
+ * request (AuthRequest.bearer), so the global and the workspace authenticators extract and hash it
+ * once. Throws AuthError like extractBearerToken (never memoised: it is rare and must stay an error).
  */
 export function bearerKey(req: AuthRequest): BearerKey {
-  let k = keysOfRequests.get(req)
+  let k = req.bearer
   if (k === undefined) {
     const token = extractBearerToken(req)
     k = token === null ? null : { token, key: tokenKey(token) }
-    keysOfRequests.set(req, k)
+    req.bearer = k
   }
   return k
 }

@@ -20,6 +20,13 @@ export interface AuthRequest {
    * X-Remote-Group value separately, as Go sees them. Falls back to `headers` when absent.
    */
   headersDistinct?: Record<string, string[] | undefined>
+  /**
+   * src/auth/bearer.ts's memo of this request's bearer token and its cache key (undefined: not yet
+   * extracted), so the global and the workspace authenticators hash it once. A field of the request
+   * rather than a WeakMap keyed by it: an ephemeron entry per request cost a cached workspace token
+   * about a quarter of its CPU and extra major GCs (bench/README.md, stop 26).
+   */
+  bearer?: { token: string; key: string } | null
 }
 
 /**

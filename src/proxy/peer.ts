@@ -67,6 +67,7 @@ class LazyAuthRequest implements AuthRequest {
   readonly peerCertificates: X509Certificate[]
   readonly #req: ProxyRequest
   #distinct: Record<string, string[] | undefined> | undefined
+  bearer: { token: string; key: string } | null | undefined = undefined
 
   constructor(req: ProxyRequest, peerCerts: X509Certificate[]) {
     this.headers = req.headers

@@ -5,7 +5,7 @@
 import t from 'tap'
 import { SignJWT } from 'jose'
 import { startIssuer, type EmulatedIssuer } from '../../src/emulator/index.js'
-import { arena, attempt, bearer, forged, protocols, refused, type Arena } from './arena.js'
+import { arena, attempt, bearer, forged, protocols, rawH2, rawTLS, readUntilClose, refused, reviewBody, reviewPath, type Arena } from './arena.js'
 import { eventually } from '../fixtures/eventually.js'
 
 const jwt = (iss: EmulatedIssuer): object => ({
@@ -77,3 +77,52 @@ for (const auth of ['full', 'client-cert-only'] as const) {
     t.equal(r.user?.username, 'oidc:system:admin', 'a prefixed system: name is just a name')
   })
 }
+
+// A request's token and its hash are memoised in the request (src/auth/bearer.ts): never shared
+// with another request on the same connection, however they interleave.
+t.test('token confusion: different tokens interleaved on one connection (concurrent HTTP/2 streams, pipelined HTTP/1.1) each get their own answer', async (t) => {
+  const { a, partnerIdP } = await setup(t, 'full')
+  const alice = await token(partnerIdP, { email: 'alice@partner.example' })
+  const bob = await token(partnerIdP, { email: 'bob@partner.example' })
+  await served(t, a, 'HTTP/2', 'root:org:team', alice)
+  await served(t, a, 'HTTP/2', 'root:org:team', bob)
+  const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const unsigned = `${b64({ alg: 'none' })}.${b64({ iss: partnerIdP.url, aud: 'kcp', email: 'alice@partner.example', exp: Math.floor(Date.now() / 1000) + 300 })}.`
+  // Per request: the token sent (undefined: none) and the user the shard must see (undefined: 401).
+  const round: [string | undefined, string | undefined][] = [[alice, 'oidc:alice@partner.example'], [unsigned, undefined], [bob, 'oidc:bob@partner.example'], [undefined, undefined]]
+  const sequence = [...round, ...round, ...round]
+  const want = sequence.map(([, user]) => user ?? 401)
+  const path = reviewPath('root:org:team')
+
+  const s = await rawH2(t, a)
+  const got = await Promise.all(sequence.map(([tok]) => new Promise<string | number>((resolve, reject) => {
+    const st = s.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', ...forged, ...(tok !== undefined ? bearer(tok) : {}) })
+    let status = 0
+    let body = ''
+    st.on('response', (h) => { status = Number(h[':status']) })
+    st.setEncoding('utf8')
+    st.on('data', (c: string) => { body += c })
+    st.on('end', () => resolve(status === 201 ? (JSON.parse(body) as { status: { userInfo: { username: string } } }).status.userInfo.username : status))
+    st.on('error', reject)
+    st.end(reviewBody)
+  })))
+  t.same(got, want, 'HTTP/2: twelve concurrent streams, each answered for its own token')
+
+  const tls = await rawTLS(t, a)
+  const host = new URL(a.proxy.url).host
+  tls.write(sequence.map(([tok], i) => [
+    `POST ${path} HTTP/1.1`, `Host: ${host}`, 'Content-Type: application/json', `Content-Length: ${Buffer.byteLength(reviewBody)}`,
+    ...Object.entries(forged).map(([k, v]) => `${k}: ${v}`), ...(tok !== undefined ? [`Authorization: Bearer ${tok}`] : []),
+    ...(i === sequence.length - 1 ? ['Connection: close'] : []), '', reviewBody,
+  ].join('\r\n')).join(''))
+  const { text, closed } = await readUntilClose(tls, 10_000)
+  t.ok(closed, 'the proxy answered every pipelined request and closed as asked')
+  // In order: each 201 carries one review (its username), each 401 none.
+  const answers = [...text.matchAll(/HTTP\/1\.1 (\d{3})|"username":"([^"]*)"/g)]
+  const pipelined: (string | number)[] = []
+  for (const [, status, user] of answers) {
+    if (status === undefined) pipelined[pipelined.length - 1] = user
+    else pipelined.push(Number(status))
+  }
+  t.same(pipelined, want, 'HTTP/1.1: twelve pipelined requests, each answered for its own token')
+})

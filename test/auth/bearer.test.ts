@@ -1,5 +1,6 @@
 import t from 'tap'
-import { extractBearerToken, MAX_TOKEN_BYTES } from '../../src/auth/bearer.js'
+import { bearerKey, extractBearerToken, MAX_TOKEN_BYTES } from '../../src/auth/bearer.js'
+import { tokenKey } from '../../src/auth/cache.js'
 import { AuthError, type AuthRequest } from '../../src/auth/types.js'
 
 const req = (headers: Record<string, string | string[]>): AuthRequest => ({ headers, peerCertificates: [] })
@@ -31,4 +32,21 @@ t.test('the bearer token of a request, parsed as Kubernetes does (SplitN on spac
     if (want === INVALID) t.throws(() => extractBearerToken(req(headers)), AuthError, name)
     else t.equal(extractBearerToken(req(headers)), want, name)
   }
+})
+
+t.test("bearerKey: a request's token is extracted and hashed once, kept in the request, never as a key", async (t) => {
+  const r = req({ authorization: 'Bearer tok' })
+  const k = bearerKey(r)
+  t.same(k, { token: 'tok', key: tokenKey('tok') })
+  t.equal(r.bearer, k, 'memoised in the request itself (no per-request WeakMap entry)')
+  r.headers.authorization = 'Bearer other'
+  t.equal(bearerKey(r), k, 'the second authenticator gets the same object without hashing again')
+  t.equal(bearerKey(req({ authorization: 'Bearer other' }))?.key, tokenKey('other'), 'another request: its own token')
+  const none = req({})
+  t.equal(bearerKey(none), null)
+  t.equal(none.bearer, null, '"no token" is memoised too')
+  const bad = req({ authorization: 'Bearer  tok' })
+  t.throws(() => bearerKey(bad), AuthError)
+  t.throws(() => bearerKey(bad), AuthError, 'a malformed token stays an error on every call')
+  t.equal(bad.bearer, undefined)
 })
