@@ -1,6 +1,6 @@
 // Authentication cost per request: `npx tsx bench/auth.bench.ts`
 // Side by side in one run: no authentication, client certificate (cached chain check and a
-// full uncached verification), cached OIDC bearer, each followed by applyIdentityHeaders as the
+// full uncached verification), cached OIDC bearer, cached workspace token, each followed by applyIdentityHeaders as the
 // proxy does. Reports the median of 5 rounds in operations/s and the ratio to no authentication.
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,6 +13,7 @@ import { defaultIdentityHeaderNames, type AuthRequest } from '../src/auth/types.
 import { userFromCertificate, verifyClientChain } from '../src/auth/x509.js'
 import { createCA } from '../src/pki/index.js'
 import { baseOptions, TestIssuer } from '../test/auth/fixtures.js'
+import { jwtFor, setup } from '../test/auth/workspace/fixtures.js'
 
 const ROUNDS = 5
 const OPS = 5_000
@@ -38,6 +39,15 @@ const withOIDC = await createAuthentication(
   { logger, registry: new Registry() },
 )
 
+// A workspace type whose WAC trusts a second issuer (kcp WorkspaceAuthentication), decided as the
+// pipeline decides a cached token: authenticateCached() with the workspace's authenticator.
+const wsIssuer = await TestIssuer.start(t, dir)
+const ws = await setup(t)
+ws.putWAC('bench-idp', [jwtFor(wsIssuer)])
+const wsType = ws.putType('bench-ws', ['bench-idp'])
+await ws.workspace.settled()
+const wsToken = await wsIssuer.token({ email: 'dev@example.com', groups: ['devs'] })
+
 const baseHeaders = { host: 'proxy', accept: 'application/json', 'user-agent': 'kubectl/v1.31', 'x-remote-user': 'forged' }
 function forward(auth: Authentication, req: AuthRequest) {
   return auth.authenticate(req).then((d) => {
@@ -51,6 +61,17 @@ const cases: [string, () => Promise<unknown>][] = [
   ['no authentication (anonymous, headers stripped)', () => forward(none, { headers: { ...baseHeaders }, peerCertificates: [] })],
   ['client certificate (chain check cached per chain)', () => forward(withCerts, { headers: { ...baseHeaders }, peerCertificates: chain })],
   ['cached OIDC bearer token', () => forward(withOIDC, { headers: { ...baseHeaders, authorization: `Bearer ${token}` }, peerCertificates: [] })],
+  [
+    'cached workspace token (authenticateCached)',
+    async () => {
+      const req: AuthRequest = { headers: { ...baseHeaders, authorization: `Bearer ${wsToken}` }, peerCertificates: [] }
+      const opts = { workspaceAuthenticator: ws.workspace.authenticatorFor(wsType, 'bench-lc')! }
+      const d = ws.auth.authenticateCached(req, opts) ?? (await ws.auth.authenticate(req, opts))
+      if (d.kind !== 'user') throw new Error('bench setup broken: ' + (d.kind === 'unauthorized' ? d.reason : d.kind))
+      const h: Record<string, string | string[] | undefined> = { ...baseHeaders }
+      applyIdentityHeaders(h, defaultIdentityHeaderNames, d.user)
+    },
+  ],
   [
     'client certificate, full verification (uncached)',
     async () => {
