@@ -21,8 +21,18 @@ export interface GivenIndexes {
   controller: IndexController
 }
 
-/** The parts from options, then the server; with `given`, its controller and indexes instead of a new controller. */
-export async function buildFrontProxy(options: CompletedOptions, logger: Logger, connectionLimits?: Partial<ConnectionLimits>, given?: GivenIndexes): Promise<FrontProxy> {
+export interface BuildExtras {
+  connectionLimits?: Partial<ConnectionLimits>
+  /** A controller and indexes made elsewhere, instead of a new controller. */
+  given?: GivenIndexes
+  /** Gives up the start (createFrontProxy's `signal`). */
+  signal?: AbortSignal
+}
+
+/** The parts from options, then the server. */
+export async function buildFrontProxy(options: CompletedOptions, logger: Logger, extras: BuildExtras = {}): Promise<FrontProxy> {
+  const { connectionLimits, given, signal } = extras
+  signal?.throwIfAborted()
   const registry = given?.registry ?? new Registry()
   const configs = await loadControllerKubeconfigs(options)
   const { rootConfig } = configs
@@ -56,6 +66,7 @@ export async function buildFrontProxy(options: CompletedOptions, logger: Logger,
       authentication,
       ...(workspaceAuthentication !== undefined ? { workspaceAuthentication } : {}),
       ...(connectionLimits !== undefined ? { connectionLimits } : {}),
+      ...(signal !== undefined ? { signal } : {}),
     })
   } catch (e) {
     await authentication.close()

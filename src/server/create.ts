@@ -12,6 +12,12 @@ export type CreateFrontProxyInput = FrontProxyInput & {
   logStream?: NodeJS.WritableStream | DestinationStream
   /** Client connection bounds (docs/server.md); upstream's values unless a harness shortens them. */
   connectionLimits?: Partial<ConnectionLimits>
+  /**
+   * Gives up the start, e.g. `AbortSignal.timeout(30_000)`: while the root shard is unreachable the
+   * start waits for the index without end (as upstream's proxy, which retries). Aborting stops what
+   * was started and rejects with the signal's reason. It has no effect once the promise resolved.
+   */
+  signal?: AbortSignal
 }
 
 export class InvalidOptionsError extends Error {
@@ -25,15 +31,15 @@ export class InvalidOptionsError extends Error {
 
 /**
  * Starts a front-proxy from a partial options object (embedded defaults: 127.0.0.1, a free
- * port). Resolves once the index controller is ready and the port is listening. Throws
- * InvalidOptionsError listing every option problem.
+ * port). Resolves once the index controller is ready and the port is listening (`signal` gives
+ * up waiting). Throws InvalidOptionsError listing every option problem.
  */
 export async function createFrontProxy(input: CreateFrontProxyInput): Promise<FrontProxy> {
-  const { logger: given, logStream, connectionLimits, ...rest } = input
+  const { logger: given, logStream, connectionLimits, signal, ...rest } = input
   const options = completeOptions(rest, 'embedded')
   const errors = validateOptions(options)
   if (errors.length > 0) throw new InvalidOptionsError(errors)
   const logger = given ?? (logStream !== undefined ? createLogger({ v: options.logging.v, stream: logStream }) : pino({ level: 'silent' }))
-  return buildFrontProxy(options, logger, connectionLimits)
+  return buildFrontProxy(options, logger, { ...(connectionLimits !== undefined ? { connectionLimits } : {}), ...(signal !== undefined ? { signal } : {}) })
 }
 

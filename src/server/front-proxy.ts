@@ -55,6 +55,8 @@ export interface FrontProxyParts {
   workspaceAuthentication?: WorkspaceAuthentication
   /** Wait for controller.whenReady() before listening (upstream: the port stays closed until synced). Default true. */
   waitForReady?: boolean
+  /** Gives up the start: the controller is stopped, what was started is closed, the signal's reason thrown. */
+  signal?: AbortSignal
 }
 
 const READY: ReadinessReport = { ready: true, checks: [] }
@@ -63,6 +65,21 @@ const READY: ReadinessReport = { ready: true, checks: [] }
 function withChecks(r: ReadinessReport, more: ReadinessCheck[]): ReadinessReport {
   if (more.length === 0) return r
   return { ready: r.ready && more.every((c) => c.ok || c.blocking === false), checks: [...r.checks, ...more] }
+}
+
+/** controller.whenReady(), given up when `signal` aborts (stopping the controller ends the wait). */
+async function untilReady(controller: IndexController, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return controller.whenReady()
+  signal.throwIfAborted()
+  const stop = (): void => void controller.stop()
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    await controller.whenReady()
+  } catch (e) {
+    throw signal.aborted ? signal.reason : e
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
 }
 
 export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
@@ -88,8 +105,9 @@ export async function startFrontProxy(p: FrontProxyParts): Promise<FrontProxy> {
     if (controller !== undefined) {
       await controller.start()
       cleanups.push(() => controller.stop())
-      if (p.waitForReady !== false) await controller.whenReady()
+      if (p.waitForReady !== false) await untilReady(controller, p.signal)
     }
+    p.signal?.throwIfAborted()
     const server = await startServer({
       options,
       logger,

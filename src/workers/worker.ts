@@ -91,7 +91,7 @@ export async function runWorker(options: CompletedOptions, flushMs: number): Pro
   })
 
   try {
-    proxy = await buildFrontProxy(options, logger, undefined, { registry, index: copy.index, authIndex: copy.authIndex, controller: copy })
+    proxy = await buildFrontProxy(options, logger, { given: { registry, index: copy.index, authIndex: copy.authIndex, controller: copy } })
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e)
     send({ t: 'failed', message }, () => exit(1))

@@ -7,6 +7,9 @@ import { request } from 'node:https'
 import { spawn } from 'node:child_process'
 import { createServer, connect, type AddressInfo, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createFrontProxy } from '../../src/server/index.js'
 import { startBackend, startProxy, twoShardIndex } from '../proxy/fixtures/env.js'
 import { h1 } from '../proxy/fixtures/client.js'
@@ -121,6 +124,22 @@ t.test('createFrontProxy on a secure port in use also closes the metrics listene
   t.match(r.out, /^rejected EADDRINUSE: /m, 'the bind failure is the rejection')
   t.ok(r.exitedByItself, `exited within ${EXIT_WITHIN_MS} ms with nothing left running`, { output: r.out })
   t.equal(await listening(metricsPort), false, 'the metrics port is closed')
+})
+
+t.test('createFrontProxy with an unreachable root shard waits, and its signal gives up the start: it rejects with the reason and the process exits by itself', async (t) => {
+  const p = await proxyTopology(t)
+  const closed = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'kfp-unreachable-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const rootKubeconfig = join(dir, 'root.kubeconfig')
+  const original = readFileSync(p.files.rootKubeconfig, 'utf8')
+  writeFileSync(rootKubeconfig, original.replace(/server: https:\/\/127\.0\.0\.1:\d+/g, `server: https://127.0.0.1:${closed}`))
+  t.not(readFileSync(rootKubeconfig, 'utf8'), original, 'the root kubeconfig now points at a closed port')
+  const started = performance.now()
+  const r = await inChild(t, { ...input(p), proxy: { ...input(p).proxy, rootKubeconfig }, abortAfterMs: 1500 })
+  t.match(r.out, /^rejected \S+: The operation was aborted due to timeout/m, 'the signal\'s reason (AbortSignal.timeout: a TimeoutError) is the rejection')
+  t.ok(performance.now() - started >= 1500, 'it waited for the root shard until the signal')
+  t.ok(r.exitedByItself, `exited within ${EXIT_WITHIN_MS} ms with nothing left running (no retry timer, no socket)`, { output: r.out })
 })
 
 t.test('createFrontProxy resolves only once the index is ready, and the port stays closed until then', async (t) => {
