@@ -179,8 +179,9 @@ t.test('attack: a flood of shard health checks (/healthz through a / mapping, no
   const { url, shard } = await holdingShard(t, [''])
   const env = await proxyTo(t, url, { backendMaxConnections: 2, backendProtocol: 'http1' }, [{ path: '/', backend: url }])
   const flood = Array.from({ length: 10 }, () => h1(`${env.proxy.url}/healthz`, env.ca))
-  // A mapping outside /clusters/ names no shard: its gate's series is labelled "unknown".
-  await eventually('two health checks at the shard, eight queued', async () => shard.arrivals.length === 2 && (await queued(env, 'unknown')) === 8)
+  // A mapping outside /clusters/ names no shard: its gate's series is labelled with the backend's host:port.
+  const host = new URL(url).host
+  await eventually('two health checks at the shard, eight queued', async () => shard.arrivals.length === 2 && (await queued(env, host)) === 8)
   t.equal(shard.arrivals.length, 2, 'the shard saw only as many health checks as the proxy may open connections')
   shard.releaseAll()
   const answers = await Promise.all(flood)
