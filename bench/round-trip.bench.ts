@@ -45,7 +45,7 @@ try {
     `node ${process.version}, ${runs} runs × ${seconds} s, ${connections} connection(s), medians; CPU pinned: ${session.pinned}`, '',
     markdownTable(['shard waits (idle)', 'req/s', 'proxy µs CPU per request', 'shard µs CPU per request'], rows), '',
     `Proxy requests per CPU-second with the wait / without (paired per run): ${fmtRatioSpread(slow)}. The proxy does the same work in both;`,
-    'below 1 means its CPU per request grows with the time it waits (wake-ups on an idle core), which a 1-connection ratio charges to whichever case has the slower shard path.', '',
+    'below 1 means its CPU per request grows with the time it waits (wake-ups on an idle core), so a 1-connection ratio moves with the shard\'s time per request too.', '',
   ].join('\n'))
 } finally {
   await session.close()
