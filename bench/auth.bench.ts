@@ -1,7 +1,7 @@
 // Authentication cost per request: `npx tsx bench/auth.bench.ts`
 // Side by side in one run: no authentication, client certificate (cached chain check and a
-// full uncached verification), cached OIDC bearer, cached workspace token, each followed by applyIdentityHeaders as the
-// proxy does. Reports the median of 5 rounds in operations/s and the ratio to no authentication.
+// full uncached verification), cached OIDC bearer, cached workspace token, each followed by
+// applyIdentityHeaders as the proxy does. Reports the median of 5 rounds in operations/s and the ratio to no authentication.
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
