@@ -44,7 +44,11 @@ t.test('--workers 2: one set of watches, both workers serve, metrics summed, a k
   const url = /"url":"(https:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"serving"/.exec(child.output())?.[1] ?? ''
   const metricsURL = /"metricsURL":"(http:\/\/[^"]+)"/.exec(child.output())?.[1] ?? ''
   t.not(url, '', 'logged the URL')
-  const servingLines = child.output().split('\n').filter((l) => l.includes('"msg":"serving"'))
+  // A worker's lines reach stdout through the primary after its ready message, so the primary's
+  // "workers serving" may be written before the last worker's "serving" line: wait for both.
+  const serving = (): string[] => child.output().split('\n').filter((l) => l.includes('"msg":"serving"'))
+  await eventually('both workers logged "serving"', () => serving().length >= 2, SLOW)
+  const servingLines = serving()
   t.equal(servingLines.length, 2, 'two workers serve')
   t.equal(new Set(servingLines.map((l) => /"url":"([^"]+)"/.exec(l)?.[1])).size, 1, 'on one port')
   t.match(servingLines[0], /^\{"level":30,"time":\d+,"worker":[12],"name":"kcp-front-proxy"/, 'worker lines carry the worker id')
