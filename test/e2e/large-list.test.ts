@@ -10,6 +10,7 @@ import { startChild } from '../../bench/lib/child.js'
 import { rssBytes } from '../../bench/lib/proc.js'
 import { tlsAgent, configMapOfSize, ensureConfigMap } from '../../bench/lib/kube-http.js'
 import { eventually } from '../fixtures/eventually.js'
+import { withoutCoverage } from '../fixtures/coverage.js'
 
 const OBJECTS = 100
 const OBJECT_BYTES = 512 * 1024 // 100 × 512 KiB ≈ 50 MiB
@@ -27,6 +28,7 @@ const proxy = await startChild<{ url: string }>(new URL('../../bench/lib/childre
   args: ['--files', JSON.stringify(files), '--serving-cert', join(dir, 'proxy.crt'), '--serving-key', join(dir, 'proxy.key'),
     '--log-file', join(dir, 'proxy.log'), '--v', '2', '--client-cert-auth', 'false'],
   label: null,
+  env: withoutCoverage(),
 })
 t.teardown(() => proxy.stop())
 

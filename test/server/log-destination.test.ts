@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LogDestination } from '../../src/server/log-destination.js'
 import { elapse, eventually } from '../fixtures/eventually.js'
+import { withoutCoverage } from '../fixtures/coverage.js'
 
 const tmp = (t: Test): string => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-logdest-'))
@@ -106,6 +107,6 @@ t.test('lines still gathered when the process exits are written before it ends',
 const d = new LogDestination(${JSON.stringify(file)}, { batchBytes: 1 << 20, flushMs: 60000, maxBufferedBytes: 1 << 22 })
 for (let i = 0; i < 1000; i++) d.writeBatched('{"n":' + i + '}\\n')
 process.exit(0)`
-  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 30_000 })
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 30_000, env: withoutCoverage() })
   t.same(ns(readFileSync(file, 'utf8')), Array.from({ length: 1000 }, (_v, i) => i), 'all 1,000 lines, in order')
 })
