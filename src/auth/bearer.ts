@@ -3,7 +3,7 @@
 // verified by a union of token authenticators behind the token cache.
 import { LRUCache } from 'lru-cache'
 import { tokenKey, type TokenCache, type VerifiedToken } from './cache.js'
-import { AuthError, type AuthRequest, type UserInfo } from './types.js'
+import { AuthError, type AuthRequest, type BearerKey, type UserInfo } from './types.js'
 
 /** Tokens beyond this are refused before any parsing (a JWT is a few KiB at most). */
 export const MAX_TOKEN_BYTES = 64 * 1024
@@ -58,8 +58,6 @@ function websocketToken(req: AuthRequest): string | null {
   }
   return null
 }
-
-type BearerKey = { token: string; key: string } | null
 
 /**
  * The request's bearer token and its cache key (tokenKey), null when it has none; memoised in the

@@ -26,8 +26,11 @@ export interface AuthRequest {
    * rather than a WeakMap keyed by it: an ephemeron entry per request cost ≈ 1 µs and extra major
    * GCs (bench/auth.bench.ts: +12 % cached workspace decisions per CPU-second; bench/README.md, stop 26).
    */
-  bearer?: { token: string; key: string } | null
+  bearer?: BearerKey
 }
+
+/** A request's bearer token and its cache key (src/auth/cache.ts tokenKey); null: the request has none. */
+export type BearerKey = { token: string; key: string } | null
 
 /**
  * One authentication method. Returns null when the request carries no credential of its kind

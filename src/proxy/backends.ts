@@ -225,7 +225,7 @@ export class BackendPools {
     if (!h2 && !longRunning) {
       // Bounded: short HTTP/1.1 requests (see the header comment and shard-gate.ts).
       const connections = new ShortConnections(origin, common)
-      const gate = new ShardGate<Client>(this.#gateOptions(shard, origin), connections)
+      const gate = new ShardGate<Client>(this.#gateOptions(shard || servername), connections)
       // No closure per request: the gate itself is told when the connection is free (forward.ts).
       const route = (client: Client): Route => ({ dispatcher: client, servername, drainable: true, owner: gate })
       return { kind: 'gated', gate, connections, route }
@@ -239,16 +239,16 @@ export class BackendPools {
     })
     const pool: PoolBackend = { kind: 'pool', dispatcher, route: { dispatcher, servername, drainable: false } }
     if (longRunning || this.#opts.fairQueuing !== true) return pool
-    const options = this.#gateOptions(shard, origin)
+    const options = this.#gateOptions(shard || servername)
     // Every slot is this one route; its release frees the slot through the gate.
     const slot: Route = { dispatcher, servername, drainable: false, owner: { release: () => gate.release(slot) } }
     const gate = new ShardGate<Route>(options, new StreamSlots(options.limit, slot))
     return { kind: 'limited', gate, pool }
   }
 
-  /** A mapping's backend that is no shard (`/services/`, `/`) is named in the gate's metrics by its host:port. */
-  #gateOptions(shard: string, origin: string): GateOptions {
-    const stats = this.#opts.flowControlStats?.(shard !== '' ? shard : new URL(origin).host) ?? unobservedStats()
+  /** `label` names the gate in metrics: the shard, or for a mapping's backend that is no shard (`/services/`, `/`) its host:port. */
+  #gateOptions(label: string): GateOptions {
+    const stats = this.#opts.flowControlStats?.(label) ?? unobservedStats()
     return { limit: this.#opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, ...this.#opts.queue, stats }
   }
 

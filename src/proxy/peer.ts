@@ -2,7 +2,7 @@
 // connection (HTTP/2 multiplexes many requests over one), never per request.
 import { X509Certificate } from 'node:crypto'
 import type { TLSSocket, DetailedPeerCertificate } from 'node:tls'
-import type { AuthRequest } from '../auth/types.js'
+import type { AuthRequest, BearerKey } from '../auth/types.js'
 import type { ProxyRequest } from './exchange.js'
 
 const cache = new WeakMap<object, X509Certificate[]>()
@@ -67,7 +67,7 @@ class LazyAuthRequest implements AuthRequest {
   readonly peerCertificates: X509Certificate[]
   readonly #req: ProxyRequest
   #distinct: Record<string, string[] | undefined> | undefined
-  bearer: { token: string; key: string } | null | undefined = undefined
+  bearer: BearerKey | undefined = undefined
 
   constructor(req: ProxyRequest, peerCerts: X509Certificate[]) {
     this.headers = req.headers

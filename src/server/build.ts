@@ -22,11 +22,11 @@ export interface GivenIndexes {
 }
 
 export interface BuildExtras {
-  connectionLimits?: Partial<ConnectionLimits>
+  connectionLimits?: Partial<ConnectionLimits> | undefined
   /** A controller and indexes made elsewhere, instead of a new controller. */
-  given?: GivenIndexes
+  given?: GivenIndexes | undefined
   /** Gives up the start (createFrontProxy's `signal`). */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /** The parts from options, then the server. */

@@ -40,6 +40,6 @@ export async function createFrontProxy(input: CreateFrontProxyInput): Promise<Fr
   const errors = validateOptions(options)
   if (errors.length > 0) throw new InvalidOptionsError(errors)
   const logger = given ?? (logStream !== undefined ? createLogger({ v: options.logging.v, stream: logStream }) : pino({ level: 'silent' }))
-  return buildFrontProxy(options, logger, { ...(connectionLimits !== undefined ? { connectionLimits } : {}), ...(signal !== undefined ? { signal } : {}) })
+  return buildFrontProxy(options, logger, { connectionLimits, signal })
 }
 
