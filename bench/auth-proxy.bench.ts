@@ -15,12 +15,16 @@
 // Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--probe 2000] [--warmup 2] [--no-pin] [--json out.json]
 //          [--cases ours-none+wsjwt,ours-ws]  (only these rows; ratios whose rows are missing print —)
+//          [--static-shard]  (after the sanity checks, nginx answers the GET in the shard's place
+//                             (bench/lib/static-shard.ts): every case then costs the shard the same,
+//                             whatever identity headers it gets)
 import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { startOurs, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
+import { awaitStandIn, startStaticShard } from './lib/static-shard.js'
 import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
@@ -31,6 +35,7 @@ const warmupSeconds = numberArg(args, 'warmup', 2)
 const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(Number)
 const pin = args.get('no-pin') !== 'true'
 const onlyCases = args.get('cases')?.split(',')
+const staticShard = args.get('static-shard') === 'true'
 
 const OIDC_CLIENT_ID = 'kcp-bench'
 const OIDC_EMAIL = 'bench@example.com'
@@ -111,6 +116,14 @@ async function main(): Promise<void> {
     const ca = session.serving.ca
     await sanity(cases, ca, jwt)
     process.stderr.write(`sanity: every target answers 200 and authenticates as expected; JWKS fetches ${issuer.jwksFetches}; pinned: ${session.pinned}\n`)
+    let shardPid = session.topo.pid
+    if (staticShard) {
+      const stand = await startStaticShard(session.dir, session.topo, { http2: false })
+      session.defer(() => stand.stop())
+      session.pinServer(stand.pid)
+      await awaitStandIn(cases.map((c) => ({ url: c.target.objectURL, headers: c.headers, tls: clientTlsOf(c, ca) })))
+      shardPid = stand.pid
+    }
 
     const loads = new Map<string, LoadResult[]>()
     const probes = new Map<string, ProbeResult[]>()
@@ -121,7 +134,7 @@ async function main(): Promise<void> {
     if (warmupSeconds > 0) {
       for (const c of cases) {
         const tls = clientTlsOf(c, ca)
-        const w = await runLoad({ url: c.target.objectURL, connections: 50, seconds: warmupSeconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
+        const w = await runLoad({ url: c.target.objectURL, connections: 50, seconds: warmupSeconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid })
         if (w.non2xx > 0 || w.errors > 0) process.stderr.write(`WARNING ${caseName(c)} warm-up: ${w.non2xx} non-2xx, ${w.errors} errors\n`)
       }
     }
@@ -138,7 +151,7 @@ async function main(): Promise<void> {
         const name = caseName(c)
         const tls = clientTlsOf(c, ca)
         for (const conns of connectionLevels) {
-          const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid: session.topo.pid })
+          const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid })
           if (r.non2xx > 0 || r.errors > 0) {
             invalid.push(`${name} c=${conns} run ${run}`)
             process.stderr.write(`WARNING ${name} c=${conns}: ${r.non2xx} non-2xx, ${r.errors} errors — this run is invalid\n`)
@@ -184,7 +197,8 @@ async function main(): Promise<void> {
 
     const report = [
       `## Authentication through the proxy — ${new Date().toISOString()}`,
-      `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}`,
+      `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}` +
+        (staticShard ? '; shard: nginx answering the GET itself (--static-shard), its CPU in the shard column' : ''),
       '',
       markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
       '',

@@ -4,7 +4,7 @@
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
 //          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10] [--sampling 10000]
-//          [--shard-http2] [--targets …,ours-http1,ours-http2]
+//          [--shard-http2] [--static-shard] [--targets …,ours-http1,ours-http2]
 // --shard-http2: the emulated shard offers HTTP/2 (ALPN h2 + http/1.1), as real kcp shards do; ours
 // then runs its default shard transport (auto: short requests on HTTP/1.1, watches on HTTP/2).
 // ours-http1 / ours-http2 (not among the defaults): ours with --backend-protocol=http1 / http2; adds
@@ -13,15 +13,20 @@
 // (default 1 %) exported to an in-process OTLP/gRPC receiver; adds ours-traced / ours per CPU-s.
 // ours-w<N> (not among the defaults): the CLI with --workers N, for the workers' scaling figure
 // (req/s against ours, one process); it is never pinned, so measure it with --no-pin.
-// --clients: h1 = autocannon (HTTP/1.1 keep-alive), h2 = h2load with 1 stream per connection,
-// h2m10 = h2load with 10; HTTP/2 clients run against our proxy (and ours-before) only, the
-// other targets serve HTTP/1.1. Ratios ours with HTTP/2 clients / ours with HTTP/1.1 clients.
+// --clients: h1 = autocannon (HTTP/1.1 keep-alive), h1c = h2load --h1 (HTTP/1.1 from a client in C,
+// a fraction of autocannon's CPU), h2 = h2load with 1 stream per connection, h2m10 = h2load with
+// 10; HTTP/2 clients run against our proxy (and ours-before) only, the other targets serve
+// HTTP/1.1. Ratios ours with HTTP/2 clients / ours with HTTP/1.1 clients.
+// --static-shard: nginx stands in for the workspace's shard and answers the GET itself
+// (bench/lib/static-shard.ts), so the shard's CPU no longer caps what the proxies can show; for
+// the workers' scaling figure on a 2-core machine: --static-shard --no-pin --clients h1c,h2.
 import { openSession } from './lib/session.js'
 import { h2loadAvailable, runH2load } from './lib/h2load.js'
 import { directTarget, startOurs, startOursWorkers, startNaive, startNginx, nginxAvailable, type OursName, type Target, type TargetName } from './lib/targets.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
 import { startOursTraced, type TracedTarget } from './lib/traced.js'
+import { startStaticShard } from './lib/static-shard.js'
 import { median, perRunRatios, fmtRatioSpread, pairedDifference, fmt, markdownTable, parseArgs, numberArg, emitReport } from './lib/stats.js'
 
 const args = parseArgs(process.argv.slice(2))
@@ -32,6 +37,7 @@ const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(
 const wanted = new Set((args.get('targets') ?? 'direct,ours,naive-fastify,minimal-undici,nginx').split(',') as TargetName[])
 const pin = args.get('no-pin') !== 'true'
 const shardHttp2 = args.get('shard-http2') === 'true'
+const staticShard = args.get('static-shard') === 'true'
 /** Targets that are ours with another --backend-protocol than the default. */
 const transportTargets = (['ours-http1', 'ours-http2'] as const).filter((n) => wanted.has(n))
 // --before <checkout>: also run that checkout's proxy as target `ours-before`, so a change is
@@ -41,8 +47,10 @@ const beforeCheckout = args.get('before')
 // change alone (e.g. --ours <the change> --before <its parent>) with today's benchmark code.
 const oursCheckout = args.get('ours')
 const clientKinds = (args.get('clients') ?? 'h1').split(',')
-for (const k of clientKinds) if (!['h1', 'h2', 'h2m10'].includes(k)) throw new Error(`--clients: h1, h2 or h2m10, got ${k}`)
-if (clientKinds.some((k) => k !== 'h1') && !h2loadAvailable()) throw new Error('--clients h2: h2load is not installed (apt-get install nghttp2-client)')
+for (const k of clientKinds) if (!['h1', 'h1c', 'h2', 'h2m10'].includes(k)) throw new Error(`--clients: h1, h1c, h2 or h2m10, got ${k}`)
+if (clientKinds.some((k) => k !== 'h1') && !h2loadAvailable()) throw new Error(`--clients ${clientKinds.join(',')}: h2load is not installed (apt-get install nghttp2-client)`)
+/** HTTP/2 client kinds, run against ours only. */
+const isH2 = (kind: string): boolean => kind.startsWith('h2')
 /** The load key of a target with a client kind: `ours` (h1), `ours[h2]`, `ours[h2m10]`. */
 const keyOf = (name: string, kind: string): string => (kind === 'h1' ? name : `${name}[${kind}]`)
 
@@ -50,6 +58,10 @@ async function main(): Promise<void> {
   const session = await openSession({ pin, topologyArgs: shardHttp2 ? ['--http2', 'true'] : [] })
   try {
     const topo = session.topo.info
+    // Started before the proxies, so they find the Shard at the stand-in from their first list.
+    const stand = staticShard ? await startStaticShard(session.dir, session.topo, { http2: shardHttp2 }) : undefined
+    if (stand !== undefined) { session.defer(() => stand.stop()); session.pinServer(stand.pid) }
+    const shardPid = stand?.pid ?? session.topo.pid
     const targets: Target[] = []
     if (wanted.has('direct')) targets.push(directTarget(topo))
     if (wanted.has('ours')) targets.push(await startOurs(session.dir, topo, session.serving, { v: 2, checkout: oursCheckout }))
@@ -103,12 +115,12 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const ca = pem.get(t.name)!
         for (const kind of clientKinds) {
-          if (kind !== 'h1' && !t.name.startsWith('ours')) continue
+          if (isH2(kind) && !t.name.startsWith('ours')) continue
           const name = keyOf(t.name, kind)
           for (const c of connectionLevels) {
             const r = kind === 'h1'
-              ? await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid: session.topo.pid })
-              : await runH2load({ url: t.objectURL, connections: c, streams: kind === 'h2' ? 1 : 10, seconds, headers, proxyPid: t.pid, shardPid: session.topo.pid })
+              ? await runLoad({ url: t.objectURL, connections: c, seconds, headers, ca, proxyPid: t.pid, shardPid })
+              : await runH2load({ url: t.objectURL, connections: c, streams: kind === 'h2m10' ? 10 : 1, h1: kind === 'h1c', seconds, headers, proxyPid: t.pid, shardPid })
             if (r.non2xx > 0 || r.errors > 0) process.stderr.write(`WARNING ${name} c=${c}: ${r.non2xx} non-2xx, ${r.errors} errors\n`)
             if (r.rampErrors > 0) process.stderr.write(`note ${name} c=${c}: ${r.rampErrors} errors or timeouts while the connections were set up (before the window)\n`)
             if (r.connectedBeforeWindow < c) process.stderr.write(`WARNING ${name} c=${c}: only ${r.connectedBeforeWindow} connections answered before the window opened (handshakes spilled in)\n`)
@@ -121,7 +133,7 @@ async function main(): Promise<void> {
 
     const med = (k: string, f: (r: LoadResult) => number): number => median((loads.get(k) ?? []).map(f))
     const rows: string[][] = []
-    const rowNames = targets.flatMap((t) => clientKinds.filter((k) => k === 'h1' || t.name.startsWith('ours')).map((k) => ({ name: keyOf(t.name, k), pid: t.pid })))
+    const rowNames = targets.flatMap((t) => clientKinds.filter((k) => !isH2(k) || t.name.startsWith('ours')).map((k) => ({ name: keyOf(t.name, k), pid: t.pid })))
     for (const t of rowNames) {
       for (const c of connectionLevels) {
         const k = `${t.name}@${c}`
@@ -143,13 +155,17 @@ async function main(): Promise<void> {
       cpu('ours', 'naive-fastify', c), cpu('ours', 'nginx', c), cpu('ours', 'minimal-undici', c), cpu('minimal-undici', 'naive-fastify', c),
       ...(beforeCheckout !== undefined ? [cpu('ours', 'ours-before', c), cpu('ours-before', 'minimal-undici', c)] : [])])
 
-    const h2Kinds = clientKinds.filter((k) => k !== 'h1')
-    const clientRows = h2Kinds.length === 0 ? [] : connectionLevels.map((c) => [String(c), ...h2Kinds.map((k) => cpu(keyOf('ours', k), 'ours', c)),
+    const h2Kinds = clientKinds.filter(isH2)
+    // Against each HTTP/1.1 client run: h1c is the same program as the HTTP/2 clients (h2load), so
+    // ours[h2] / ours[h1c] differs in the protocol alone; autocannon (h1) paces its requests otherwise.
+    const h1Kinds = clientKinds.filter((k) => !isH2(k))
+    const clientPairs = h2Kinds.flatMap((k) => h1Kinds.map((h) => [k, h] as const))
+    const clientRows = clientPairs.length === 0 ? [] : connectionLevels.map((c) => [String(c), ...clientPairs.map(([k, h]) => cpu(keyOf('ours', k), keyOf('ours', h), c)),
       ...(beforeCheckout !== undefined ? h2Kinds.map((k) => cpu(keyOf('ours', k), keyOf('ours-before', k), c)) : [])])
     // --workers scaling: throughput of N workers over one process, paired per run (target ≥ 1.7 at 500 with 2).
     const rpsRuns = (name: string, c: number): number[] => (loads.get(`${name}@${c}`) ?? []).map((r) => r.rps)
-    const scalingRows = oursWorkers.length === 0 ? [] : connectionLevels.map((c) => [String(c),
-      ...oursWorkers.flatMap((w) => [fmtRatioSpread(perRunRatios(rpsRuns(w, c), rpsRuns('ours', c))), cpu(w, 'ours', c)])])
+    const scalingRows = oursWorkers.length === 0 ? [] : clientKinds.flatMap((k) => connectionLevels.map((c) => [String(c), k,
+      ...oursWorkers.flatMap((w) => [fmtRatioSpread(perRunRatios(rpsRuns(keyOf(w, k), c), rpsRuns(keyOf('ours', k), c))), cpu(keyOf(w, k), keyOf('ours', k), c)])]))
     // Load levels: each ours row at every level / itself at the first level, paired per run
     // (issue 15: ours at 500 connections ≥ 0.9× ours at 50).
     const oursRows = rowNames.filter((r) => r.name.startsWith('ours')).map((r) => r.name)
@@ -160,7 +176,8 @@ async function main(): Promise<void> {
     const tracedRows = traced === undefined ? [] : connectionLevels.map((c) => [String(c), cpu('ours-traced', 'ours', c)])
     const report = [
       `## Proxy benchmark — ${new Date().toISOString()}`,
-      `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}`,
+      `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}` +
+        (stand !== undefined ? '; shard: nginx answering the GET itself (--static-shard), its CPU in the shard column' : ''),
       '',
       markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),
       '',
@@ -177,13 +194,13 @@ async function main(): Promise<void> {
         ...(beforeCheckout !== undefined ? ['ours / ours-before', 'ours-before / minimal-undici'] : [])], ratioRows),
       ...(clientRows.length === 0 ? [] : ['', 'HTTP/2 clients (h2load; [h2] = 1 stream per connection, [h2m10] = 10): requests per proxy CPU-second, ours with HTTP/2 clients / ours with HTTP/1.1 clients (target ≥ 0.9 at 50 and 500)' +
         (beforeCheckout !== undefined ? ', and against ours-before with the same clients' : '') + '; the p50 column of h2load rows is its mean:', '',
-        markdownTable(['connections', ...h2Kinds.map((k) => `ours[${k}] / ours`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
+        markdownTable(['connections', ...clientPairs.map(([k, h]) => `ours[${k}] / ${keyOf('ours', h)}`), ...(beforeCheckout !== undefined ? h2Kinds.map((k) => `ours[${k}] / ours-before[${k}]`) : [])], clientRows)]),
       ...(levelRows.length === 0 ? [] : ['', 'Load levels: requests per proxy CPU-second at each level / the same row at the first level (target: ours at 500 ≥ 0.9× ours at 50):', '',
         markdownTable(['connections', ...oursRows], levelRows)]),
       ...(transportRows.length === 0 ? [] : ['', `Shard transport (the shard ${shardHttp2 ? 'offers HTTP/2' : 'speaks HTTP/1.1 only: use --shard-http2'}): requests per proxy CPU-second, ours (default --backend-protocol=auto) / ours with another protocol (target ≥ 1 against ours-http1):`, '',
         markdownTable(['connections', ...transportTargets.map((n) => `ours / ${n}`)], transportRows)]),
       ...(scalingRows.length === 0 ? [] : ['', `Workers (the CLI with --workers N, unpinned${session.pinned ? ' while ours is pinned to one CPU: use --no-pin for the scaling figure' : ''}): req/s of N workers / req/s of ours (target ≥ 1.7 at 500 connections with 2), and their requests per CPU-second (all processes) / ours:`, '',
-        markdownTable(['connections', ...oursWorkers.flatMap((w) => [`${w} / ours req/s`, `${w} / ours per CPU-s`])], scalingRows)]),
+        markdownTable(['connections', 'client', ...oursWorkers.flatMap((w) => [`${w} / ours req/s`, `${w} / ours per CPU-s`])], scalingRows)]),
       ...(traced === undefined ? [] : ['', `Tracing (ours-traced: sampling ${numberArg(args, 'sampling', 10_000)} per million, OTLP/gRPC to an in-process receiver that took ${traced.receiver.spans.length} spans): requests per proxy CPU-second, ours-traced / ours (target ≥ 0.9 at 1 %):`, '',
         markdownTable(['connections', 'ours-traced / ours'], tracedRows)]),
       beforeCheckout !== undefined ? `\nours-before: the proxy of ${beforeCheckout}; its added p50 over direct ${fmt(added('ours-before'))} µs` : '',

@@ -167,17 +167,29 @@ export function renderTemplate(template: string, values: Record<string, string |
 }
 
 export async function startNginx(dir: string, topo: TopologyInfo, serving: ServingFiles, o: { connections?: number } = {}): Promise<Target | undefined> {
+  if (!nginxAvailable()) return undefined
+  const f = topo.files
+  const n = await spawnNginx(join(dir, 'nginx'), 'nginx.conf', (port) => ({
+    UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
+    SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.proxyClientCert, CLIENT_KEY: f.proxyClientKey, CA: f.caCert,
+    WORKER_CONNECTIONS: o.connections ?? 4096, WORKER_NOFILE: (o.connections ?? 4096) * 2 + 64, PORT: port,
+  }))
+  const clusterURL = `https://127.0.0.1:${n.port}/clusters/${topo.workspace.cluster}`
+  return { name: 'nginx', pid: n.pid, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => n.stop() }
+}
+
+export interface NginxProcess { pid: number; port: number; stop: () => Promise<void> }
+
+/**
+ * Renders `bench/baselines/<template>` into `ndir` (its `{{DIR}}` is ndir; `values` gets the port
+ * chosen) and runs nginx on it until stop() (graceful, then killed after 5 s).
+ */
+export async function spawnNginx(ndir: string, template: string, values: (port: number) => Record<string, string | number>): Promise<NginxProcess> {
   const bin = nginxAvailable()
-  if (!bin) return undefined
-  const ndir = join(dir, 'nginx')
+  if (!bin) throw new Error('nginx is not installed (apt-get install nginx-light)')
   mkdirSync(ndir, { recursive: true })
   const port = await freePort()
-  const f = topo.files
-  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines/nginx.conf'), 'utf8'), {
-    DIR: ndir, PORT: port, UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
-    SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.proxyClientCert, CLIENT_KEY: f.proxyClientKey, CA: f.caCert,
-    WORKER_CONNECTIONS: o.connections ?? 4096, WORKER_NOFILE: (o.connections ?? 4096) * 2 + 64,
-  })
+  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines', template), 'utf8'), { DIR: ndir, ...values(port) })
   const confFile = join(ndir, 'nginx.conf')
   writeFileSync(confFile, conf)
   const cp = spawn(bin, ['-p', ndir, '-c', confFile, '-e', join(ndir, 'nginx-error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -188,11 +200,10 @@ export async function startNginx(dir: string, topo: TopologyInfo, serving: Servi
     await waitForPort(port, 10_000, () => cp.exitCode === null)
   } catch (e) {
     cp.kill('SIGKILL')
-    throw new Error(`nginx did not start: ${(e as Error).message}: ${err}`)
+    throw new Error(`nginx (${template}) did not start: ${(e as Error).message}: ${err}`)
   }
-  const clusterURL = `https://127.0.0.1:${port}/clusters/${topo.workspace.cluster}`
   return {
-    name: 'nginx', pid: cp.pid, clusterURL, objectURL: clusterURL + topo.objectPath,
+    pid: cp.pid!, port,
     stop: async () => {
       if (cp.exitCode !== null) return
       cp.kill('SIGQUIT') // graceful

@@ -2,8 +2,10 @@
 // workspace and a configmap of a known size. Runs alone so the shard's CPU is not
 // charged to the proxy. Usage (through bench/lib/child.ts):
 //   topology.ts --dir <dir> [--shards root,alpha] [--workspace-shard alpha] [--configmap-bytes 1024] [--http2 true]
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startTopology } from '../../../src/emulator/index.js'
+import { caFromPair, issueLoopbackServerCert } from '../../../src/pki/index.js'
 import { serveChild, childArg } from '../child-side.js'
 import { tlsAgent, configMapOfSize, ensureConfigMap } from '../kube-http.js'
 import type { TopologyFiles, CreatedWorkspace } from '../../../src/emulator/types.js'
@@ -61,6 +63,16 @@ serveChild<TopologyInfo>(async () => {
         await ensureConfigMap(agent, `${shard(w.shard).baseURL}/clusters/${w.cluster}`, configMapOfSize('bench-1k', cmBytes), ADMIN_TOKEN)
         return { cluster: w.cluster, path: 'root:bench-ws' }
       },
+      /** A loopback serving pair from the shards' CA, for a server that stands in for a shard (static-shard.ts). */
+      issueShardServing: async () => {
+        const pair = await issueLoopbackServerCert(caFromPair(topo.pki.servingCA))
+        const f = { cert: join(dir, 'stand-in-shard.crt'), key: join(dir, 'stand-in-shard.key') }
+        writeFileSync(f.cert, pair.cert)
+        writeFileSync(f.key, pair.key, { mode: 0o600 })
+        return f
+      },
+      /** Points a Shard's baseURL elsewhere: the proxies' controllers follow it (their lists and watches, and the routes). */
+      setShardBaseURL: (a) => topo.setShardBaseURL(String(a.shard), String(a.url)),
       stats: () => Object.fromEntries([...topo.shards].map(([n, s]) => [n, { ...s.stats }])),
       dropWatches: (a) => shard(a.shard).dropWatches(),
       compact: (a) => shard(a.shard).compact(),
