@@ -14,21 +14,16 @@ import type { TopologyInfo } from './children/topology.js'
 import { kubeRequest, tlsAgent, type TlsIdentity } from './kube-http.js'
 import { shardURLOf, spawnNginx, type NginxProcess } from './targets.js'
 
-export interface StaticShard extends NginxProcess {
-  /** Base URL (`https://127.0.0.1:<port>`) now in the bench workspace's Shard object. */
-  url: string
-}
-
 /** Response headers of the emulated shard not repeated as fixed values (nginx writes its own, or per request). */
 const PER_RESPONSE = new Set(['date', 'content-length', 'content-type', 'connection', 'keep-alive', 'audit-id'])
 
 /** The text of an nginx single-quoted string; a `$` would be read as a variable, so it is refused. */
-export function nginxQuoted(text: string): string {
+function nginxQuoted(text: string): string {
   if (text.includes('$')) throw new Error('a static answer with `$` cannot be served by nginx `return`')
   return text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
 }
 
-export async function startStaticShard(dir: string, topo: ChildHandle<TopologyInfo>, o: { http2: boolean }): Promise<StaticShard> {
+export async function startStaticShard(dir: string, topo: ChildHandle<TopologyInfo>, o: { http2: boolean }): Promise<NginxProcess> {
   const info = topo.info
   const f = info.files
   const shardURL = shardURLOf(info)
@@ -50,7 +45,7 @@ export async function startStaticShard(dir: string, topo: ChildHandle<TopologyIn
   await topo.request('setShardBaseURL', { shard: info.workspace.shard, url })
   // The baselines (direct, naive, nginx) take the shard's URL from here: they go to the stand-in too.
   info.shards[info.workspace.shard] = url
-  return { ...n, url }
+  return n
 }
 
 /**
