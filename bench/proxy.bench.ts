@@ -3,7 +3,7 @@
 // Every target serves the same 1 KiB configmap GET from the same emulated shard.
 // Usage: npx tsx bench/proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--targets direct,ours,naive-fastify,minimal-undici,nginx,ours-w2] [--probe 2000] [--no-pin] [--json out.json]
-//          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h2,h2m10] [--sampling 10000]
+//          [--before <another checkout>] [--ours <another checkout>] [--clients h1,h1c,h2,h2m10] [--sampling 10000]
 //          [--shard-http2] [--static-shard] [--targets …,ours-http1,ours-http2]
 // --shard-http2: the emulated shard offers HTTP/2 (ALPN h2 + http/1.1), as real kcp shards do; ours
 // then runs its default shard transport (auto: short requests on HTTP/1.1, watches on HTTP/2).

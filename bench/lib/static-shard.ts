@@ -1,11 +1,12 @@
 // A stand-in shard for figures the emulated shard's own CPU would cap or blur: on 2 cores, the
 // emulator (Node, ~100 µs of CPU per GET) takes the core a second worker of ours needs, so the
 // workers' scaling cannot show; and its time per request depends on the identity headers it gets,
-// which moves a 1-connection CPU ratio (bench/round-trip.bench.ts). nginx
-// (bench/baselines/static-shard.conf) answers the benchmark's GET in any logical cluster with the
-// body and headers the emulated shard gave for it, and passes everything else (the proxies' lists
-// and watches) on to the emulated shard; the Shard's baseURL is pointed at it, so every proxy's
-// controller routes the workspace there. The shard's identity checks are not made for the static
+// which moves a 1-connection CPU ratio (bench/round-trip.bench.ts). nginx (the baseline's
+// bench/baselines/nginx.conf with one more location) answers the benchmark's GET in any logical
+// cluster with the body and headers the emulated shard gave for it (a fresh Audit-Id per request,
+// as the apiserver's), and passes everything else (the proxies' lists and watches) on to the
+// emulated shard as the admin; the Shard's baseURL is pointed at it, so every proxy's controller
+// routes the workspace there. The shard's identity checks are not made for the static
 // answer: every target gets the same one, so the comparison stays fair.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -35,11 +36,18 @@ export async function startStaticShard(dir: string, topo: ChildHandle<TopologyIn
   if (sample.status !== 200) throw new Error(`static shard: GET ${objectPath} on the emulated shard → HTTP ${sample.status}`)
   const fixed = Object.entries(sample.headers).filter(([k]) => !PER_RESPONSE.has(k))
   const serving = await topo.request<{ cert: string; key: string }>('issueShardServing')
-  const n = await spawnNginx(join(dir, 'static-shard'), 'static-shard.conf', (port) => ({
-    PORT: port, LISTEN_OPTIONS: o.http2 ? 'ssl http2' : 'ssl', UPSTREAM_HOSTPORT: new URL(shardURL).host,
+  const answer = [
+    `        location ~ ^/clusters/[^/]+${info.objectPath}$ {`,
+    '            default_type application/json;',
+    '            add_header Audit-Id $request_id always;',
+    ...fixed.map(([k, v]) => `            add_header ${k} '${nginxQuoted(String(v))}' always;`),
+    `            return 200 '${nginxQuoted(sample.text)}';`,
+    '        }',
+  ].join('\n')
+  const n = await spawnNginx(join(dir, 'static-shard'), (port) => ({
+    PORT: port, LISTEN_OPTIONS: o.http2 ? 'ssl http2' : 'ssl', EXTRA_LOCATIONS: answer, UPSTREAM_HOSTPORT: new URL(shardURL).host,
     SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.adminCert, CLIENT_KEY: f.adminKey, CA: f.caCert,
-    WORKER_CONNECTIONS: 4096, WORKER_NOFILE: 8256, OBJECT_PATH_REGEX: info.objectPath, OBJECT_BODY: nginxQuoted(sample.text),
-    ADD_HEADERS: fixed.map(([k, v]) => `            add_header ${k} '${nginxQuoted(String(v))}' always;`).join('\n'),
+    WORKER_CONNECTIONS: 4096, WORKER_NOFILE: 8256,
   }))
   const url = `https://127.0.0.1:${n.port}`
   await topo.request('setShardBaseURL', { shard: info.workspace.shard, url })
@@ -49,8 +57,9 @@ export async function startStaticShard(dir: string, topo: ChildHandle<TopologyIn
 }
 
 /**
- * Waits until every URL is answered by the stand-in (`Server: nginx`): a proxy started before the
- * Shard moved follows it through its Shard watch. Bounded: 15 s for all of them.
+ * Waits until every URL is answered by the stand-in (`Server: nginx/…`; the emulated shard sends
+ * none): a proxy started before the Shard moved follows it through its Shard watch. Bounded: 15 s
+ * for all of them.
  */
 export async function awaitStandIn(clients: readonly { url: string; headers: Record<string, string>; tls: TlsIdentity }[]): Promise<void> {
   const deadline = Date.now() + 15_000
@@ -59,7 +68,7 @@ export async function awaitStandIn(clients: readonly { url: string; headers: Rec
     try {
       for (;;) {
         const r = await kubeRequest(agent, c.url, { headers: c.headers })
-        if (r.status === 200 && r.headers.server === 'nginx') break
+        if (r.status === 200 && String(r.headers.server).startsWith('nginx')) break
         if (Date.now() > deadline) throw new Error(`static shard: ${c.url} still answered by the emulated shard (HTTP ${r.status}) after 15 s`)
         await new Promise((resolve) => setTimeout(resolve, 100))
       }

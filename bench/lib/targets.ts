@@ -169,8 +169,8 @@ export function renderTemplate(template: string, values: Record<string, string |
 export async function startNginx(dir: string, topo: TopologyInfo, serving: ServingFiles, o: { connections?: number } = {}): Promise<Target | undefined> {
   if (!nginxAvailable()) return undefined
   const f = topo.files
-  const n = await spawnNginx(join(dir, 'nginx'), 'nginx.conf', (port) => ({
-    UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
+  const n = await spawnNginx(join(dir, 'nginx'), (port) => ({
+    LISTEN_OPTIONS: 'ssl http2', EXTRA_LOCATIONS: '', UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
     SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.proxyClientCert, CLIENT_KEY: f.proxyClientKey, CA: f.caCert,
     WORKER_CONNECTIONS: o.connections ?? 4096, WORKER_NOFILE: (o.connections ?? 4096) * 2 + 64, PORT: port,
   }))
@@ -181,15 +181,15 @@ export async function startNginx(dir: string, topo: TopologyInfo, serving: Servi
 export interface NginxProcess { pid: number; port: number; stop: () => Promise<void> }
 
 /**
- * Renders `bench/baselines/<template>` into `ndir` (its `{{DIR}}` is ndir; `values` gets the port
+ * Renders `bench/baselines/nginx.conf` into `ndir` (its `{{DIR}}` is ndir; `values` gets the port
  * chosen) and runs nginx on it until stop() (graceful, then killed after 5 s).
  */
-export async function spawnNginx(ndir: string, template: string, values: (port: number) => Record<string, string | number>): Promise<NginxProcess> {
+export async function spawnNginx(ndir: string, values: (port: number) => Record<string, string | number>): Promise<NginxProcess> {
   const bin = nginxAvailable()
   if (!bin) throw new Error('nginx is not installed (apt-get install nginx-light)')
   mkdirSync(ndir, { recursive: true })
   const port = await freePort()
-  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines', template), 'utf8'), { DIR: ndir, ...values(port) })
+  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines/nginx.conf'), 'utf8'), { DIR: ndir, ...values(port) })
   const confFile = join(ndir, 'nginx.conf')
   writeFileSync(confFile, conf)
   const cp = spawn(bin, ['-p', ndir, '-c', confFile, '-e', join(ndir, 'nginx-error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -200,7 +200,7 @@ export async function spawnNginx(ndir: string, template: string, values: (port: 
     await waitForPort(port, 10_000, () => cp.exitCode === null)
   } catch (e) {
     cp.kill('SIGKILL')
-    throw new Error(`nginx (${template}) did not start: ${(e as Error).message}: ${err}`)
+    throw new Error(`nginx (${ndir}) did not start: ${(e as Error).message}: ${err}`)
   }
   return {
     pid: cp.pid!, port,
