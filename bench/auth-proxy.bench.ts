@@ -15,6 +15,10 @@
 // Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--probe 2000] [--warmup 2] [--no-pin] [--json out.json]
 //          [--cases ours-none+wsjwt,ours-ws]  (only these rows; ratios whose rows are missing print —)
+//          [--processes N]  (N processes of each proxy; run r measures set (r-1) mod N, so one
+//                            process's own speed (code layout, JIT choices) does not decide a ratio)
+//          [--client h1c]  (load from h2load --h1, a C client, instead of autocannon; not for ours-cert,
+//                           as h2load cannot present a client certificate)
 //          [--static-shard]  (after the sanity checks, nginx answers the GET in the shard's place
 //                             (bench/lib/static-shard.ts): every case then costs the shard the same,
 //                             whatever identity headers it gets)
@@ -22,6 +26,7 @@ import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
 import { startOurs, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
+import { h2loadAvailable, runH2load } from './lib/h2load.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
 import { kubeRequest, tlsAgent } from './lib/kube-http.js'
 import { awaitStandIn, startStaticShard } from './lib/static-shard.js'
@@ -36,6 +41,10 @@ const connectionLevels = (args.get('connections') ?? '1,50,500').split(',').map(
 const pin = args.get('no-pin') !== 'true'
 const onlyCases = args.get('cases')?.split(',')
 const staticShard = args.get('static-shard') === 'true'
+const processes = numberArg(args, 'processes', 1)
+const client = args.get('client') ?? 'autocannon'
+if (client !== 'autocannon' && client !== 'h1c') throw new Error(`--client: autocannon or h1c, got ${client}`)
+if (client === 'h1c' && !h2loadAvailable()) throw new Error('--client h1c: h2load is not installed (apt-get install nghttp2-client)')
 
 const OIDC_CLIENT_ID = 'kcp-bench'
 const OIDC_EMAIL = 'bench@example.com'
@@ -63,6 +72,8 @@ interface Case {
 
 async function main(): Promise<void> {
   if (connectionLevels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--connections: expected positive integers, got ${args.get('connections')}`)
+  // Every process set must be measured, or its counters cannot prove authentication ran.
+  if (!Number.isInteger(processes) || processes < 1 || processes > runs) throw new Error(`--processes: an integer from 1 to --runs (${runs}), got ${args.get('processes')}`)
   const session = await openSession({ pin })
   try {
     const topo = session.topo.info
@@ -73,27 +84,6 @@ async function main(): Promise<void> {
     session.defer(() => wsIssuer.close())
     const wsPath = (await session.topo.request<{ path: string }>('addWorkspaceAuth', { url: wsIssuer.url, ca: wsIssuer.ca, audience: OIDC_CLIENT_ID })).path
 
-    const none = await startOurs(session.dir, topo, session.serving, { name: 'ours-none' })
-    session.defer(() => none.stop())
-    const cert = await startOurs(session.dir, topo, session.serving, { name: 'ours-cert', authentication: { clientCAFile: files.clientCACert } })
-    session.defer(() => cert.stop())
-    const oidc = await startOurs(session.dir, topo, session.serving, {
-      name: 'ours-oidc',
-      authentication: {
-        oidcIssuerURL: issuer.url, oidcClientID: OIDC_CLIENT_ID, oidcCAFile: issuer.caFile,
-        oidcUsernameClaim: 'email', oidcUsernamePrefix: 'oidc:', oidcGroupsClaim: 'groups', oidcGroupsPrefix: 'oidc:',
-      },
-    })
-    session.defer(() => oidc.stop())
-    const wsProxy = await startOurs(session.dir, topo, session.serving, { name: 'ours-ws', extra: { featureGates: { WorkspaceAuthentication: true } } })
-    session.defer(() => wsProxy.stop())
-    for (const t of [none, cert, oidc, wsProxy]) session.pinServer(t.pid)
-    // The same target, addressed at the workspace whose type brings the WAC.
-    const inWorkspace = (t: OursTarget): OursTarget => {
-      const clusterURL = t.clusterURL.replace(/\/clusters\/[^/]+$/, `/clusters/${wsPath}`)
-      return { ...t, clusterURL, objectURL: clusterURL + topo.objectPath }
-    }
-
     const accept = 'application/json'
     const jwt = await issuer.token({ email: OIDC_EMAIL, email_verified: true, groups: ['bench-readers'] }, { audience: OIDC_CLIENT_ID, ttlSeconds: 3600 })
     // The same JWT, registered at the shard as an opaque admin token: the OIDC proxy's like-for-like
@@ -102,29 +92,65 @@ async function main(): Promise<void> {
     await session.topo.request('addToken', { token: jwt, user: 'admin', groups: ['system:masters'] })
     const wsJwt = await wsIssuer.token({ email: OIDC_EMAIL, email_verified: true, groups: ['bench-readers'] }, { audience: OIDC_CLIENT_ID, ttlSeconds: 3600 })
     await session.topo.request('addToken', { token: wsJwt, user: 'admin', groups: ['system:masters'] })
-    const allCases: Case[] = [
-      { target: none, headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
-      { label: 'ours-none+jwt', target: none, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: 'admin' },
-      // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
-      // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
-      { target: cert, headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
-      { target: oidc, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
-      { label: 'ours-none+wsjwt', target: inWorkspace(none), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: 'admin' },
-      { target: inWorkspace(wsProxy), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: `ws:${OIDC_EMAIL}`, expectCounter: 'workspace/success' },
-    ]
-    const cases = onlyCases === undefined ? allCases : allCases.filter((c) => onlyCases.includes(caseName(c)))
+    // The same target, addressed at the workspace whose type brings the WAC.
+    const inWorkspace = (t: OursTarget): OursTarget => {
+      const clusterURL = t.clusterURL.replace(/\/clusters\/[^/]+$/, `/clusters/${wsPath}`)
+      return { ...t, clusterURL, objectURL: clusterURL + topo.objectPath }
+    }
+    // h2load cannot present a client certificate: with it, the certificate case is left out (asked for by name, refused).
+    const measurable = (c: Case): boolean => client === 'autocannon' || c.cert === undefined
+    /** One process of each proxy, and the cases measured through them. */
+    const startSet = async (instance: number): Promise<Case[]> => {
+      const start = async (o: Parameters<typeof startOurs>[3]): Promise<OursTarget> => {
+        const t = await startOurs(session.dir, topo, session.serving, { ...o, instance })
+        session.defer(() => t.stop())
+        session.pinServer(t.pid)
+        return t
+      }
+      const none = await start({ name: 'ours-none' })
+      const cert = await start({ name: 'ours-cert', authentication: { clientCAFile: files.clientCACert } })
+      const oidc = await start({
+        name: 'ours-oidc',
+        authentication: {
+          oidcIssuerURL: issuer.url, oidcClientID: OIDC_CLIENT_ID, oidcCAFile: issuer.caFile,
+          oidcUsernameClaim: 'email', oidcUsernamePrefix: 'oidc:', oidcGroupsClaim: 'groups', oidcGroupsPrefix: 'oidc:',
+        },
+      })
+      const wsProxy = await start({ name: 'ours-ws', extra: { featureGates: { WorkspaceAuthentication: true } } })
+      const allCases: Case[] = [
+        { target: none, headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
+        { label: 'ours-none+jwt', target: none, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: 'admin' },
+        // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
+        // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
+        { target: cert, headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
+        { target: oidc, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
+        { label: 'ours-none+wsjwt', target: inWorkspace(none), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: 'admin' },
+        { target: inWorkspace(wsProxy), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: `ws:${OIDC_EMAIL}`, expectCounter: 'workspace/success' },
+      ]
+      if (onlyCases?.some((n) => allCases.some((c) => caseName(c) === n && !measurable(c))) === true) throw new Error('--client h1c: h2load cannot present a client certificate; leave ours-cert out or use autocannon')
+      return (onlyCases === undefined ? allCases : allCases.filter((c) => onlyCases.includes(caseName(c)))).filter(measurable)
+    }
+    const sets: Case[][] = []
+    for (let i = 0; i < processes; i++) sets.push(await startSet(i))
+    const everyCase = sets.flat()
+    const cases = sets[0]
     const ca = session.serving.ca
-    await sanity(cases, ca, jwt)
+    await sanity(everyCase, ca, jwt)
     process.stderr.write(`sanity: every target answers 200 and authenticates as expected; JWKS fetches ${issuer.jwksFetches}; pinned: ${session.pinned}\n`)
     let shardPid = session.topo.pid
     if (staticShard) {
       const stand = await startStaticShard(session.dir, session.topo, { http2: false })
       session.defer(() => stand.stop())
       session.pinServer(stand.pid)
-      await awaitStandIn(cases.map((c) => ({ url: c.target.objectURL, headers: c.headers, tls: clientTlsOf(c, ca) })))
+      await awaitStandIn(everyCase.map((c) => ({ url: c.target.objectURL, headers: c.headers, tls: clientTlsOf(c, ca) })))
       shardPid = stand.pid
     }
 
+    // One load window against a case, from the chosen client; both count requests and read both processes' CPU over the window.
+    const load = (c: Case, connections: number, secs: number): Promise<LoadResult> =>
+      client === 'h1c'
+        ? runH2load({ url: c.target.objectURL, connections, streams: 1, h1: true, seconds: secs, headers: c.headers, proxyPid: c.target.pid, shardPid })
+        : runLoad({ url: c.target.objectURL, connections, seconds: secs, headers: c.headers, ...clientTlsOf(c, ca), proxyPid: c.target.pid, shardPid })
     const loads = new Map<string, LoadResult[]>()
     const probes = new Map<string, ProbeResult[]>()
     const invalid: string[] = []
@@ -132,26 +158,27 @@ async function main(): Promise<void> {
     // Unrecorded warm-up against every target: otherwise whichever target goes first pays for the JIT
     // of the load generator and the shard (in development runs the first target's probe latency was always the worst).
     if (warmupSeconds > 0) {
-      for (const c of cases) {
-        const tls = clientTlsOf(c, ca)
-        const w = await runLoad({ url: c.target.objectURL, connections: 50, seconds: warmupSeconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid })
+      for (const c of everyCase) {
+        const w = await load(c, 50, warmupSeconds)
         if (w.non2xx > 0 || w.errors > 0) process.stderr.write(`WARNING ${caseName(c)} warm-up: ${w.non2xx} non-2xx, ${w.errors} errors\n`)
       }
     }
-    const before = await Promise.all(cases.map((c) => counter(c.target, c.expectCounter)))
+    const before = await Promise.all(everyCase.map((c) => counter(c.target, c.expectCounter)))
     for (let run = 1; run <= runs; run++) {
       // Interleaved inside each run so drift (other load on the machine) hits all targets alike, and the
       // order rotated from run to run so no target always follows the same neighbour or goes first.
-      const order = cases.map((_c, i) => cases[(i + run - 1) % cases.length])
+      const set = sets[(run - 1) % sets.length]
+      const order = set.map((_c, i) => set[(i + run - 1) % set.length])
       if (probeCount > 0) {
         const probed = await latencyProbe(order.map((c) => ({ name: caseName(c), url: c.target.objectURL, headers: c.headers, ...clientTlsOf(c, ca) })), { warmup: 200, count: probeCount })
         for (const [name, p] of probed) push(probes, name, p)
       }
-      for (const c of order) {
-        const name = caseName(c)
-        const tls = clientTlsOf(c, ca)
-        for (const conns of connectionLevels) {
-          const r = await runLoad({ url: c.target.objectURL, connections: conns, seconds, headers: c.headers, ...tls, proxyPid: c.target.pid, shardPid })
+      // Level by level, so the windows a ratio pairs follow each other (case-major order put 2 × the other
+      // levels' windows, ~20 s, of drift between them).
+      for (const conns of connectionLevels) {
+        for (const c of order) {
+          const name = caseName(c)
+          const r = await load(c, conns, seconds)
           if (r.non2xx > 0 || r.errors > 0) {
             invalid.push(`${name} c=${conns} run ${run}`)
             process.stderr.write(`WARNING ${name} c=${conns}: ${r.non2xx} non-2xx, ${r.errors} errors — this run is invalid\n`)
@@ -164,9 +191,9 @@ async function main(): Promise<void> {
       }
     }
     // Authentication must have run during the load, not only on the sanity requests; the report prints how often.
-    const after = await Promise.all(cases.map((c) => counter(c.target, c.expectCounter)))
-    const countLines = cases.flatMap((c, i) => (c.expectCounter === undefined ? [] : [`${caseName(c)}: ${c.expectCounter} +${fmt(after[i] - before[i])}`]))
-    if (loads.size > 0 && cases.some((c, i) => c.expectCounter !== undefined && after[i] - before[i] === 0)) throw new Error(`authentication counters did not move during the load: ${countLines.join(', ')}`)
+    const after = await Promise.all(everyCase.map((c) => counter(c.target, c.expectCounter)))
+    const countLines = everyCase.flatMap((c, i) => (c.expectCounter === undefined ? [] : [`${caseName(c)}${processes > 1 ? ` (process ${Math.floor(i / cases.length) + 1})` : ''}: ${c.expectCounter} +${fmt(after[i] - before[i])}`]))
+    if (loads.size > 0 && everyCase.some((c, i) => c.expectCounter !== undefined && after[i] - before[i] === 0)) throw new Error(`authentication counters did not move during the load: ${countLines.join(', ')}`)
 
     const med = (k: string, f: (r: LoadResult) => number): number => median((loads.get(k) ?? []).map(f))
     const rows = cases.flatMap((c) => connectionLevels.map((conns) => {
@@ -197,7 +224,9 @@ async function main(): Promise<void> {
 
     const report = [
       `## Authentication through the proxy — ${new Date().toISOString()}`,
-      `node ${process.version}, ${runs} runs × ${seconds} s per level (each after a ramp-up until every connection has answered, at least 1 s), medians; CPU pinned: ${session.pinned}` +
+      `node ${process.version}, ${runs} runs × ${seconds} s per level (` +
+        (client === 'h1c' ? 'h2load --h1 after its warm-up time; the p50 column is its mean, p99 not reported' : 'autocannon, each after a ramp-up until every connection has answered, at least 1 s') +
+        `), medians; ${processes > 1 ? `${processes} processes of each proxy, run r on set (r - 1) mod ${processes}; ` : ''}CPU pinned: ${session.pinned}` +
         (staticShard ? '; shard: nginx answering the GET itself (--static-shard), its CPU in the shard column' : ''),
       '',
       markdownTable(['target', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req per proxy CPU-s', 'req per shard CPU-s'], rows),

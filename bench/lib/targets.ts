@@ -53,6 +53,8 @@ export function directTarget(topo: TopologyInfo): Target {
 export interface OursOptions {
   /** Target name; also names the log file. Several instances of ours in one session need distinct names. Default 'ours'. */
   name?: OursName
+  /** A second (third, …) process of the same target: its own log file and label, the same name. */
+  instance?: number
   /** Authenticate client certificates (client CA) and static tokens (token file) at the proxy (off in the throughput benchmark). */
   clientCertAuth?: boolean
   /**
@@ -78,7 +80,8 @@ export type OursTarget = Target & { child: ChildHandle<{ url: string }> }
 
 export async function startOurs(dir: string, topo: TopologyInfo, serving: ServingFiles, o: OursOptions = {}): Promise<OursTarget> {
   const name = o.name ?? 'ours'
-  const logName = name === 'ours' ? 'front-proxy.log' : `front-proxy-${name.slice('ours-'.length)}.log`
+  const suffix = (o.instance ?? 0) > 0 ? `-${o.instance}` : ''
+  const logName = name === 'ours' ? `front-proxy${suffix}.log` : `front-proxy-${name.slice('ours-'.length)}${suffix}.log`
   const script = o.checkout !== undefined ? join(o.checkout, 'bench/lib/children/front-proxy.ts') : join(here, 'children/front-proxy.ts')
   const child = await startChild<{ url: string }>(script, {
     args: [
@@ -88,7 +91,7 @@ export async function startOurs(dir: string, topo: TopologyInfo, serving: Servin
       ...(o.authentication !== undefined ? ['--authentication', JSON.stringify(o.authentication)] : []),
       ...(o.extra !== undefined ? ['--extra', JSON.stringify(o.extra)] : []),
     ],
-    label: o.label === undefined ? (name === 'ours' ? 'front-proxy' : name) : o.label,
+    label: o.label === undefined ? (name === 'ours' ? 'front-proxy' : name) + suffix : o.label,
     // BENCH_OURS_NODE_FLAGS: node flags for our proxy only, e.g. to compare V8 heap settings against the baselines.
     execArgv: (process.env.BENCH_OURS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
   })
