@@ -15,8 +15,8 @@
 // Usage: npx tsx bench/auth-proxy.bench.ts [--runs 3] [--seconds 5] [--connections 1,50,500]
 //          [--probe 2000] [--warmup 2] [--no-pin] [--json out.json]
 //          [--cases ours-none+wsjwt,ours-ws]  (only these rows; ratios whose rows are missing print —)
-//          [--processes N]  (N processes of each proxy; run r measures set (r-1) mod N, so one
-//                            process's own speed (code layout, JIT choices) does not decide a ratio)
+//          [--processes N]  (N processes of each proxy; run r measures set (r-1) mod N, so the speed of
+//                            one process, which differs from process to process, does not decide a ratio)
 //          [--client h1c]  (load from h2load --h1, a C client, instead of autocannon; not for ours-cert,
 //                           as h2load cannot present a client certificate)
 //          [--static-shard]  (after the sanity checks, nginx answers the GET in the shard's place
