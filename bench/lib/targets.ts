@@ -51,7 +51,7 @@ export function directTarget(topo: TopologyInfo): Target {
 }
 
 export interface OursOptions {
-  /** Target name; also names the log file. Several instances of ours in one session need distinct names. Default 'ours'. */
+  /** Target name; also names the log file. Several instances of ours in one session need distinct names or instance numbers. Default 'ours'. */
   name?: OursName
   /** A second (third, …) process of the same target: its own log file and label, the same name. */
   instance?: number
