@@ -24,7 +24,7 @@
 //                             whatever identity headers it gets)
 import { readFileSync } from 'node:fs'
 import { openSession } from './lib/session.js'
-import { startOurs, type OursTarget } from './lib/targets.js'
+import { startOurs, type OursOptions, type OursTarget } from './lib/targets.js'
 import { startBenchIssuer } from './lib/oidc-issuer.js'
 import { h2loadAvailable, runH2load } from './lib/h2load.js'
 import { runLoad, latencyProbe, PROBE_BLOCK, type LoadResult, type ProbeResult } from './lib/load.js'
@@ -53,6 +53,11 @@ const OIDC_EMAIL = 'bench@example.com'
 const caseName = (c: Case): string => c.label ?? c.target.name
 /** The client's TLS options for a case: the proxies' CA, plus the case's client certificate if it has one. */
 const clientTlsOf = (c: Case, ca: string): { ca: string; cert?: string; key?: string } => ({ ca, ...(c.cert !== undefined ? { cert: c.cert, key: c.key } : {}) })
+
+type ProxyName = 'ours-none' | 'ours-cert' | 'ours-oidc' | 'ours-ws'
+/** A case before its proxy runs: the proxy it goes through, and whether it addresses the workspace whose type brings the WAC. */
+type CaseSpec = Omit<Case, 'target'> & { proxy: ProxyName; inWorkspace?: true }
+const specName = (c: CaseSpec): string => c.label ?? c.proxy
 
 interface Case {
   /** Row name; default the target's name. */
@@ -97,38 +102,45 @@ async function main(): Promise<void> {
       const clusterURL = t.clusterURL.replace(/\/clusters\/[^/]+$/, `/clusters/${wsPath}`)
       return { ...t, clusterURL, objectURL: clusterURL + topo.objectPath }
     }
-    // h2load cannot present a client certificate: with it, the certificate case is left out (asked for by name, refused).
-    const measurable = (c: Case): boolean => client === 'autocannon' || c.cert === undefined
-    /** One process of each proxy, and the cases measured through them. */
-    const startSet = async (instance: number): Promise<Case[]> => {
-      const start = async (o: Parameters<typeof startOurs>[3]): Promise<OursTarget> => {
-        const t = await startOurs(session.dir, topo, session.serving, { ...o, instance })
-        session.defer(() => t.stop())
-        session.pinServer(t.pid)
-        return t
-      }
-      const none = await start({ name: 'ours-none' })
-      const cert = await start({ name: 'ours-cert', authentication: { clientCAFile: files.clientCACert } })
-      const oidc = await start({
+    const proxyOptions: Record<ProxyName, OursOptions> = {
+      'ours-none': { name: 'ours-none' },
+      'ours-cert': { name: 'ours-cert', authentication: { clientCAFile: files.clientCACert } },
+      'ours-oidc': {
         name: 'ours-oidc',
         authentication: {
           oidcIssuerURL: issuer.url, oidcClientID: OIDC_CLIENT_ID, oidcCAFile: issuer.caFile,
           oidcUsernameClaim: 'email', oidcUsernamePrefix: 'oidc:', oidcGroupsClaim: 'groups', oidcGroupsPrefix: 'oidc:',
         },
+      },
+      'ours-ws': { name: 'ours-ws', extra: { featureGates: { WorkspaceAuthentication: true } } },
+    }
+    const allSpecs: CaseSpec[] = [
+      { proxy: 'ours-none', headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
+      { label: 'ours-none+jwt', proxy: 'ours-none', headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: 'admin' },
+      // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
+      // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
+      { proxy: 'ours-cert', headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
+      { proxy: 'ours-oidc', headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
+      { label: 'ours-none+wsjwt', proxy: 'ours-none', inWorkspace: true, headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: 'admin' },
+      { proxy: 'ours-ws', inWorkspace: true, headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: `ws:${OIDC_EMAIL}`, expectCounter: 'workspace/success' },
+    ]
+    // h2load cannot present a client certificate: with it, the certificate case is left out (asked for by name, refused).
+    const measurable = (c: CaseSpec): boolean => client === 'autocannon' || c.cert === undefined
+    if (onlyCases?.some((n) => allSpecs.some((c) => specName(c) === n && !measurable(c))) === true) throw new Error('--client h1c: h2load cannot present a client certificate; leave ours-cert out or use autocannon')
+    const specs = (onlyCases === undefined ? allSpecs : allSpecs.filter((c) => onlyCases.includes(specName(c)))).filter(measurable)
+    /** One process of each proxy the cases go through (no other), and the cases through them. */
+    const startSet = async (instance: number): Promise<Case[]> => {
+      const proxies = new Map<ProxyName, OursTarget>()
+      for (const name of new Set(specs.map((c) => c.proxy))) {
+        const t = await startOurs(session.dir, topo, session.serving, { ...proxyOptions[name], instance })
+        session.defer(() => t.stop())
+        session.pinServer(t.pid)
+        proxies.set(name, t)
+      }
+      return specs.map(({ proxy, inWorkspace: ws, ...c }) => {
+        const t = proxies.get(proxy) as OursTarget
+        return { ...c, target: ws === true ? inWorkspace(t) : t }
       })
-      const wsProxy = await start({ name: 'ours-ws', extra: { featureGates: { WorkspaceAuthentication: true } } })
-      const allCases: Case[] = [
-        { target: none, headers: { accept, authorization: `Bearer ${topo.adminToken}` }, expectUser: 'admin' },
-        { label: 'ours-none+jwt', target: none, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: 'admin' },
-        // The emulator's admin certificate: CN=admin, O=system:masters, issued by the client CA.
-        // The proxy drops system:masters (default --authentication-drop-groups); any authenticated user may read.
-        { target: cert, headers: { accept }, cert: readFileSync(files.adminCert, 'utf8'), key: readFileSync(files.adminKey, 'utf8'), expectUser: 'admin', expectCounter: 'x509/success' },
-        { target: oidc, headers: { accept, authorization: `Bearer ${jwt}` }, expectUser: `oidc:${OIDC_EMAIL}`, expectCounter: 'oidc/success' },
-        { label: 'ours-none+wsjwt', target: inWorkspace(none), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: 'admin' },
-        { target: inWorkspace(wsProxy), headers: { accept, authorization: `Bearer ${wsJwt}` }, expectUser: `ws:${OIDC_EMAIL}`, expectCounter: 'workspace/success' },
-      ]
-      if (onlyCases?.some((n) => allCases.some((c) => caseName(c) === n && !measurable(c))) === true) throw new Error('--client h1c: h2load cannot present a client certificate; leave ours-cert out or use autocannon')
-      return (onlyCases === undefined ? allCases : allCases.filter((c) => onlyCases.includes(caseName(c)))).filter(measurable)
     }
     const sets: Case[][] = []
     for (let i = 0; i < processes; i++) sets.push(await startSet(i))

@@ -44,11 +44,10 @@ export async function startStaticShard(dir: string, topo: ChildHandle<TopologyIn
     `            return 200 '${nginxQuoted(sample.text)}';`,
     '        }',
   ].join('\n')
-  const n = await spawnNginx(join(dir, 'static-shard'), (port) => ({
-    PORT: port, LISTEN_OPTIONS: o.http2 ? 'ssl http2' : 'ssl', EXTRA_LOCATIONS: answer, UPSTREAM_HOSTPORT: new URL(shardURL).host,
+  const n = await spawnNginx(join(dir, 'static-shard'), {
+    LISTEN_OPTIONS: o.http2 ? 'ssl http2' : 'ssl', EXTRA_LOCATIONS: answer, UPSTREAM_HOSTPORT: new URL(shardURL).host,
     SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.adminCert, CLIENT_KEY: f.adminKey, CA: f.caCert,
-    WORKER_CONNECTIONS: 4096, WORKER_NOFILE: 8256,
-  }))
+  })
   const url = `https://127.0.0.1:${n.port}`
   await topo.request('setShardBaseURL', { shard: info.workspace.shard, url })
   // The baselines (direct, naive, nginx) take the shard's URL from here: they go to the stand-in too.

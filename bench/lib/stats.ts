@@ -1,17 +1,22 @@
 // Small statistics and formatting helpers for benchmark reports, and the report writer.
 import { writeFileSync } from 'node:fs'
 
-/** Median of the samples that are numbers; NaN marks a missing sample (a window without a result). */
+/** The samples in ascending order, without the missing ones: NaN marks a window without a result. */
+function sortedSamples(xs: readonly number[]): number[] {
+  return xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+}
+
+/** Median of the samples (missing ones left out). */
 export function median(xs: readonly number[]): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+  const s = sortedSamples(xs)
   if (s.length === 0) return NaN
   const mid = s.length >> 1
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2
 }
 
-/** Nearest-rank percentile (p in 0..100) of unsorted samples; NaN samples are missing, as for median(). */
+/** Nearest-rank percentile (p in 0..100) of unsorted samples (missing ones left out). */
 export function percentile(xs: readonly number[], p: number): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b)
+  const s = sortedSamples(xs)
   if (s.length === 0) return NaN
   const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)))
   return s[rank - 1]

@@ -172,11 +172,11 @@ export function renderTemplate(template: string, values: Record<string, string |
 export async function startNginx(dir: string, topo: TopologyInfo, serving: ServingFiles, o: { connections?: number } = {}): Promise<Target | undefined> {
   if (!nginxAvailable()) return undefined
   const f = topo.files
-  const n = await spawnNginx(join(dir, 'nginx'), (port) => ({
+  const n = await spawnNginx(join(dir, 'nginx'), {
     LISTEN_OPTIONS: 'ssl http2', EXTRA_LOCATIONS: '', UPSTREAM_HOSTPORT: new URL(shardURLOf(topo)).host,
     SERVING_CERT: serving.cert, SERVING_KEY: serving.key, CLIENT_CERT: f.proxyClientCert, CLIENT_KEY: f.proxyClientKey, CA: f.caCert,
-    WORKER_CONNECTIONS: o.connections ?? 4096, WORKER_NOFILE: (o.connections ?? 4096) * 2 + 64, PORT: port,
-  }))
+    ...(o.connections !== undefined ? { WORKER_CONNECTIONS: o.connections } : {}),
+  })
   const clusterURL = `https://127.0.0.1:${n.port}/clusters/${topo.workspace.cluster}`
   return { name: 'nginx', pid: n.pid, clusterURL, objectURL: clusterURL + topo.objectPath, stop: () => n.stop() }
 }
@@ -184,15 +184,20 @@ export async function startNginx(dir: string, topo: TopologyInfo, serving: Servi
 export interface NginxProcess { pid: number; port: number; stop: () => Promise<void> }
 
 /**
- * Renders `bench/baselines/nginx.conf` into `ndir` (its `{{DIR}}` is ndir; `values` gets the port
- * chosen) and runs nginx on it until stop() (graceful, then killed after 5 s).
+ * Renders `bench/baselines/nginx.conf` into `ndir` and runs nginx on it until stop() (graceful, then
+ * killed after 5 s). `values` fills the placeholders this cannot: DIR is ndir, PORT a free port,
+ * WORKER_CONNECTIONS 4096 unless given, and WORKER_NOFILE follows it (two descriptors per connection,
+ * client and upstream, plus a margin).
  */
-export async function spawnNginx(ndir: string, values: (port: number) => Record<string, string | number>): Promise<NginxProcess> {
+export async function spawnNginx(ndir: string, values: Record<string, string | number> & { WORKER_CONNECTIONS?: number }): Promise<NginxProcess> {
   const bin = nginxAvailable()
   if (!bin) throw new Error('nginx is not installed (apt-get install nginx-light)')
   mkdirSync(ndir, { recursive: true })
   const port = await freePort()
-  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines/nginx.conf'), 'utf8'), { DIR: ndir, ...values(port) })
+  const connections = values.WORKER_CONNECTIONS ?? 4096
+  const conf = renderTemplate(readFileSync(join(benchDir, 'baselines/nginx.conf'), 'utf8'), {
+    ...values, DIR: ndir, PORT: port, WORKER_CONNECTIONS: connections, WORKER_NOFILE: connections * 2 + 64,
+  })
   const confFile = join(ndir, 'nginx.conf')
   writeFileSync(confFile, conf)
   const cp = spawn(bin, ['-p', ndir, '-c', confFile, '-e', join(ndir, 'nginx-error.log')], { stdio: ['ignore', 'ignore', 'pipe'] })
